@@ -1,0 +1,46 @@
+# The project's public commands. Each one installs what it needs into .venv
+# first, so a fresh clone with only Python 3.11 and the package registries
+# works: `make demo` shows a report, `make test` runs the suite.
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt | cksum | cut -d' ' -f1)
+
+.PHONY: venv demo test test-integration lint bench bench-logs bench-graph lock clean
+
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv==0.13.8
+	$(VENV)/bin/uv pip install --quiet --python $(PY) \
+		-r requirements.txt -r requirements-dev.txt -c constraints.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+venv: $(STAMP)
+
+## Run the whole DAG on the embedded default and print where the report is.
+demo: venv
+	PYTHONPATH=plugins:. $(PY) -m include.demo.run_demo
+
+## The whole test suite (README's test command; .ci/run calls it).
+test: venv
+	$(PY) -m pytest
+
+## Only the tests that need a real PostgreSQL (CI reruns them against the
+## machine's server with PROCESS_DB_TEST_URI).
+test-integration: venv
+	$(PY) -m pytest -m integration
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+## Re-resolve constraints.txt after editing requirements*.txt.
+lock: venv
+	$(VENV)/bin/uv pip compile --quiet --no-header --python-version 3.11 \
+		--python-platform x86_64-manylinux_2_28 \
+		requirements.txt requirements-dev.txt -o constraints.txt
+
+clean:
+	rm -rf out .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,104 @@
+"""
+### Daily client-process report
+
+Every morning at 08:00 (report timezone) this DAG mails the operations team what
+happened to the clients' processes in the 24 hours before: how many finished, failed
+and are still running, with each failure, each finished process and each running one.
+
+**Window.** A scheduled run covers its data interval `[D-1 08:00, D 08:00)`. A manual
+run covers the last complete window before it was triggered, or the one ending at the
+`window_end` Param. Reruns and backfills of a past day give that day's report again.
+
+**Tasks.** `resolve_window` validates the `process_report_settings` variable and fixes
+the window; `fetch_processes` reads the window from the `process_db` connection;
+`compose_report` renders the email into the run's archive (and, with `dry_run`, its
+outbox).
+
+**Configuration** (README, "Configuration reference"): connection `process_db`,
+connection `msgraph_default`, variable `process_report_settings`; Params `window_end`,
+`recipients`, `dry_run`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
+
+from process_report import dag_tasks
+from process_report.settings import schedule_timezone
+
+SCHEDULE_TIMEZONE = schedule_timezone()
+
+
+@dag(
+    dag_id="client_process_daily_report",
+    # A plain cron string gives a zero-length data interval in Airflow 3; this
+    # timetable gives the [D-1 08:00, D 08:00) interval the report covers.
+    schedule=CronDataIntervalTimetable("0 8 * * *", timezone=SCHEDULE_TIMEZONE),
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    tags=["reporting", "operations", "client-processes"],
+    doc_md=__doc__,
+    default_args={
+        "owner": "operations",
+        "retries": 3,
+        "retry_delay": timedelta(minutes=2),
+        "retry_exponential_backoff": 2.0,
+        "max_retry_delay": timedelta(minutes=20),
+        "execution_timeout": timedelta(minutes=30),
+    },
+    params={
+        "window_end": Param(
+            None,
+            type=["null", "string"],
+            title="Window end",
+            description="Report on the 24 hours ending here (ISO-8601, e.g. "
+            "2026-11-27T08:00:00+01:00; no offset means the report timezone). "
+            "Empty: the run's own window.",
+        ),
+        "recipients": Param(
+            None,
+            type=["null", "array"],
+            items={"type": "string"},
+            title="Recipients",
+            description="Send to these addresses instead of the settings' recipients.",
+        ),
+        "dry_run": Param(
+            False,
+            type="boolean",
+            title="Dry run",
+            description="Write the complete message to the run's outbox folder instead "
+            "of sending it.",
+        ),
+    },
+)
+def client_process_daily_report():
+    @task
+    def resolve_window(
+        params=None, data_interval_start=None, data_interval_end=None, dag_run=None
+    ) -> dict:
+        return dag_tasks.resolve_window_task(
+            params=params,
+            schedule_timezone=SCHEDULE_TIMEZONE,
+            data_interval_start=data_interval_start,
+            data_interval_end=data_interval_end,
+            run_after=dag_run.run_after,
+        )
+
+    @task
+    def fetch_processes(resolved: dict, run_id=None) -> dict:
+        return dag_tasks.fetch_processes_task(resolved=resolved, run_id=run_id)
+
+    @task
+    def compose_report(resolved: dict, fetched: dict, params=None, run_id=None) -> dict:
+        return dag_tasks.compose_report_task(
+            resolved=resolved, fetched=fetched, params=params, run_id=run_id
+        )
+
+    resolved = resolve_window()
+    compose_report(resolved, fetch_processes(resolved))
+
+
+client_process_daily_report()

@@ -1,0 +1,1 @@
+"""Non-DAG project files: SQL, templates, and the demo/test tooling in include.demo."""

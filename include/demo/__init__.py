@@ -1,0 +1,1 @@
+"""The sample day, the embedded PostgreSQL and the `make demo` runner."""

@@ -1,0 +1,134 @@
+"""`make demo`: the whole DAG, end to end, on the embedded default.
+
+Starts an embedded PostgreSQL, loads the schema and the sample day, runs the DAG with
+`airflow dags test` for a fixed report day as a dry run, prints the plain-text report
+and the paths of the archived report, and stops what it started. Everything lives under
+out/demo/, recreated on each run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import psycopg2
+
+from include.demo.embedded_db import airflow_connection_json, embedded_server, recreate_database
+from include.demo.sample_day import load_sample_day, load_schema
+from process_report.paths import PROJECT_DIR
+
+DAG_ID = "client_process_daily_report"
+REPORT_DAY = date(2026, 11, 26)
+TIMEZONE = "Europe/Paris"
+# A manual run covers the last complete window before its logical date: 08:00 on the
+# day after REPORT_DAY ends the window that REPORT_DAY names.
+LOGICAL_DATE = "2026-11-27T08:00:00+01:00"
+
+
+def main() -> int:
+    started = time.monotonic()
+    out = PROJECT_DIR / "out" / "demo"
+    shutil.rmtree(out, ignore_errors=True)
+    with embedded_server(out / "pgdata") as admin_uri:
+        db_uri = recreate_database(admin_uri, "processes")
+        conn = psycopg2.connect(db_uri)
+        load_schema(conn)
+        sample = load_sample_day(conn, REPORT_DAY, TIMEZONE)
+        conn.close()
+        env = airflow_environment(out, db_uri, sample.skip_api_keys)
+        run([sys.executable, "-m", "airflow", "db", "migrate"], env, out / "migrate.log")
+        run(
+            [
+                sys.executable,
+                "-m",
+                "airflow",
+                "dags",
+                "test",
+                DAG_ID,
+                LOGICAL_DATE,
+                "-c",
+                json.dumps({"dry_run": True}),
+            ],
+            env,
+            out / "dags-test.log",
+        )
+    reports = sorted((out / "artifacts").glob("*/*/report.txt"), key=os.path.getmtime)
+    if not reports:
+        print(f"The DAG ran but wrote no report; see {out / 'dags-test.log'}", file=sys.stderr)
+        return 1
+    folder = reports[-1].parent
+    print(reports[-1].read_text(encoding="utf-8"))
+    print(f"HTML report:  {folder / 'report.html'}")
+    print(f"Text report:  {folder / 'report.txt'}")
+    print(f"Outbox:       {folder / 'outbox' / 'message.eml'}")
+    print(f"Demo took {time.monotonic() - started:.1f} s")
+    return 0
+
+
+def airflow_environment(out: Path, db_uri: str, skip_api_keys: tuple[str, ...]) -> dict:
+    """An isolated Airflow (SQLite metadata DB under out/) configured as the README says
+    production is: a `process_db` connection and the settings variable."""
+    settings = {
+        "logs_dir": str(out / "logs"),
+        "onedrive_root": "Videos/Client/Production_Sources_Backup",
+        "recipients": ["operations@example.com"],
+        "skip_api_keys": list(skip_api_keys),
+        "timezone": TIMEZONE,
+        "db_timezone": "UTC",
+        "hung_after_minutes": 60,
+        "artifacts_root": (out / "artifacts").as_uri(),
+    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+    env.update(
+        {
+            "AIRFLOW_HOME": str(out / "airflow"),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_DIR / "dags"),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_DIR / "plugins"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+            "AIRFLOW_CONN_PROCESS_DB": airflow_connection_json(db_uri),
+            "AIRFLOW_VAR_PROCESS_REPORT_SETTINGS": json.dumps(settings),
+            "PYTHONPATH": os.pathsep.join([str(PROJECT_DIR / "plugins"), str(PROJECT_DIR)]),
+        }
+    )
+    return env
+
+
+def run(command: list[str], env: dict, log: Path, timeout_s: int = 300) -> None:
+    """Run an Airflow command with its output in `log`; on failure show the log's tail.
+
+    The timeout matters: `airflow dags test` waits out a failed task's retry delay, so a
+    broken run would otherwise sit silently for many minutes.
+    """
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as handle:
+        try:
+            code = subprocess.run(
+                command,
+                env=env,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                check=False,
+                timeout=timeout_s,
+            ).returncode
+        except subprocess.TimeoutExpired:
+            code = f"timed out after {timeout_s} s"
+    if code != 0:
+        errors = [
+            line
+            for line in log.read_text(errors="replace").splitlines()
+            if "Error" in line or "error" in line
+        ][-15:]
+        raise SystemExit(
+            f"{' '.join(command[2:5])} failed ({code}); full log: {log}\n" + "\n".join(errors)
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The daily client-process report: everything the DAG calls, importable without Airflow."""

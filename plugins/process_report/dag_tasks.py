@@ -1,0 +1,154 @@
+"""The bodies of the DAG's tasks: the one place that reads Airflow variables,
+connections and hooks, and turns bad configuration into a failure without retries.
+
+Each function takes plain values from the task context and returns small JSON for
+XCom; the work itself is done by the pure modules beside this one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from airflow.sdk import Variable
+from airflow.sdk.exceptions import AirflowFailException
+
+from process_report import artifacts
+from process_report.mail import build_message
+from process_report.processes import categorize, count_categories, fetch_process_rows
+from process_report.report import render_report
+from process_report.settings import (
+    VARIABLE_NAME,
+    Settings,
+    SettingsError,
+    parse_recipients,
+    parse_settings,
+)
+from process_report.window import Window, WindowError, resolve_window
+
+PROCESS_DB_CONN_ID = "process_db"
+
+
+def load_settings() -> Settings:
+    """The validated settings variable; a bad value fails the task at once, unretried,
+    because a retry cannot fix it."""
+    default_root = "file://" + os.path.join(
+        os.environ.get("AIRFLOW_HOME", os.path.expanduser("~/airflow")), "process_report"
+    )
+    try:
+        return parse_settings(
+            Variable.get(VARIABLE_NAME, default=None), default_artifacts_root=default_root
+        )
+    except SettingsError as exc:
+        raise AirflowFailException(str(exc)) from None
+
+
+def resolve_window_task(
+    *,
+    params: Mapping[str, Any],
+    schedule_timezone: str,
+    data_interval_start: datetime | None,
+    data_interval_end: datetime | None,
+    run_after: datetime | None,
+) -> dict[str, Any]:
+    """Validate the settings and the run's Params, and fix the run's window."""
+    settings = load_settings()
+    try:
+        if params.get("recipients"):
+            parse_recipients(params["recipients"], "recipients param")
+        window = resolve_window(
+            timezone=settings.timezone,
+            data_interval_start=data_interval_start,
+            data_interval_end=data_interval_end,
+            run_after=run_after,
+            window_end=params.get("window_end"),
+        )
+    except (SettingsError, WindowError) as exc:
+        raise AirflowFailException(str(exc)) from None
+    notes = []
+    if window.source == "data_interval" and schedule_timezone != settings.timezone:
+        notes.append(
+            f"The schedule runs at 08:00 {schedule_timezone} but the settings ask for "
+            f"{settings.timezone}: the DAG processor did not see the settings variable. "
+            f"Provide it as AIRFLOW_VAR_PROCESS_REPORT_SETTINGS (see README, Configuration)."
+        )
+    return {"window": window.to_dict(), "notes": notes}
+
+
+def fetch_processes_task(*, resolved: Mapping[str, Any], run_id: str) -> dict[str, Any]:
+    """Read and categorize the window's and the previous window's processes.
+
+    The full list goes to the run's artifacts folder; XCom gets its path and the counts.
+    """
+    from airflow.providers.postgres.hooks.postgres import PostgresHook
+
+    settings = load_settings()
+    window = Window.from_dict(resolved["window"])
+    try:
+        conn = PostgresHook(postgres_conn_id=PROCESS_DB_CONN_ID).get_conn()
+    except Exception as exc:  # the driver's error type depends on the hook's driver
+        raise ConnectionError(
+            f"Cannot reach the process database through Airflow connection "
+            f"'{PROCESS_DB_CONN_ID}' (will retry): {exc}"
+        ) from exc
+    try:
+        current = fetch_process_rows(conn, window.start, window.end, settings.db_timezone)
+        previous = fetch_process_rows(
+            conn, window.previous_start, window.previous_end, settings.db_timezone
+        )
+    finally:
+        conn.close()
+    options = {
+        "hung_after_minutes": settings.hung_after_minutes,
+        "skip_api_keys": settings.skip_api_keys,
+    }
+    process_set = categorize(current, window_end=window.end, **options)
+    previous_set = categorize(previous, window_end=window.previous_end, **options)
+    folder = artifacts.run_folder(settings.artifacts_root, window.report_day.isoformat(), run_id)
+    return {
+        "processes_path": artifacts.write_json(folder, "processes.json", process_set.to_dict()),
+        "counts": process_set.counts,
+        "previous_counts": count_categories(previous_set.processes),
+    }
+
+
+def compose_report_task(
+    *,
+    resolved: Mapping[str, Any],
+    fetched: Mapping[str, Any],
+    params: Mapping[str, Any],
+    run_id: str,
+) -> dict[str, Any]:
+    """Render the report into the run's archive and, in a dry run, the outbox.
+
+    Sending through Microsoft Graph is not built yet; a run that is not a dry run keeps
+    the rendered report in its archive and then fails with that explanation, so a
+    scheduled run never looks as if it had sent anything.
+    """
+    settings = load_settings()
+    window = Window.from_dict(resolved["window"])
+    recipients = tuple(params.get("recipients") or settings.recipients)
+    report = render_report(
+        window=window,
+        process_data=artifacts.read_json(fetched["processes_path"]),
+        previous_counts=fetched["previous_counts"],
+        generated_at=datetime.now(UTC),
+        notes=resolved.get("notes", []),
+    )
+    folder = artifacts.run_folder(settings.artifacts_root, window.report_day.isoformat(), run_id)
+    result = {
+        "subject": report.subject,
+        "html_path": artifacts.write_text(folder, "report.html", report.html),
+        "text_path": artifacts.write_text(folder, "report.txt", report.text),
+    }
+    message = build_message(report, recipients).as_bytes()
+    if params.get("dry_run"):
+        result["outbox_path"] = artifacts.write_bytes(folder, "outbox/message.eml", message)
+        return result
+    raise AirflowFailException(
+        f"Sending through Microsoft Graph is not available in this version; the report is "
+        f"archived at {result['html_path']}. Trigger with dry_run=true to write the message "
+        f"to the outbox instead."
+    )

@@ -1,0 +1,163 @@
+"""The report email as a pure function of its inputs: same inputs, same email.
+
+`render_report` takes the categorized processes of a window (as stored by
+fetch_processes), the previous window's counts and the generation time, and returns the
+subject, the HTML body and the plain-text body. Nothing here reads the clock, a
+database or the network, which is what makes reruns, backfills and tests predictable.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from process_report.paths import TEMPLATES_DIR
+from process_report.processes import FAILED, FINISHED, OTHER, RUNNING
+from process_report.window import Window
+
+
+@dataclass(frozen=True)
+class RenderedReport:
+    subject: str
+    html: str
+    text: str
+
+
+def render_report(
+    *,
+    window: Window,
+    process_data: Mapping[str, Any],
+    previous_counts: Mapping[str, int],
+    generated_at: datetime,
+    notes: list[str] | tuple[str, ...] = (),
+) -> RenderedReport:
+    """Render subject, HTML and text. `notes` are run-level data-quality lines (for
+    example a timezone mismatch) added to those the process data carries."""
+    tz = ZoneInfo(window.timezone)
+    processes = process_data["processes"]
+    counts = process_data["counts"]
+    context = {
+        "subject": subject_line(window, counts),
+        "report_day": window.report_day.isoformat(),
+        "window_start": _local(window.start, tz),
+        "window_end": _local(window.end, tz),
+        "timezone": window.timezone,
+        "window_source": window.source,
+        "generated_at": _local(generated_at, tz),
+        "summary": _summary_rows(counts, previous_counts),
+        "clients": _client_rows(processes),
+        "failed": _listed(processes, FAILED, tz),
+        "finished": _listed(processes, FINISHED, tz),
+        "running": _listed(processes, RUNNING, tz),
+        "other": _listed(processes, OTHER, tz),
+        "skipped_test_processes": process_data.get("skipped_test_processes", 0),
+        "data_quality": [*notes, *process_data.get("data_quality", [])],
+        "total": counts["total"],
+    }
+    env = _environment()
+    return RenderedReport(
+        subject=context["subject"],
+        html=env.get_template("report.html.j2").render(context),
+        text=env.get_template("report.txt.j2").render(context),
+    )
+
+
+def subject_line(window: Window, counts: Mapping[str, int]) -> str:
+    """E.g. `Daily process report 2026-11-26: 120 finished · 4 failed · 3 running (1 hung)`."""
+    running = f"{counts[RUNNING]} running"
+    if counts["hung"]:
+        running += f" ({counts['hung']} hung)"
+    parts = [f"{counts[FINISHED]} finished", f"{counts[FAILED]} failed", running]
+    if counts[OTHER]:
+        parts.append(f"{counts[OTHER]} other")
+    return f"Daily process report {window.report_day.isoformat()}: " + " · ".join(parts)
+
+
+def safe_url(value: Any) -> str | None:
+    """Only http(s) URLs become links; anything else (javascript:, data:, file:) is text."""
+    if not isinstance(value, str):
+        return None
+    return value if urlsplit(value.strip()).scheme.lower() in ("http", "https") else None
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["safe_url"] = safe_url
+    env.filters["minutes"] = _format_minutes
+    return env
+
+
+def _summary_rows(counts: Mapping[str, int], previous: Mapping[str, int]) -> list[dict]:
+    rows = []
+    for key, label in (
+        (FINISHED, "Finished"),
+        (FAILED, "Failed"),
+        (RUNNING, "Running"),
+        ("hung", "of which hung"),
+        (OTHER, "Other status"),
+        ("total", "Total"),
+    ):
+        now, before = counts.get(key, 0), previous.get(key, 0)
+        rows.append(
+            {"label": label, "count": now, "previous": before, "change": f"{now - before:+d}"}
+        )
+    return rows
+
+
+def _client_rows(processes: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    per: dict[str, dict[str, int]] = defaultdict(
+        lambda: {FINISHED: 0, FAILED: 0, RUNNING: 0, OTHER: 0}
+    )
+    for p in processes:
+        per[p["client"]][p["category"]] += 1
+    return [
+        {"client": name, **row}
+        for name, row in sorted(per.items(), key=lambda item: (-item[1][FAILED], item[0].lower()))
+    ]
+
+
+def _listed(
+    processes: list[Mapping[str, Any]], category: str, tz: ZoneInfo
+) -> list[dict[str, Any]]:
+    chosen = [p for p in processes if p["category"] == category]
+    chosen.sort(key=lambda p: (p["client"].lower(), p["start_time"] or "", p["uuid"] or ""))
+    return [
+        {
+            **p,
+            "start_local": _local_iso(p["start_time"], tz),
+            "stop_local": _local_iso(p["stop_time"], tz),
+            "ping_local": _local_iso(p["ping_time"], tz),
+        }
+        for p in chosen
+    ]
+
+
+def _local(value: datetime, tz: ZoneInfo) -> str:
+    return value.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _local_iso(value: str | None, tz: ZoneInfo) -> str:
+    return _local(datetime.fromisoformat(value), tz) if value else "—"
+
+
+def _format_minutes(value: float | None) -> str:
+    if value is None:
+        return "—"
+    total = round(value)
+    hours, minutes = divmod(abs(total), 60)
+    sign = "-" if total < 0 else ""
+    return f"{sign}{hours} h {minutes:02d} min" if hours else f"{sign}{minutes} min"
