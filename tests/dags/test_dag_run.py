@@ -1,0 +1,107 @@
+"""The whole DAG under `dag.test()` against a real PostgreSQL holding the sample day."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from email import message_from_bytes
+from email.policy import default
+
+import psycopg2
+import pytest
+from airflow.dag_processing.dagbag import DagBag
+
+from include.demo.embedded_db import airflow_connection_json
+from include.demo.sample_day import TEST_API_KEY, load_sample_day
+from tests.conftest import PROJECT_DIR
+
+REPORT_DAY = date(2026, 11, 26)
+# Categories recomputed in SQL, independently of process_report.processes: state as of
+# the window's end, clients only, skip-listed account left out.
+EXPECTED_COUNTS_SQL = """
+SELECT CASE
+         WHEN lower(ps.name) IN ('finished', 'failed') AND p.stop_time >= %(e)s THEN 'running'
+         WHEN lower(ps.name) IN ('finished', 'failed', 'running') THEN lower(ps.name)
+         ELSE 'other'
+       END AS category,
+       count(*)
+FROM process p
+JOIN source s ON s.id = p.source_id
+JOIN "USER" u ON u.id = s.user_id
+LEFT JOIN process_status ps ON ps.id = p.status_id
+WHERE u.role_id = 2 AND u.api_key <> %(skip)s
+  AND p.start_time < %(e)s AND (p.stop_time IS NULL OR p.stop_time >= %(s)s)
+GROUP BY 1
+"""
+
+
+@pytest.fixture
+def configured_run(airflow_db, process_db_uri, monkeypatch, tmp_path):
+    conn = psycopg2.connect(process_db_uri)
+    sample = load_sample_day(conn, REPORT_DAY, "Europe/Paris")
+    with conn.cursor() as cur:
+        cur.execute("SET TIME ZONE 'UTC'")
+        cur.execute(
+            EXPECTED_COUNTS_SQL,
+            {"s": sample.window_start, "e": sample.window_end, "skip": TEST_API_KEY},
+        )
+        expected = dict(cur.fetchall())
+    conn.close()
+    monkeypatch.setenv("AIRFLOW_CONN_PROCESS_DB", airflow_connection_json(process_db_uri))
+    monkeypatch.setenv(
+        "AIRFLOW_VAR_PROCESS_REPORT_SETTINGS",
+        json.dumps(
+            {
+                "logs_dir": str(tmp_path / "logs"),
+                "onedrive_root": "Videos",
+                "recipients": ["ops@example.com"],
+                "skip_api_keys": [TEST_API_KEY],
+                "timezone": "Europe/Paris",
+                "artifacts_root": (tmp_path / "artifacts").as_uri(),
+            }
+        ),
+    )
+    dag = DagBag(dag_folder=str(PROJECT_DIR / "dags")).dags["client_process_daily_report"]
+    for task in dag.tasks:
+        task.retries = 0  # a failure should fail the test now, not after retry delays
+    return dag, expected, tmp_path / "artifacts"
+
+
+def test_dry_run_report_counts_match_the_database(configured_run):
+    dag, expected, artifacts = configured_run
+    run = dag.test(logical_date=datetime(2026, 11, 27, 7, tzinfo=UTC), run_conf={"dry_run": True})
+    assert run.state == "success"
+
+    (outbox,) = artifacts.glob("2026-11-26/*/outbox/message.eml")
+    message = message_from_bytes(outbox.read_bytes(), policy=default)
+    hung = 1  # the sample day has exactly one silent running process
+    assert message["Subject"] == (
+        f"Daily process report 2026-11-26: {expected['finished']} finished · "
+        f"{expected['failed']} failed · {expected['running']} running ({hung} hung) · "
+        f"{expected['other']} other"
+    )
+    assert message["To"] == "ops@example.com"
+    stored = json.loads((outbox.parent.parent / "processes.json").read_text())
+    assert stored["counts"]["total"] == sum(expected.values())
+    assert stored["skipped_test_processes"] == 3
+    text = message.get_body(("plain",)).get_content()
+    assert "Window 2026-11-26 08:00 CET -> 2026-11-27 08:00 CET" in text
+
+
+def test_recipients_param_replaces_the_settings_recipients(configured_run):
+    dag, _, artifacts = configured_run
+    run = dag.test(
+        logical_date=datetime(2026, 11, 27, 7, tzinfo=UTC),
+        run_conf={"dry_run": True, "recipients": ["lead@example.com"]},
+    )
+    assert run.state == "success"
+    (outbox,) = artifacts.glob("2026-11-26/*/outbox/message.eml")
+    assert message_from_bytes(outbox.read_bytes(), policy=default)["To"] == "lead@example.com"
+
+
+def test_run_that_is_not_a_dry_run_archives_the_report_and_fails_clearly(configured_run):
+    dag, _, artifacts = configured_run
+    run = dag.test(logical_date=datetime(2026, 11, 27, 7, tzinfo=UTC))
+    assert run.state == "failed"
+    assert list(artifacts.glob("2026-11-26/*/report.html"))
+    assert not list(artifacts.glob("2026-11-26/*/outbox/*"))

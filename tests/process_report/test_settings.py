@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from process_report.settings import (
+    EXAMPLE,
+    SettingsError,
+    parse_recipients,
+    parse_settings,
+    read_skip_file,
+    schedule_timezone,
+)
+
+MINIMAL = {"logs_dir": "/logs", "onedrive_root": "Videos", "recipients": ["ops@example.com"]}
+
+
+def test_minimal_settings_take_documented_defaults():
+    settings = parse_settings(json.dumps(MINIMAL), default_artifacts_root="file:///tmp/a")
+    assert settings.timezone == "UTC"
+    assert settings.db_timezone == "UTC"
+    assert settings.hung_after_minutes == 60
+    assert settings.skip_api_keys == frozenset()
+    assert settings.artifacts_root == "file:///tmp/a"
+    assert settings.recipients == ("ops@example.com",)
+
+
+def test_documented_example_is_valid(tmp_path):
+    skip = tmp_path / "skip.txt"
+    skip.write_text("from-file\n")
+    settings = parse_settings({**EXAMPLE, "skip_api_keys_file": str(skip)})
+    assert settings.tz.key == "Europe/Paris"
+    assert settings.skip_api_keys == {"test-api-key-1", "from-file"}
+
+
+def test_skip_file_reads_original_format_with_comments_and_blanks(tmp_path):
+    path = tmp_path / "folders_2_skip.txt"
+    path.write_text(
+        "# Test accounts to skip\ntest-api-key-1\n\n  staging-account-key  \n"
+        "internal-testing # trailing comment\n"
+    )
+    assert read_skip_file(path) == {"test-api-key-1", "staging-account-key", "internal-testing"}
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"recipients": "ops@example.com"}, "recipients: expected a non-empty list"),
+        ({"recipients": ["not-an-address"]}, "recipients: expected a non-empty list"),
+        ({"timezone": "Mars/Olympus"}, "timezone: expected an IANA timezone"),
+        ({"db_timezone": 5}, "db_timezone: expected an IANA timezone"),
+        ({"hung_after_minutes": "60"}, "hung_after_minutes: expected a positive whole"),
+        ({"hung_after_minutes": 0}, "hung_after_minutes: expected a positive whole"),
+        ({"logs_dir": ""}, "logs_dir: expected a non-empty string"),
+        ({"skip_api_keys": "abc"}, "skip_api_keys: expected a list"),
+        ({"skip_api_keys_file": "/nonexistent/skip.txt"}, "skip_api_keys_file: expected a"),
+        ({"recipient": ["ops@example.com"]}, "unknown key(s) ['recipient']"),
+    ],
+)
+def test_invalid_key_is_named_with_expected_form(change, named):
+    with pytest.raises(SettingsError) as caught:
+        parse_settings({**MINIMAL, **change}, default_artifacts_root="file:///tmp/a")
+    assert named in str(caught.value)
+    assert "Example value:" in str(caught.value)
+
+
+def test_every_problem_is_reported_at_once():
+    with pytest.raises(SettingsError) as caught:
+        parse_settings({"timezone": "nowhere"}, default_artifacts_root="file:///tmp/a")
+    message = str(caught.value)
+    for key in ("logs_dir", "onedrive_root", "recipients", "timezone"):
+        assert f"- {key}:" in message
+
+
+@pytest.mark.parametrize(
+    ("raw", "named"),
+    [
+        (None, "is not set"),
+        ("", "is not set"),
+        ("{not json", "is not valid JSON"),
+        ("[1, 2]", "must be a JSON object"),
+    ],
+)
+def test_missing_or_malformed_variable_says_what_to_do(raw, named):
+    with pytest.raises(SettingsError, match=named):
+        parse_settings(raw)
+
+
+def test_recipients_param_is_validated_like_the_variable():
+    assert parse_recipients(["a@example.com", "a@example.com"], "param") == ("a@example.com",)
+    with pytest.raises(SettingsError, match="param: expected"):
+        parse_recipients(["nobody"], "param")
+
+
+def test_schedule_timezone_comes_from_the_environment_form_only():
+    assert schedule_timezone({}) == "UTC"
+    env = {"AIRFLOW_VAR_PROCESS_REPORT_SETTINGS": json.dumps({"timezone": "Asia/Tokyo"})}
+    assert schedule_timezone(env) == "Asia/Tokyo"
+
+
+@pytest.mark.parametrize("raw", ["{broken", json.dumps({"timezone": "Nowhere/City"}), "[]"])
+def test_schedule_timezone_falls_back_to_utc_on_a_bad_variable(raw):
+    assert schedule_timezone({"AIRFLOW_VAR_PROCESS_REPORT_SETTINGS": raw}) == "UTC"

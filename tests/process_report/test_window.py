@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pendulum
+import pytest
+
+from process_report.window import Window, WindowError, resolve_window
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def test_data_interval_is_the_window_and_names_the_report_day():
+    window = resolve_window(
+        timezone="Europe/Paris",
+        data_interval_start=datetime(2026, 11, 26, 8, tzinfo=PARIS),
+        data_interval_end=datetime(2026, 11, 27, 8, tzinfo=PARIS),
+        run_after=datetime(2026, 11, 27, 7, 0, 5, tzinfo=UTC),
+    )
+    assert (window.start, window.end) == (
+        datetime(2026, 11, 26, 7, tzinfo=UTC),
+        datetime(2026, 11, 27, 7, tzinfo=UTC),
+    )
+    assert window.previous_start == datetime(2026, 11, 25, 7, tzinfo=UTC)
+    assert window.report_day == date(2026, 11, 26)
+    assert window.source == "data_interval"
+
+
+def test_pendulum_instants_from_airflow_keep_their_offset_through_xcom():
+    window = resolve_window(
+        timezone="UTC",
+        data_interval_start=pendulum.datetime(2026, 11, 26, 8, tz="UTC"),
+        data_interval_end=pendulum.datetime(2026, 11, 27, 8, tz="UTC"),
+    )
+    assert window.to_dict()["start"] == "2026-11-26T08:00:00+00:00"
+    assert Window.from_dict(window.to_dict()) == window
+
+
+def test_manual_run_without_logical_date_ends_at_latest_report_time_before_run_after():
+    window = resolve_window(
+        timezone="Europe/Paris", run_after=datetime(2026, 11, 27, 6, 59, tzinfo=UTC)
+    )  # 07:59 Paris
+    assert window.end == datetime(2026, 11, 26, 7, tzinfo=UTC)
+    assert window.start == datetime(2026, 11, 25, 7, tzinfo=UTC)
+    assert window.source == "run_after"
+
+
+def test_manual_run_exactly_at_report_time_includes_that_window():
+    window = resolve_window(timezone="UTC", run_after=datetime(2026, 11, 27, 8, tzinfo=UTC))
+    assert window.end == datetime(2026, 11, 27, 8, tzinfo=UTC)
+
+
+def test_zero_length_data_interval_falls_back_to_run_after():
+    instant = datetime(2026, 11, 27, 8, tzinfo=UTC)
+    window = resolve_window(
+        timezone="UTC",
+        data_interval_start=instant,
+        data_interval_end=instant,
+        run_after=instant + timedelta(hours=1),
+    )
+    assert window.source == "run_after"
+    assert window.end - window.start == timedelta(hours=24)
+
+
+def test_window_end_param_overrides_everything():
+    window = resolve_window(
+        timezone="Europe/Paris",
+        data_interval_start=datetime(2026, 11, 26, 7, tzinfo=UTC),
+        data_interval_end=datetime(2026, 11, 27, 7, tzinfo=UTC),
+        window_end="2026-10-01T08:00:00+02:00",
+    )
+    assert window.end == datetime(2026, 10, 1, 6, tzinfo=UTC)
+    assert window.report_day == date(2026, 9, 30)
+    assert window.source == "window_end param"
+
+
+def test_window_end_without_offset_is_read_in_report_timezone():
+    window = resolve_window(timezone="Europe/Paris", window_end="2026-11-27T08:00")
+    assert window.end == datetime(2026, 11, 27, 7, tzinfo=UTC)
+
+
+def test_windows_across_dst_changes_are_23_and_25_hours():
+    spring = resolve_window(timezone="Europe/Paris", window_end="2026-03-29T08:00")
+    autumn = resolve_window(timezone="Europe/Paris", window_end="2026-10-25T08:00")
+    assert spring.end - spring.start == timedelta(hours=23)
+    assert autumn.end - autumn.start == timedelta(hours=25)
+
+
+@pytest.mark.parametrize("bad", ["yesterday", "2026-13-01T08:00"])
+def test_unparseable_window_end_names_the_param_and_the_form(bad):
+    with pytest.raises(WindowError, match="window_end: expected an ISO-8601"):
+        resolve_window(timezone="UTC", window_end=bad)
+
+
+def test_no_interval_and_no_run_after_asks_for_window_end():
+    with pytest.raises(WindowError, match="pass the window_end Param"):
+        resolve_window(timezone="UTC")
