@@ -1,0 +1,128 @@
+"""docker-compose.yaml, validated statically (no Docker engine runs here): the official
+Airflow 3 topology, built from this project, with its folders mounted and its
+configuration wired from .env.example into values the project accepts."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import yaml
+
+from process_report.settings import parse_settings
+from tests.conftest import PROJECT_DIR
+
+AIRFLOW_SERVICES = {
+    "airflow-apiserver",
+    "airflow-scheduler",
+    "airflow-dag-processor",
+    "airflow-worker",
+    "airflow-triggerer",
+    "airflow-init",
+}
+_VARIABLE = re.compile(r"(?<!\$)\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
+
+
+def env_example() -> dict[str, str]:
+    pairs = (
+        line.split("=", 1)
+        for line in (PROJECT_DIR / ".env.example").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+    return {key.strip(): value.strip() for key, value in pairs}
+
+
+def interpolate(text: str, env: dict[str, str]) -> str:
+    """Compose's `${VAR}` / `${VAR:-default}` interpolation; `$$` is a literal `$`."""
+
+    def value(match: re.Match) -> str:
+        found = env.get(match["name"], "")
+        return found if found else (match["default"] or "")
+
+    return _VARIABLE.sub(value, text).replace("$$", "$")
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    text = (PROJECT_DIR / "docker-compose.yaml").read_text()
+    return yaml.safe_load(interpolate(text, env_example()))
+
+
+def test_every_variable_the_compose_file_uses_is_documented_in_env_example():
+    used = {
+        m["name"]
+        for m in _VARIABLE.finditer((PROJECT_DIR / "docker-compose.yaml").read_text())
+        if m["default"] is None
+    }
+    assert used - set(env_example()) == set()
+
+
+def test_official_celery_topology_is_complete(compose):
+    assert set(compose["services"]) == AIRFLOW_SERVICES | {"postgres", "redis"}
+    for name in AIRFLOW_SERVICES:
+        env = compose["services"][name]["environment"]
+        assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+        assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://")
+        assert "@postgres/" in env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+
+
+def test_dependencies_name_existing_services(compose):
+    services = compose["services"]
+    for name, service in services.items():
+        assert set(service.get("depends_on", {})) <= set(services), name
+
+
+def test_airflow_services_run_the_project_image_with_its_folders(compose):
+    for name in AIRFLOW_SERVICES:
+        service = compose["services"][name]
+        assert service["build"] == "."
+        targets = {volume.split(":")[1]: volume.split(":")[0] for volume in service["volumes"]}
+        for folder in ("dags", "plugins", "include"):
+            assert targets[f"/opt/airflow/{folder}"] == f"./{folder}"
+
+
+def test_dockerfile_builds_on_the_pinned_airflow_with_the_lock():
+    dockerfile = (PROJECT_DIR / "Dockerfile").read_text()
+    pinned = re.search(
+        r"^apache-airflow==(\S+)$", (PROJECT_DIR / "requirements.txt").read_text(), re.M
+    )[1]
+    assert f"FROM apache/airflow:{pinned}-python3.11" in dockerfile
+    assert "-c /tmp/project/constraints.txt" in dockerfile
+
+
+def test_connections_are_valid_airflow_json_from_env(compose):
+    env = compose["services"]["airflow-scheduler"]["environment"]
+    example = env_example()
+    database = json.loads(env["AIRFLOW_CONN_PROCESS_DB"])
+    assert database == {
+        "conn_type": "postgres",
+        "host": example["DB_HOST"],
+        "port": int(example["DB_PORT"]),
+        "schema": example["DB_NAME"],
+        "login": example["DB_USER"],
+        "password": example["DB_PASSWORD"],
+    }
+    graph = json.loads(env["AIRFLOW_CONN_MSGRAPH_DEFAULT"])
+    assert graph["conn_type"] == "msgraph"
+    assert graph["login"] == example["CLIENT_ID"]
+    assert graph["extra"]["tenant_id"] == example["TENANT_ID"]
+
+
+def test_settings_variable_from_env_is_accepted_by_the_project(compose, tmp_path):
+    raw = json.loads(
+        compose["services"]["airflow-dag-processor"]["environment"][
+            "AIRFLOW_VAR_PROCESS_REPORT_SETTINGS"
+        ]
+    )
+    assert raw["skip_api_keys_file"] == "/opt/airflow/config/folders_2_skip.txt"
+    # The container path maps to ./config, which ships the (empty) skip file.
+    raw["skip_api_keys_file"] = str(PROJECT_DIR / "config" / "folders_2_skip.txt")
+    settings = parse_settings(raw)
+    assert settings.recipients == (env_example()["NOTIFICATION_EMAIL"],)
+    assert settings.timezone == env_example()["REPORT_TIMEZONE"]
+
+
+def test_process_logs_are_mounted_read_only(compose):
+    volumes = compose["services"]["airflow-worker"]["volumes"]
+    assert any(v.endswith(":/opt/airflow/process-logs:ro") for v in volumes)
