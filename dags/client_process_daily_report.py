@@ -11,8 +11,10 @@ run covers the last complete window before it was triggered, or the one ending a
 
 **Tasks.** `resolve_window` validates the `process_report_settings` variable and fixes
 the window; `fetch_processes` reads the window from the `process_db` connection;
-`compose_report` renders the email into the run's archive (and, with `dry_run`, its
-outbox).
+`scan_failure_logs` reads every log file once for all failed processes and stores
+redacted extracts; `summarize_failures` (mapped, at most 16 instances) turns extracts
+into key errors and signatures; `compose_report` renders the email into the run's
+archive (and, with `dry_run`, its outbox).
 
 **Configuration** (README, "Configuration reference"): connection `process_db`,
 connection `msgraph_default`, variable `process_report_settings`; Params `window_end`,
@@ -92,13 +94,37 @@ def client_process_daily_report():
         return dag_tasks.fetch_processes_task(resolved=resolved, run_id=run_id)
 
     @task
-    def compose_report(resolved: dict, fetched: dict, params=None, run_id=None) -> dict:
+    def scan_failure_logs(resolved: dict, fetched: dict, run_id=None) -> list:
+        return dag_tasks.scan_failure_logs_task(resolved=resolved, fetched=fetched, run_id=run_id)
+
+    @task(max_active_tis_per_dagrun=4)
+    def summarize_failures(batch: dict) -> list:
+        return dag_tasks.summarize_failures_task(batch=batch)
+
+    @task
+    def compose_report(
+        resolved: dict,
+        fetched: dict,
+        failure_batches: list,
+        failure_summaries: list,
+        params=None,
+        run_id=None,
+    ) -> dict:
         return dag_tasks.compose_report_task(
-            resolved=resolved, fetched=fetched, params=params, run_id=run_id
+            resolved=resolved,
+            fetched=fetched,
+            failure_batches=failure_batches,
+            failure_summaries=failure_summaries,
+            params=params,
+            run_id=run_id,
         )
 
     resolved = resolve_window()
-    compose_report(resolved, fetch_processes(resolved))
+    fetched = fetch_processes(resolved)
+    batches = scan_failure_logs(resolved, fetched)
+    # At most 16 mapped instances (see process_report.batches), whatever the count.
+    summaries = summarize_failures.expand(batch=batches)
+    compose_report(resolved, fetched, batches, summaries)
 
 
 client_process_daily_report()

@@ -21,6 +21,7 @@ import psycopg2
 
 from include.demo.embedded_db import airflow_connection_json, embedded_server, recreate_database
 from include.demo.sample_day import load_sample_day, load_schema
+from include.demo.sample_logs import write_sample_logs
 from process_report.paths import PROJECT_DIR
 
 DAG_ID = "client_process_daily_report"
@@ -40,6 +41,7 @@ def main() -> int:
         conn = psycopg2.connect(db_uri)
         load_schema(conn)
         sample = load_sample_day(conn, REPORT_DAY, TIMEZONE)
+        write_sample_logs(conn, out / "logs")
         conn.close()
         env = airflow_environment(out, db_uri, sample.skip_api_keys)
         run([sys.executable, "-m", "airflow", "db", "migrate"], env, out / "migrate.log")

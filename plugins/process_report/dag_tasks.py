@@ -7,17 +7,27 @@ XCom; the work itself is done by the pure modules beside this one.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from airflow.sdk import Variable
+from airflow.sdk import ObjectStoragePath, Variable
 from airflow.sdk.exceptions import AirflowFailException
 
 from process_report import artifacts
+from process_report.batches import batch_ranges
+from process_report.failure_logs import extract_failure_logs, failed_processes, read_extract
+from process_report.failure_summary import summarize
 from process_report.mail import build_message
-from process_report.processes import categorize, count_categories, fetch_process_rows
+from process_report.processes import (
+    categorize,
+    count_categories,
+    fetch_api_keys,
+    fetch_process_rows,
+)
+from process_report.redact import Redactor
 from process_report.report import render_report
 from process_report.settings import (
     VARIABLE_NAME,
@@ -82,24 +92,13 @@ def fetch_processes_task(*, resolved: Mapping[str, Any], run_id: str) -> dict[st
 
     The full list goes to the run's artifacts folder; XCom gets its path and the counts.
     """
-    from airflow.providers.postgres.hooks.postgres import PostgresHook
-
     settings = load_settings()
     window = Window.from_dict(resolved["window"])
-    try:
-        conn = PostgresHook(postgres_conn_id=PROCESS_DB_CONN_ID).get_conn()
-    except Exception as exc:  # the driver's error type depends on the hook's driver
-        raise ConnectionError(
-            f"Cannot reach the process database through Airflow connection "
-            f"'{PROCESS_DB_CONN_ID}' (will retry): {exc}"
-        ) from exc
-    try:
+    with process_db() as conn:
         current = fetch_process_rows(conn, window.start, window.end, settings.db_timezone)
         previous = fetch_process_rows(
             conn, window.previous_start, window.previous_end, settings.db_timezone
         )
-    finally:
-        conn.close()
     options = {
         "hung_after_minutes": settings.hung_after_minutes,
         "skip_api_keys": settings.skip_api_keys,
@@ -114,10 +113,75 @@ def fetch_processes_task(*, resolved: Mapping[str, Any], run_id: str) -> dict[st
     }
 
 
+@contextlib.contextmanager
+def process_db() -> Iterator[Any]:
+    """A DB-API connection to `process_db`; failing to connect is retryable."""
+    from airflow.providers.postgres.hooks.postgres import PostgresHook
+
+    try:
+        conn = PostgresHook(postgres_conn_id=PROCESS_DB_CONN_ID).get_conn()
+    except Exception as exc:  # the driver's error type depends on the hook's driver
+        raise ConnectionError(
+            f"Cannot reach the process database through Airflow connection "
+            f"'{PROCESS_DB_CONN_ID}' (will retry): {exc}"
+        ) from exc
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def scan_failure_logs_task(
+    *, resolved: Mapping[str, Any], fetched: Mapping[str, Any], run_id: str
+) -> list[dict[str, Any]]:
+    """Read every log file once for all failed processes; store redacted extracts.
+
+    Returns the batches for the mapped summaries (at most 16), each naming the run's
+    failures.json, which holds the UUIDs, the extract paths and the scan's problems.
+
+    One task, not one per batch: splitting the scan would read each shared daily log
+    once per batch. The summaries, which need only the extracts, are the mapped part.
+    """
+    from airflow.sdk._shared.secrets_masker import redact as airflow_redact
+
+    settings = load_settings()
+    window = Window.from_dict(resolved["window"])
+    failed = failed_processes(artifacts.read_json(fetched["processes_path"]))
+    folder = artifacts.run_folder(settings.artifacts_root, window.report_day.isoformat(), run_id)
+    with process_db() as conn:
+        redactor = Redactor(fetch_api_keys(conn))
+    result = extract_failure_logs(
+        failed,
+        logs_dir=settings.logs_dir,
+        log_patterns=settings.log_patterns,
+        window_end=window.end,
+        zones=tuple(dict.fromkeys(("UTC", settings.timezone, settings.db_timezone))),
+        redactor=redactor,
+        store=lambda name, data: artifacts.write_bytes(folder, f"failure_logs/{name}", data),
+        redact_text=airflow_redact,
+    )
+    uuids = [p["uuid"] for p in failed]
+    failures_path = artifacts.write_json(folder, "failures.json", {"uuids": uuids, **result})
+    return [{"failures_path": failures_path, **batch} for batch in batch_ranges(len(uuids))]
+
+
+def summarize_failures_task(*, batch: Mapping[str, Any]) -> list[dict]:
+    """Summaries (each at most 8 KB) of one batch of failed processes' extracts."""
+    failures = artifacts.read_json(batch["failures_path"])
+    summaries = []
+    for uuid in failures["uuids"][batch["start"] : batch["stop"]]:
+        path = failures["extracts"].get((uuid or "").lower())
+        text = read_extract(ObjectStoragePath(path).read_bytes(), path) if path else None
+        summaries.append(summarize(uuid, text, path))
+    return summaries
+
+
 def compose_report_task(
     *,
     resolved: Mapping[str, Any],
     fetched: Mapping[str, Any],
+    failure_batches: Sequence[Mapping[str, Any]],
+    failure_summaries: Sequence[Sequence[Mapping[str, Any]]],
     params: Mapping[str, Any],
     run_id: str,
 ) -> dict[str, Any]:
@@ -135,7 +199,11 @@ def compose_report_task(
         process_data=artifacts.read_json(fetched["processes_path"]),
         previous_counts=fetched["previous_counts"],
         generated_at=datetime.now(UTC),
-        notes=resolved.get("notes", []),
+        notes=[
+            *resolved.get("notes", []),
+            *artifacts.read_json(failure_batches[0]["failures_path"])["problems"],
+        ],
+        failures=[summary for batch in failure_summaries for summary in batch],
     )
     folder = artifacts.run_folder(settings.artifacts_root, window.report_day.isoformat(), run_id)
     result = {

@@ -52,6 +52,15 @@ def fetch_process_rows(
     return rows
 
 
+def fetch_api_keys(conn: Any) -> list[str]:
+    """Every client API key, for redaction: keys are secrets and may appear in logs."""
+    with conn.cursor() as cur:
+        cur.execute((SQL_DIR / "api_keys.sql").read_text(encoding="utf-8"))
+        keys = [row[0] for row in cur.fetchall()]
+    conn.rollback()
+    return keys
+
+
 @dataclass
 class ProcessSet:
     """The categorized processes of one window, ready to be stored as JSON."""

@@ -9,7 +9,7 @@ database or the network, which is what makes reruns, backfills and tests predict
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -36,12 +36,14 @@ def render_report(
     process_data: Mapping[str, Any],
     previous_counts: Mapping[str, int],
     generated_at: datetime,
-    notes: list[str] | tuple[str, ...] = (),
+    notes: Sequence[str] = (),
+    failures: Sequence[Mapping[str, Any]] | None = None,
 ) -> RenderedReport:
     """Render subject, HTML and text. `notes` are run-level data-quality lines (for
-    example a timezone mismatch) added to those the process data carries."""
+    example a timezone mismatch or an unreadable logs folder) added to those the process
+    data carries; `failures` are the failure-log summaries, None when not extracted."""
     tz = ZoneInfo(window.timezone)
-    processes = process_data["processes"]
+    processes = _with_failures(process_data["processes"], failures)
     counts = process_data["counts"]
     context = {
         "subject": subject_line(window, counts),
@@ -58,7 +60,12 @@ def render_report(
         "running": _listed(processes, RUNNING, tz),
         "other": _listed(processes, OTHER, tz),
         "skipped_test_processes": process_data.get("skipped_test_processes", 0),
-        "data_quality": [*notes, *process_data.get("data_quality", [])],
+        "failure_groups": _failure_groups(processes, tz),
+        "data_quality": [
+            *notes,
+            *process_data.get("data_quality", []),
+            *_missing_logs(processes, failures),
+        ],
         "total": counts["total"],
     }
     env = _environment()
@@ -98,6 +105,7 @@ def _environment() -> Environment:
     )
     env.filters["safe_url"] = safe_url
     env.filters["minutes"] = _format_minutes
+    env.filters["basename"] = lambda url: str(url).rstrip("/").rsplit("/", 1)[-1]
     return env
 
 
@@ -116,6 +124,51 @@ def _summary_rows(counts: Mapping[str, int], previous: Mapping[str, int]) -> lis
             {"label": label, "count": now, "previous": before, "change": f"{now - before:+d}"}
         )
     return rows
+
+
+def _with_failures(
+    processes: list[Mapping[str, Any]], failures: Sequence[Mapping[str, Any]] | None
+) -> list[dict[str, Any]]:
+    by_uuid = {f["uuid"]: f for f in failures or ()}
+    return [
+        {**p, "failure": by_uuid.get(p["uuid"]) if p["category"] == FAILED else None}
+        for p in processes
+    ]
+
+
+def _failure_groups(processes: list[Mapping[str, Any]], tz: ZoneInfo) -> list[dict[str, Any]]:
+    """Failures by error signature, largest group first: count, clients, first/last."""
+    groups: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for p in processes:
+        if p["failure"] and p["failure"]["found"]:
+            groups[p["failure"]["signature"]].append(p)
+    rows = []
+    for sig, members in groups.items():
+        times = sorted(t for m in members for t in (m["stop_time"] or m["start_time"],) if t)
+        rows.append(
+            {
+                "signature": sig,
+                "count": len(members),
+                "clients": sorted({m["client"] for m in members}),
+                "key_error": members[-1]["failure"]["key_error"],
+                "first": _local_iso(times[0] if times else None, tz),
+                "last": _local_iso(times[-1] if times else None, tz),
+            }
+        )
+    return sorted(rows, key=lambda r: (-r["count"], r["signature"]))
+
+
+def _missing_logs(
+    processes: list[Mapping[str, Any]], failures: Sequence[Mapping[str, Any]] | None
+) -> list[str]:
+    if failures is None:
+        return []
+    missing = sum(
+        1
+        for p in processes
+        if p["category"] == FAILED and not (p["failure"] and p["failure"]["found"])
+    )
+    return [f"{missing} failed process(es) without log records."] if missing else []
 
 
 def _client_rows(processes: list[Mapping[str, Any]]) -> list[dict[str, Any]]:

@@ -35,7 +35,9 @@ EXAMPLE = {
     "db_timezone": "UTC",
     "hung_after_minutes": 60,
     "artifacts_root": "file:///opt/airflow/artifacts",
+    "log_patterns": ["*{uuid}*.log", "app_{date}*.log"],
 }
+DEFAULT_LOG_PATTERNS = ("*{uuid}*.log", "app_{date}*.log")
 
 
 class SettingsError(ValueError):
@@ -54,6 +56,7 @@ class Settings:
     db_timezone: str = "UTC"
     hung_after_minutes: int = 60
     artifacts_root: str = ""
+    log_patterns: tuple[str, ...] = DEFAULT_LOG_PATTERNS
 
     @property
     def tz(self) -> ZoneInfo:
@@ -91,6 +94,7 @@ def parse_settings(raw: Any, *, default_artifacts_root: str = "") -> Settings:
             f"'file:///opt/airflow/artifacts'; got {artifacts_root!r}"
         )
 
+    log_patterns = _log_patterns(data.get("log_patterns", list(DEFAULT_LOG_PATTERNS)), errors)
     if errors:
         raise SettingsError(
             f"Airflow variable '{VARIABLE_NAME}' is invalid:\n- "
@@ -106,6 +110,7 @@ def parse_settings(raw: Any, *, default_artifacts_root: str = "") -> Settings:
         db_timezone=db_timezone,
         hung_after_minutes=hung,
         artifacts_root=artifacts_root,
+        log_patterns=log_patterns,
     )
 
 
@@ -210,6 +215,21 @@ def _skip_api_keys(data: Mapping[str, Any], errors: list[str]) -> frozenset[str]
                 f"a line; could not read {path!r}: {exc}"
             )
     return frozenset(keys)
+
+
+def _log_patterns(value: Any, errors: list[str]) -> tuple[str, ...]:
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(isinstance(p, str) and ("{uuid}" in p or "{date}" in p) for p in value)
+    ):
+        errors.append(
+            "log_patterns: expected a list of file-name patterns, each with a {uuid} "
+            'or {date} placeholder, such as ["*{uuid}*.log", "app_{date}*.log"]; '
+            f"got {value!r}"
+        )
+        return DEFAULT_LOG_PATTERNS
+    return tuple(value)
 
 
 def _timezone(data: Mapping[str, Any], key: str, errors: list[str]) -> str:

@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from airflow.dag_processing.dagbag import DagBag
 from airflow.sdk import CronDataIntervalTimetable
+from airflow.sdk.definitions.mappedoperator import MappedOperator
 
 from tests.conftest import PROJECT_DIR
 
@@ -93,6 +94,18 @@ def test_dag_is_documented_tagged_and_has_the_trigger_params(dag):
     assert dag.params["dry_run"] is False
 
 
-def test_tasks_run_in_order(dag):
+def test_tasks_run_in_order_with_failure_summaries_mapped(dag):
     assert dag.get_task("fetch_processes").upstream_task_ids == {"resolve_window"}
-    assert dag.get_task("compose_report").upstream_task_ids == {"resolve_window", "fetch_processes"}
+    assert dag.get_task("scan_failure_logs").upstream_task_ids == {
+        "resolve_window",
+        "fetch_processes",
+    }
+    summarize = dag.get_task("summarize_failures")
+    assert summarize.upstream_task_ids == {"scan_failure_logs"}
+    assert isinstance(summarize, MappedOperator)
+    assert dag.get_task("compose_report").upstream_task_ids == {
+        "resolve_window",
+        "fetch_processes",
+        "scan_failure_logs",
+        "summarize_failures",
+    }

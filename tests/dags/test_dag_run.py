@@ -13,6 +13,7 @@ from airflow.dag_processing.dagbag import DagBag
 
 from include.demo.embedded_db import airflow_connection_json
 from include.demo.sample_day import TEST_API_KEY, load_sample_day
+from include.demo.sample_logs import write_sample_logs
 from tests.conftest import PROJECT_DIR
 
 REPORT_DAY = date(2026, 11, 26)
@@ -39,6 +40,7 @@ GROUP BY 1
 def configured_run(airflow_db, process_db_uri, monkeypatch, tmp_path):
     conn = psycopg2.connect(process_db_uri)
     sample = load_sample_day(conn, REPORT_DAY, "Europe/Paris")
+    logs = write_sample_logs(conn, tmp_path / "logs")
     with conn.cursor() as cur:
         cur.execute("SET TIME ZONE 'UTC'")
         cur.execute(
@@ -64,11 +66,11 @@ def configured_run(airflow_db, process_db_uri, monkeypatch, tmp_path):
     dag = DagBag(dag_folder=str(PROJECT_DIR / "dags")).dags["client_process_daily_report"]
     for task in dag.tasks:
         task.retries = 0  # a failure should fail the test now, not after retry delays
-    return dag, expected, tmp_path / "artifacts"
+    return dag, expected, tmp_path / "artifacts", logs
 
 
 def test_dry_run_report_counts_match_the_database(configured_run):
-    dag, expected, artifacts = configured_run
+    dag, expected, artifacts, _ = configured_run
     run = dag.test(logical_date=datetime(2026, 11, 27, 7, tzinfo=UTC), run_conf={"dry_run": True})
     assert run.state == "success"
 
@@ -89,7 +91,7 @@ def test_dry_run_report_counts_match_the_database(configured_run):
 
 
 def test_recipients_param_replaces_the_settings_recipients(configured_run):
-    dag, _, artifacts = configured_run
+    dag, _, artifacts, _ = configured_run
     run = dag.test(
         logical_date=datetime(2026, 11, 27, 7, tzinfo=UTC),
         run_conf={"dry_run": True, "recipients": ["lead@example.com"]},
@@ -100,8 +102,29 @@ def test_recipients_param_replaces_the_settings_recipients(configured_run):
 
 
 def test_run_that_is_not_a_dry_run_archives_the_report_and_fails_clearly(configured_run):
-    dag, _, artifacts = configured_run
+    dag, _, artifacts, _ = configured_run
     run = dag.test(logical_date=datetime(2026, 11, 27, 7, tzinfo=UTC))
     assert run.state == "failed"
     assert list(artifacts.glob("2026-11-26/*/report.html"))
     assert not list(artifacts.glob("2026-11-26/*/outbox/*"))
+
+
+def test_failures_carry_key_errors_from_redacted_extracts(configured_run):
+    dag, _, artifacts, logs = configured_run
+    run = dag.test(logical_date=datetime(2026, 11, 27, 7, tzinfo=UTC), run_conf={"dry_run": True})
+    assert run.state == "success"
+    (outbox,) = artifacts.glob("2026-11-26/*/outbox/message.eml")
+    text = message_from_bytes(outbox.read_bytes(), policy=default).get_body(("plain",))
+    text = text.get_content()
+    (silent,) = logs["failed_without_logs"]
+    reported_with_logs = [u for u in logs["failed_with_logs"] if u in text]
+    assert reported_with_logs
+    assert "FAILURES BY ERROR" in text
+    assert "1 failed process(es) without log records." in text
+    assert f"{silent}" in text
+    extracts = list(outbox.parent.parent.glob("failure_logs/*.log"))
+    assert {p.name.split(".")[0] for p in extracts} == set(reported_with_logs)
+    for path in [*extracts, outbox]:
+        content = path.read_text()
+        assert "Enc0der-Pa55" not in content
+        assert "[REDACTED]" in content or path == outbox

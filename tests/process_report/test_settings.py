@@ -24,6 +24,7 @@ def test_minimal_settings_take_documented_defaults():
     assert settings.skip_api_keys == frozenset()
     assert settings.artifacts_root == "file:///tmp/a"
     assert settings.recipients == ("ops@example.com",)
+    assert settings.log_patterns == ("*{uuid}*.log", "app_{date}*.log")
 
 
 def test_documented_example_is_valid(tmp_path):
@@ -56,6 +57,8 @@ def test_skip_file_reads_original_format_with_comments_and_blanks(tmp_path):
         ({"skip_api_keys": "abc"}, "skip_api_keys: expected a list"),
         ({"skip_api_keys_file": "/nonexistent/skip.txt"}, "skip_api_keys_file: expected a"),
         ({"recipient": ["ops@example.com"]}, "unknown key(s) ['recipient']"),
+        ({"log_patterns": ["*.log"]}, "log_patterns: expected a list of file-name patterns"),
+        ({"log_patterns": "*{uuid}*.log"}, "log_patterns: expected a list"),
     ],
 )
 def test_invalid_key_is_named_with_expected_form(change, named):

@@ -1,0 +1,222 @@
+"""Read each log file once for all failed processes and collect their records.
+
+A record is a line that starts with a timestamp plus the lines after it that do not
+(traceback frames, wrapped messages): those belong to the failure even though they do
+not carry its UUID. Shared daily logs are searched for every failed UUID at once with
+one Aho-Corasick automaton (Rust, releases the GIL, so files are scanned on all cores),
+streamed in bounded chunks so memory does not grow with file size. Per-process files
+belong to their process whole.
+
+Records go to a spool on local disk under a memory budget; `assemble` then gives each
+process its records in file order, with a header naming each file.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import struct
+import threading
+from collections import defaultdict
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ahocorasick_rs
+
+from process_report.log_index import LogFile
+
+CHUNK_BYTES = 8 << 20
+LINE_MAX_BYTES = 1 << 20
+SPOOL_BUDGET_BYTES = 32 << 20
+_TIMESTAMP = re.compile(rb"\[?\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d")
+_NEXT_RECORD = re.compile(rb"\n(?=\[?\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d)")
+_SEGMENT = struct.Struct("<IQI")  # file number, offset, length
+
+
+@dataclass
+class ScanStats:
+    bytes_scanned: int = 0
+    files_scanned: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+class Spool:
+    """Per-process records on local disk; memory holds at most `budget` bytes of them."""
+
+    def __init__(self, folder: Path, budget: int = SPOOL_BUDGET_BYTES) -> None:
+        self.folder = folder
+        self.budget = budget
+        self._pending: dict[str, list[bytes]] = defaultdict(list)
+        self._size = 0
+        self._lock = threading.Lock()
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def add(self, uuid: str, file_number: int, offset: int, record: bytes) -> None:
+        with self._lock:
+            self._pending[uuid].append(_SEGMENT.pack(file_number, offset, len(record)) + record)
+            self._size += len(record)
+            if self._size >= self.budget:
+                self._flush()
+
+    def close(self) -> None:
+        with self._lock:
+            self._flush()
+
+    def uuids(self) -> list[str]:
+        return sorted(p.stem for p in self.folder.glob("*.spool"))
+
+    def segments(self, uuid: str) -> Iterator[tuple[int, int, bytes]]:
+        path = self.folder / f"{uuid}.spool"
+        if not path.exists():
+            return
+        with path.open("rb") as handle:
+            while header := handle.read(_SEGMENT.size):
+                number, offset, length = _SEGMENT.unpack(header)
+                yield number, offset, handle.read(length)
+
+    def _flush(self) -> None:
+        for uuid, pieces in self._pending.items():
+            with (self.folder / f"{uuid}.spool").open("ab") as handle:
+                handle.write(b"".join(pieces))
+        self._pending.clear()
+        self._size = 0
+
+
+def scan_logs(
+    files: list[LogFile], uuids: list[str], spool: Spool, workers: int | None = None
+) -> ScanStats:
+    """Scan every file once; per-process files go to their process, shared files are
+    searched for all `uuids`. File numbers (for ordering) are positions in `files`."""
+    stats = ScanStats()
+    automaton = ahocorasick_rs.BytesAhoCorasick([u.encode() for u in uuids]) if uuids else None
+    lock = threading.Lock()
+
+    def scan_one(numbered: tuple[int, LogFile]) -> None:
+        number, log_file = numbered
+        try:
+            size = (
+                _copy_file(log_file, number, spool)
+                if log_file.uuid
+                else _search_file(log_file, number, automaton, uuids, spool)
+            )
+        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+            with lock:
+                stats.problems.append(f"{log_file.path.name} could not be read: {exc}")
+            return
+        with lock:
+            stats.bytes_scanned += size
+            stats.files_scanned += 1
+
+    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
+        list(pool.map(scan_one, enumerate(files)))
+    spool.close()
+    return stats
+
+
+def assemble(spool: Spool, uuid: str, files: list[LogFile], root: Path) -> bytes:
+    """The process's records in file order, each file's part under a header line."""
+    parts, current = [], None
+    for number, _, record in sorted(spool.segments(uuid), key=lambda s: (s[0], s[1])):
+        if number != current:
+            current = number
+            parts.append(f"==> {_relative(files[number].path, root)} <==\n".encode())
+        parts.append(record if record.endswith(b"\n") else record + b"\n")
+    return b"".join(parts)
+
+
+def _open(log_file: LogFile):
+    return gzip.open(log_file.path, "rb") if log_file.gzipped else log_file.path.open("rb")
+
+
+def _chunks(log_file: LogFile) -> Iterator[bytes]:
+    with _open(log_file) as handle:
+        while block := handle.read(CHUNK_BYTES):
+            yield block
+
+
+def _copy_file(log_file: LogFile, number: int, spool: Spool) -> int:
+    """A per-process file belongs to its process whole (binary files are skipped)."""
+    size, offset = 0, 0
+    for block in _chunks(log_file):
+        if size == 0 and b"\0" in block[:8192]:
+            spool.add(log_file.uuid, number, 0, b"[binary file skipped]\n")
+            return len(block)
+        size += len(block)
+        spool.add(log_file.uuid, number, offset, _cap_long_lines(block))
+        offset += len(block)
+    return size
+
+
+def _search_file(log_file: LogFile, number: int, automaton, uuids: list[str], spool: Spool) -> int:
+    """Stream a shared file: each chunk is cut at the last record start, the rest
+    carried into the next, so no record is split and memory stays at about two chunks."""
+    if automaton is None:
+        return 0
+    size, base, carry = 0, 0, b""
+    for block in _chunks(log_file):
+        if size == 0 and b"\0" in block[:8192]:
+            return len(block)  # binary: nothing to read as log records
+        size += len(block)
+        data = carry + block
+        cut = _last_record_start(data)
+        if cut <= 0 and len(data) < 2 * CHUNK_BYTES:
+            carry = data
+            continue
+        if cut <= 0:
+            cut = len(data)  # one enormous record: take it as it is, keep memory bounded
+        _records(data[:cut], base, automaton, uuids, number, spool)
+        base += cut
+        carry = data[cut:]
+    if carry:
+        _records(carry, base, automaton, uuids, number, spool)
+    return size
+
+
+def _last_record_start(data: bytes) -> int:
+    position = len(data)
+    while (position := data.rfind(b"\n", 0, position)) >= 0:
+        if _TIMESTAMP.match(data, position + 1):
+            return position + 1
+    return 0
+
+
+def _records(
+    data: bytes, base: int, automaton, uuids: list[str], number: int, spool: Spool
+) -> None:
+    last_start: dict[int, int] = {}
+    for pattern, start, end in automaton.find_matches_as_indexes(data):
+        record_start = data.rfind(b"\n", 0, start) + 1
+        while record_start > 0 and not _TIMESTAMP.match(data, record_start):
+            record_start = data.rfind(b"\n", 0, record_start - 1) + 1
+        if last_start.get(pattern) == record_start:
+            continue  # the UUID appears again in the same record
+        last_start[pattern] = record_start
+        following = _NEXT_RECORD.search(data, end)
+        record_end = following.start() + 1 if following else len(data)
+        record = data[record_start:record_end]
+        if len(record) > LINE_MAX_BYTES:
+            record = _cap_long_lines(record)
+        spool.add(uuids[pattern], number, base + record_start, record)
+
+
+def _cap_long_lines(block: bytes) -> bytes:
+    """Lines over LINE_MAX_BYTES are cut there and marked, never dropped."""
+    if len(block) <= LINE_MAX_BYTES:
+        return block
+    lines = block.split(b"\n")
+    return b"\n".join(
+        line
+        if len(line) <= LINE_MAX_BYTES
+        else line[:LINE_MAX_BYTES] + f" [line truncated: {len(line)} bytes]".encode()
+        for line in lines
+    )
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return path.name
