@@ -32,6 +32,17 @@ test: venv
 test-integration: venv
 	$(PY) -m pytest -m integration
 
+## Benchmarks write JSON to out/bench/ (the corpora are built once and kept there).
+bench: bench-logs bench-graph
+
+bench-logs: venv
+	command -v rg >/dev/null || (apt-get update -qq && apt-get install -y -qq ripgrep)
+	PYTHONPATH=plugins:. $(PY) -m include.bench.bench_logs
+
+bench-graph: venv
+	@echo "bench-graph: the Microsoft Graph client and its stand-in are not built yet" >&2
+	@exit 2
+
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
