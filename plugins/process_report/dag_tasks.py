@@ -21,12 +21,7 @@ from process_report.batches import batch_ranges
 from process_report.failure_logs import extract_failure_logs, failed_processes, read_extract
 from process_report.failure_summary import summarize
 from process_report.mail import build_message
-from process_report.processes import (
-    categorize,
-    count_categories,
-    fetch_api_keys,
-    fetch_process_rows,
-)
+from process_report.processes import categorize, fetch_api_keys, fetch_process_rows
 from process_report.redact import Redactor
 from process_report.report import render_report
 from process_report.settings import (
@@ -105,12 +100,17 @@ def fetch_processes_task(*, resolved: Mapping[str, Any], run_id: str) -> dict[st
     }
     process_set = categorize(current, window_end=window.end, **options)
     previous_set = categorize(previous, window_end=window.previous_end, **options)
-    folder = artifacts.run_folder(settings.artifacts_root, window.report_day.isoformat(), run_id)
+    folder = run_folder(settings, window, run_id)
     return {
         "processes_path": artifacts.write_json(folder, "processes.json", process_set.to_dict()),
         "counts": process_set.counts,
-        "previous_counts": count_categories(previous_set.processes),
+        "previous_counts": previous_set.counts,
     }
+
+
+def run_folder(settings: Settings, window: Window, run_id: str) -> ObjectStoragePath:
+    """This run's artifacts folder: every task of a run writes into the same one."""
+    return artifacts.run_folder(settings.artifacts_root, window.report_day.isoformat(), run_id)
 
 
 @contextlib.contextmanager
@@ -147,7 +147,7 @@ def scan_failure_logs_task(
     settings = load_settings()
     window = Window.from_dict(resolved["window"])
     failed = failed_processes(artifacts.read_json(fetched["processes_path"]))
-    folder = artifacts.run_folder(settings.artifacts_root, window.report_day.isoformat(), run_id)
+    folder = run_folder(settings, window, run_id)
     with process_db() as conn:
         redactor = Redactor(fetch_api_keys(conn))
     result = extract_failure_logs(
@@ -205,7 +205,7 @@ def compose_report_task(
         ],
         failures=[summary for batch in failure_summaries for summary in batch],
     )
-    folder = artifacts.run_folder(settings.artifacts_root, window.report_day.isoformat(), run_id)
+    folder = run_folder(settings, window, run_id)
     result = {
         "subject": report.subject,
         "html_path": artifacts.write_text(folder, "report.html", report.html),

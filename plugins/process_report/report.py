@@ -144,7 +144,7 @@ def _failure_groups(processes: list[Mapping[str, Any]], tz: ZoneInfo) -> list[di
             groups[p["failure"]["signature"]].append(p)
     rows = []
     for sig, members in groups.items():
-        times = sorted(t for m in members for t in (m["stop_time"] or m["start_time"],) if t)
+        times = sorted(filter(None, (m["stop_time"] or m["start_time"] for m in members)))
         rows.append(
             {
                 "signature": sig,
