@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import tempfile
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -70,7 +71,9 @@ def extract_failure_logs(
     extracts: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="failure-logs-") as work:
         spool = Spool(Path(work))
+        started = time.perf_counter()
         stats = scan_logs(files, sorted(days_by_uuid), spool)
+        scan_s = time.perf_counter() - started
         problems += stats.problems
         for uuid in spool.uuids():
             raw = assemble(spool, uuid, files, Path(logs_dir))
@@ -87,6 +90,7 @@ def extract_failure_logs(
         "bytes_scanned": stats.bytes_scanned,
         "files_scanned": stats.files_scanned,
         "files_indexed": index.files_seen,
+        "scan_s": round(scan_s, 3),
     }
 
 

@@ -7,8 +7,8 @@ one Aho-Corasick automaton (Rust, releases the GIL, so files are scanned on all 
 streamed in bounded chunks so memory does not grow with file size. Per-process files
 belong to their process whole.
 
-Records go to a spool on local disk under a memory budget; `assemble` then gives each
-process its records in file order, with a header naming each file.
+Records go to a spool on local disk; `assemble` then gives each process its records in
+file order, with a header naming each file.
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from __future__ import annotations
 import gzip
 import os
 import re
-import struct
 import threading
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import ahocorasick_rs
 
@@ -30,12 +30,11 @@ from process_report.log_index import LogFile
 
 CHUNK_BYTES = 8 << 20
 LINE_MAX_BYTES = 1 << 20
-SPOOL_BUDGET_BYTES = 32 << 20
+FLUSH_BYTES = 16 << 20  # per scanning thread
 _TIMESTAMP = re.compile(rb"\[?\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d")
 _NEXT_RECORD = re.compile(rb"\n(?=\[?\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d)")
 # Measured ~15% faster than the DFA on 3,000 UUIDs (a smaller automaton, warmer caches).
 NFA = ahocorasick_rs.Implementation.ContiguousNFA
-_SEGMENT = struct.Struct("<IQI")  # file number, offset, length
 
 
 @dataclass
@@ -46,49 +45,64 @@ class ScanStats:
 
 
 class Spool:
-    """Per-process records on local disk; memory holds at most `budget` bytes of them."""
+    """Per-process records on local disk, so memory does not grow with the extracts.
 
-    def __init__(self, folder: Path, budget: int = SPOOL_BUDGET_BYTES) -> None:
+    Each scanning thread appends to its own file, one sequential write per chunk, and
+    the index of where each process's segments lie stays in memory (a few bytes per
+    segment). One file per process instead meant thousands of opens per flush, under a
+    lock that stalled the other thread.
+    """
+
+    def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.budget = budget
-        self._pending: dict[str, list[bytes]] = defaultdict(list)
-        self._size = 0
+        self._index: dict[str, list[tuple[Path, int, int, int, int]]] = defaultdict(list)
         self._lock = threading.Lock()
+        self._local = threading.local()
+        self._writers: list = []
         folder.mkdir(parents=True, exist_ok=True)
 
-    def add(self, file_number: int, offset: int, records: Mapping[str, bytes]) -> None:
-        """One segment per process: its records from one chunk of one file at `offset`.
-        Taking a whole chunk at once keeps locking and bookkeeping off the per-record
-        path."""
+    def add(self, file_number: int, segments: Mapping[str, tuple[int, bytes]]) -> None:
+        """Per process, one segment: (offset of its first record in the file, records)."""
+        path, writer = self._writer()
+        position = writer.tell()
+        writer.write(b"".join(data for _, data in segments.values()))
+        entries = []
+        for uuid, (offset, data) in segments.items():
+            entries.append((uuid, (path, position, len(data), file_number, offset)))
+            position += len(data)
         with self._lock:
-            for uuid, data in records.items():
-                self._pending[uuid].append(_SEGMENT.pack(file_number, offset, len(data)) + data)
-                self._size += len(data)
-            if self._size >= self.budget:
-                self._flush()
+            for uuid, entry in entries:
+                self._index[uuid].append(entry)
 
     def close(self) -> None:
-        with self._lock:
-            self._flush()
+        for writer in self._writers:
+            writer.close()
+        self._writers.clear()
 
     def uuids(self) -> list[str]:
-        return sorted(p.stem for p in self.folder.glob("*.spool"))
+        return sorted(self._index)
 
     def segments(self, uuid: str) -> Iterator[tuple[int, int, bytes]]:
-        path = self.folder / f"{uuid}.spool"
-        if not path.exists():
-            return
-        with path.open("rb") as handle:
-            while header := handle.read(_SEGMENT.size):
-                number, offset, length = _SEGMENT.unpack(header)
-                yield number, offset, handle.read(length)
+        """(file number, offset in that file, records) for one process."""
+        readers: dict[Path, Any] = {}
+        try:
+            for path, position, length, file_number, offset in self._index.get(uuid, []):
+                reader = readers.get(path) or readers.setdefault(path, path.open("rb"))
+                reader.seek(position)
+                yield file_number, offset, reader.read(length)
+        finally:
+            for reader in readers.values():
+                reader.close()
 
-    def _flush(self) -> None:
-        for uuid, pieces in self._pending.items():
-            with (self.folder / f"{uuid}.spool").open("ab") as handle:
-                handle.write(b"".join(pieces))
-        self._pending.clear()
-        self._size = 0
+    def _writer(self) -> tuple[Path, Any]:
+        """This thread's spool file (path, handle), opened on its first segment."""
+        if not hasattr(self._local, "writer"):
+            with self._lock:
+                path = self.folder / f"spool-{len(self._writers)}.bin"
+                handle = path.open("wb")
+                self._writers.append(handle)
+            self._local.writer = (path, handle)
+        return self._local.writer
 
 
 def scan_logs(
@@ -160,10 +174,10 @@ def _copy_file(log_file: LogFile, number: int, spool: Spool) -> int:
     size, offset = 0, 0
     for block in _chunks(log_file):
         if size == 0 and b"\0" in block[:8192]:
-            spool.add(number, 0, {log_file.uuid: b"[binary file skipped]\n"})
+            spool.add(number, {log_file.uuid: (0, b"[binary file skipped]\n")})
             return len(block)
         size += len(block)
-        spool.add(number, offset, {log_file.uuid: _cap_long_lines(block)})
+        spool.add(number, {log_file.uuid: (offset, _cap_long_lines(block))})
         offset += len(block)
     return size
 
@@ -174,6 +188,7 @@ def _search_file(log_file: LogFile, number: int, automaton, uuids: list[str], sp
     if automaton is None:
         return 0
     size, base, carry = 0, 0, b""
+    pending = _Pending(spool, number, uuids)
     for block in _chunks(log_file):
         if size == 0 and b"\0" in block[:8192]:
             return len(block)  # binary: nothing to read as log records
@@ -185,11 +200,12 @@ def _search_file(log_file: LogFile, number: int, automaton, uuids: list[str], sp
             continue
         if cut <= 0:
             cut = len(data)  # one enormous record: take it as it is, keep memory bounded
-        _records(data[:cut], base, automaton, uuids, number, spool)
+        pending.extend(_records(data[:cut], base, automaton))
         base += cut
         carry = data[cut:]
     if carry:
-        _records(carry, base, automaton, uuids, number, spool)
+        pending.extend(_records(carry, base, automaton))
+    pending.flush()
     return size
 
 
@@ -201,13 +217,43 @@ def _last_record_start(data: bytes) -> int:
     return 0
 
 
-def _records(
-    data: bytes, base: int, automaton, uuids: list[str], number: int, spool: Spool
-) -> None:
-    """Every record of `data` that mentions a searched UUID, to the spool as one segment
-    per process. This loop runs once per matched record (a million on a bad day), so it
-    keeps to a few C-level calls each."""
-    found: dict[int, list[bytes]] = defaultdict(list)
+class _Pending:
+    """One file's records per process, written to the spool as one segment per process
+    when the file ends or FLUSH_BYTES are buffered: few, large segments keep both the
+    scan's writes and the assembly's reads cheap."""
+
+    def __init__(self, spool: Spool, number: int, uuids: list[str]) -> None:
+        self.spool, self.number, self.uuids = spool, number, uuids
+        self.records: dict[int, tuple[int, list[bytes]]] = {}
+        self.size = 0
+
+    def extend(self, found: Mapping[int, tuple[int, list[bytes]]]) -> None:
+        for pattern, (offset, records) in found.items():
+            if pattern in self.records:
+                self.records[pattern][1].extend(records)
+            else:
+                self.records[pattern] = (offset, records)
+            self.size += sum(map(len, records))
+        if self.size >= FLUSH_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.records:
+            self.spool.add(
+                self.number,
+                {
+                    self.uuids[p]: (offset, b"".join(records))
+                    for p, (offset, records) in self.records.items()
+                },
+            )
+        self.records, self.size = {}, 0
+
+
+def _records(data: bytes, base: int, automaton) -> dict[int, tuple[int, list[bytes]]]:
+    """Every record of `data` that mentions a searched UUID, by pattern: (offset of the
+    first one in the file, the records). This loop runs once per matched record (a
+    million on a bad day), so it keeps to a few C-level calls each."""
+    found: dict[int, tuple[int, list[bytes]]] = {}
     last_start: dict[int, int] = {}
     rfind, is_record_start, next_record = data.rfind, _TIMESTAMP.match, _NEXT_RECORD.search
     for pattern, start, end in automaton.find_matches_as_indexes(data):
@@ -221,9 +267,11 @@ def _records(
         record = data[record_start : following.start() + 1 if following else len(data)]
         if len(record) > LINE_MAX_BYTES:
             record = _cap_long_lines(record)
-        found[pattern].append(record)
-    if found:
-        spool.add(number, base, {uuids[p]: b"".join(records) for p, records in found.items()})
+        if pattern in found:
+            found[pattern][1].append(record)
+        else:
+            found[pattern] = (base + record_start, [record])
+    return found
 
 
 def _cap_long_lines(block: bytes) -> bytes:
