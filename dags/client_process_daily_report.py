@@ -13,8 +13,11 @@ run covers the last complete window before it was triggered, or the one ending a
 the window; `fetch_processes` reads the window from the `process_db` connection;
 `scan_failure_logs` reads every log file once for all failed processes and stores
 redacted extracts; `summarize_failures` (mapped, at most 16 instances) turns extracts
-into key errors and signatures; `compose_report` renders the email into the run's
-archive (and, with `dry_run`, its outbox).
+into key errors and signatures; `plan_videos` groups finished processes by client
+folder and `resolve_videos` (mapped, at most 16) finds their OneDrive videos through
+Microsoft Graph; `compose_and_send_report` renders the email into the run's archive and
+sends it through Graph, at most once per clear of the run (with `dry_run`, it writes
+the message to the run's outbox instead).
 
 **Configuration** (README, "Configuration reference"): connection `process_db`,
 connection `msgraph_default`, variable `process_report_settings`; Params `window_end`,
@@ -102,29 +105,43 @@ def client_process_daily_report():
         return dag_tasks.summarize_failures_task(batch=batch)
 
     @task
-    def compose_report(
+    def plan_videos(resolved: dict, fetched: dict, run_id=None) -> list:
+        return dag_tasks.plan_videos_task(resolved=resolved, fetched=fetched, run_id=run_id)
+
+    @task(max_active_tis_per_dagrun=4)  # Outlook and OneDrive throttle per user
+    def resolve_videos(batch: dict) -> dict:
+        return dag_tasks.resolve_videos_task(batch=batch)
+
+    @task
+    def compose_and_send_report(
         resolved: dict,
         fetched: dict,
         failure_batches: list,
         failure_summaries: list,
+        video_results: list,
         params=None,
         run_id=None,
+        dag_run=None,
     ) -> dict:
-        return dag_tasks.compose_report_task(
+        return dag_tasks.compose_and_send_report_task(
             resolved=resolved,
             fetched=fetched,
             failure_batches=failure_batches,
             failure_summaries=failure_summaries,
+            video_results=video_results,
             params=params,
             run_id=run_id,
+            clear_number=dag_run.clear_number or 0,
         )
 
     resolved = resolve_window()
     fetched = fetch_processes(resolved)
-    batches = scan_failure_logs(resolved, fetched)
-    # At most 16 mapped instances (see process_report.batches), whatever the count.
-    summaries = summarize_failures.expand(batch=batches)
-    compose_report(resolved, fetched, batches, summaries)
+    # Both fan-outs are at most 16 mapped instances (process_report.batches), whatever
+    # the number of processes.
+    failure_batches = scan_failure_logs(resolved, fetched)
+    summaries = summarize_failures.expand(batch=failure_batches)
+    videos = resolve_videos.expand(batch=plan_videos(resolved, fetched))
+    compose_and_send_report(resolved, fetched, failure_batches, summaries, videos)
 
 
 client_process_daily_report()

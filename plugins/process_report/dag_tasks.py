@@ -8,6 +8,7 @@ XCom; the work itself is done by the pure modules beside this one.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
@@ -20,8 +21,17 @@ from process_report import artifacts
 from process_report.batches import batch_ranges
 from process_report.failure_logs import extract_failure_logs, failed_processes, read_extract
 from process_report.failure_summary import summarize
-from process_report.mail import build_message
-from process_report.processes import categorize, fetch_api_keys, fetch_process_rows
+from process_report.graph import GraphClient, GraphError
+from process_report.graph_auth import (
+    GraphConfig,
+    GraphConfigError,
+    SignInRequiredError,
+    config_from_connection,
+    http_session,
+    token_provider,
+)
+from process_report.mail import build_message, send_once
+from process_report.processes import FINISHED, categorize, fetch_api_keys, fetch_process_rows
 from process_report.redact import Redactor
 from process_report.report import render_report
 from process_report.settings import (
@@ -31,9 +41,11 @@ from process_report.settings import (
     parse_recipients,
     parse_settings,
 )
+from process_report.videos import find_videos, plan_batches
 from process_report.window import Window, WindowError, resolve_window
 
 PROCESS_DB_CONN_ID = "process_db"
+GRAPH_CONN_ID = "msgraph_default"
 
 
 def load_settings() -> Settings:
@@ -176,24 +188,103 @@ def summarize_failures_task(*, batch: Mapping[str, Any]) -> list[dict]:
     return summaries
 
 
-def compose_report_task(
+def graph_client() -> tuple[GraphClient, GraphConfig]:
+    """The Graph client configured from `msgraph_default`; a malformed connection fails
+    the task at once, unretried."""
+    from airflow.sdk import BaseHook
+
+    conn = BaseHook.get_connection(GRAPH_CONN_ID)
+    try:
+        config = config_from_connection(
+            host=conn.host,
+            schema=conn.schema,
+            login=conn.login,
+            password=conn.password,
+            extra=conn.extra_dejson,
+        )
+    except GraphConfigError as exc:
+        raise AirflowFailException(str(exc)) from None
+    session = http_session(config)
+    return GraphClient(config.graph_url, token_provider(config, session), session=session), config
+
+
+def plan_videos_task(
+    *, resolved: Mapping[str, Any], fetched: Mapping[str, Any], run_id: str
+) -> list[dict[str, Any]]:
+    """Group the finished processes by client folder into at most 16 lookup batches."""
+    settings = load_settings()
+    processes = artifacts.read_json(fetched["processes_path"])["processes"]
+    finished = [p for p in processes if p["category"] == FINISHED]
+    batches = plan_batches(finished, settings.skip_api_keys)
+    folder = run_folder(settings, Window.from_dict(resolved["window"]), run_id)
+    plan_path = artifacts.write_json(folder, "videos/plan.json", batches)
+    return [{"plan_path": plan_path, "index": index} for index in range(len(batches))]
+
+
+def resolve_videos_task(*, batch: Mapping[str, Any]) -> dict[str, Any]:
+    """Find the videos of one batch of client folders. A lookup that fails marks those
+    processes "link unavailable" with the reason; the report still goes out."""
+    settings = load_settings()
+    uuids_by_key = artifacts.read_json(batch["plan_path"])[batch["index"]]
+    try:
+        client, config = graph_client()
+        link_for = _sharing_link(client, config) if settings.create_sharing_links else None
+        results = find_videos(
+            client,
+            drive_root=config.drive_root,
+            onedrive_root=settings.onedrive_root,
+            uuids_by_key=uuids_by_key,
+            link_for=link_for,
+        )
+    except (GraphError, SignInRequiredError, OSError) as exc:  # OSError: network failures
+        reason = f"link unavailable: {exc}"
+        results = {
+            u: {"videos": [], "error": reason} for uuids in uuids_by_key.values() for u in uuids
+        }
+    path = batch["plan_path"].replace("plan.json", f"found-{batch['index']}.json")
+    ObjectStoragePath(path).write_text(json.dumps(results), encoding="utf-8")
+    return {
+        "path": path,
+        "processes": len(results),
+        "with_video": sum(1 for r in results.values() if r["videos"]),
+    }
+
+
+def _sharing_link(client: GraphClient, config: GraphConfig):
+    """Organization-scoped view links (needs Files.ReadWrite) instead of webUrl."""
+
+    def link_for(item: Mapping[str, Any]) -> str:
+        answer = client.request(
+            "POST",
+            f"{config.drive_root}/items/{item['id']}/createLink",
+            idempotent=True,
+            json={"type": "view", "scope": "organization"},
+        ).json()
+        return answer["link"]["webUrl"]
+
+    return link_for
+
+
+def compose_and_send_report_task(
     *,
     resolved: Mapping[str, Any],
     fetched: Mapping[str, Any],
     failure_batches: Sequence[Mapping[str, Any]],
     failure_summaries: Sequence[Sequence[Mapping[str, Any]]],
+    video_results: Sequence[Mapping[str, Any]],
     params: Mapping[str, Any],
     run_id: str,
+    clear_number: int,
 ) -> dict[str, Any]:
-    """Render the report into the run's archive and, in a dry run, the outbox.
-
-    Sending through Microsoft Graph is not built yet; a run that is not a dry run keeps
-    the rendered report in its archive and then fails with that explanation, so a
-    scheduled run never looks as if it had sent anything.
-    """
+    """Render the report into the run's archive, then send it (or, in a dry run, write
+    it to the outbox). Sending happens at most once per clear of the run: a retry never
+    sends a second copy, a deliberate rerun from the UI sends again."""
     settings = load_settings()
     window = Window.from_dict(resolved["window"])
     recipients = tuple(params.get("recipients") or settings.recipients)
+    videos: dict[str, Any] = {}
+    for result in video_results:
+        videos.update(artifacts.read_json(result["path"]))
     report = render_report(
         window=window,
         process_data=artifacts.read_json(fetched["processes_path"]),
@@ -204,6 +295,7 @@ def compose_report_task(
             *artifacts.read_json(failure_batches[0]["failures_path"])["problems"],
         ],
         failures=[summary for batch in failure_summaries for summary in batch],
+        videos=videos,
     )
     folder = run_folder(settings, window, run_id)
     result = {
@@ -211,12 +303,23 @@ def compose_report_task(
         "html_path": artifacts.write_text(folder, "report.html", report.html),
         "text_path": artifacts.write_text(folder, "report.txt", report.text),
     }
-    message = build_message(report, recipients).as_bytes()
     if params.get("dry_run"):
-        result["outbox_path"] = artifacts.write_bytes(folder, "outbox/message.eml", message)
+        message = build_message(report, recipients)
+        result["outbox_path"] = artifacts.write_bytes(
+            folder, "outbox/message.eml", message.as_bytes()
+        )
         return result
-    raise AirflowFailException(
-        f"Sending through Microsoft Graph is not available in this version; the report is "
-        f"archived at {result['html_path']}. Trigger with dry_run=true to write the message "
-        f"to the outbox instead."
-    )
+    client, config = graph_client()
+    message = build_message(report, recipients, sender=config.mailbox)
+    record = folder / "outbox" / f"send-record-{clear_number}.json"
+    try:
+        sent = send_once(
+            client,
+            config.mail_root,
+            message,
+            read_record=lambda: json.loads(record.read_text()) if record.exists() else None,
+            write_record=lambda data: artifacts.write_json(folder, f"outbox/{record.name}", data),
+        )
+    except SignInRequiredError as exc:
+        raise AirflowFailException(str(exc)) from None
+    return {**result, "draft_id": sent["draft_id"], "sent": sent["sent"]}

@@ -8,7 +8,7 @@ database or the network, which is what makes reruns, backfills and tests predict
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,12 +38,14 @@ def render_report(
     generated_at: datetime,
     notes: Sequence[str] = (),
     failures: Sequence[Mapping[str, Any]] | None = None,
+    videos: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> RenderedReport:
     """Render subject, HTML and text. `notes` are run-level data-quality lines (for
     example a timezone mismatch or an unreadable logs folder) added to those the process
-    data carries; `failures` are the failure-log summaries, None when not extracted."""
+    data carries; `failures` are the failure-log summaries and `videos` the OneDrive
+    lookups by UUID, each None when not looked up."""
     tz = ZoneInfo(window.timezone)
-    processes = _with_failures(process_data["processes"], failures)
+    processes = _with_videos(_with_failures(process_data["processes"], failures), videos)
     counts = process_data["counts"]
     context = {
         "subject": subject_line(window, counts),
@@ -65,7 +67,9 @@ def render_report(
             *notes,
             *process_data.get("data_quality", []),
             *_missing_logs(processes, failures),
+            *_failed_lookups(processes),
         ],
+        "videos_looked_up": videos is not None,
         "total": counts["total"],
     }
     env = _environment()
@@ -136,6 +140,22 @@ def _with_failures(
     ]
 
 
+def _with_videos(
+    processes: list[dict[str, Any]], videos: Mapping[str, Mapping[str, Any]] | None
+) -> list[dict[str, Any]]:
+    for p in processes:
+        found = (videos or {}).get(p["uuid"]) if p["category"] == FINISHED else None
+        p["videos"] = found["videos"] if found else []
+        p["video_error"] = found["error"] if found else None
+        p["video_missing"] = videos is not None and p["category"] == FINISHED and not p["videos"]
+    return processes
+
+
+def _failed_lookups(processes: list[Mapping[str, Any]]) -> list[str]:
+    reasons = Counter(p["video_error"] for p in processes if p.get("video_error"))
+    return [f"{count} finished process(es): {reason}." for reason, count in sorted(reasons.items())]
+
+
 def _failure_groups(processes: list[Mapping[str, Any]], tz: ZoneInfo) -> list[dict[str, Any]]:
     """Failures by error signature, largest group first: count, clients, first/last."""
     groups: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
@@ -173,10 +193,11 @@ def _missing_logs(
 
 def _client_rows(processes: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
     per: dict[str, dict[str, int]] = defaultdict(
-        lambda: {FINISHED: 0, FAILED: 0, RUNNING: 0, OTHER: 0}
+        lambda: {FINISHED: 0, FAILED: 0, RUNNING: 0, OTHER: 0, "missing_videos": 0}
     )
     for p in processes:
         per[p["client"]][p["category"]] += 1
+        per[p["client"]]["missing_videos"] += bool(p.get("video_missing"))
     return [
         {"client": name, **row}
         for name, row in sorted(per.items(), key=lambda item: (-item[1][FAILED], item[0].lower()))

@@ -36,6 +36,7 @@ EXAMPLE = {
     "hung_after_minutes": 60,
     "artifacts_root": "file:///opt/airflow/artifacts",
     "log_patterns": ["*{uuid}*.log", "app_{date}*.log"],
+    "create_sharing_links": False,
 }
 DEFAULT_LOG_PATTERNS = ("*{uuid}*.log", "app_{date}*.log")
 
@@ -57,6 +58,7 @@ class Settings:
     hung_after_minutes: int = 60
     artifacts_root: str = ""
     log_patterns: tuple[str, ...] = DEFAULT_LOG_PATTERNS
+    create_sharing_links: bool = False
 
     @property
     def tz(self) -> ZoneInfo:
@@ -95,6 +97,9 @@ def parse_settings(raw: Any, *, default_artifacts_root: str = "") -> Settings:
         )
 
     log_patterns = _log_patterns(data.get("log_patterns", list(DEFAULT_LOG_PATTERNS)), errors)
+    create_links = data.get("create_sharing_links", False)
+    if not isinstance(create_links, bool):
+        errors.append(f"create_sharing_links: expected true or false; got {create_links!r}")
     if errors:
         raise SettingsError(
             f"Airflow variable '{VARIABLE_NAME}' is invalid:\n- "
@@ -111,6 +116,7 @@ def parse_settings(raw: Any, *, default_artifacts_root: str = "") -> Settings:
         hung_after_minutes=hung,
         artifacts_root=artifacts_root,
         log_patterns=log_patterns,
+        create_sharing_links=create_links,
     )
 
 

@@ -94,18 +94,20 @@ def test_dag_is_documented_tagged_and_has_the_trigger_params(dag):
     assert dag.params["dry_run"] is False
 
 
-def test_tasks_run_in_order_with_failure_summaries_mapped(dag):
+def test_tasks_run_in_order_with_both_fan_outs_mapped(dag):
     assert dag.get_task("fetch_processes").upstream_task_ids == {"resolve_window"}
-    assert dag.get_task("scan_failure_logs").upstream_task_ids == {
-        "resolve_window",
-        "fetch_processes",
-    }
-    summarize = dag.get_task("summarize_failures")
-    assert summarize.upstream_task_ids == {"scan_failure_logs"}
-    assert isinstance(summarize, MappedOperator)
-    assert dag.get_task("compose_report").upstream_task_ids == {
+    for planner, mapped in (
+        ("scan_failure_logs", "summarize_failures"),
+        ("plan_videos", "resolve_videos"),
+    ):
+        assert dag.get_task(planner).upstream_task_ids == {"resolve_window", "fetch_processes"}
+        task = dag.get_task(mapped)
+        assert task.upstream_task_ids == {planner}
+        assert isinstance(task, MappedOperator)
+    assert dag.get_task("compose_and_send_report").upstream_task_ids == {
         "resolve_window",
         "fetch_processes",
         "scan_failure_logs",
         "summarize_failures",
+        "resolve_videos",
     }

@@ -14,6 +14,8 @@ from airflow.dag_processing.dagbag import DagBag
 from include.demo.embedded_db import airflow_connection_json
 from include.demo.sample_day import TEST_API_KEY, load_sample_day
 from include.demo.sample_logs import write_sample_logs
+from include.demo.sample_videos import publish_sample_videos
+from include.graph_standin.server import GraphStandIn
 from tests.conftest import PROJECT_DIR
 
 REPORT_DAY = date(2026, 11, 26)
@@ -37,10 +39,17 @@ GROUP BY 1
 
 
 @pytest.fixture
-def configured_run(airflow_db, process_db_uri, monkeypatch, tmp_path):
+def standin(tmp_path):
+    with GraphStandIn(tmp_path / "graph") as server:
+        yield server
+
+
+@pytest.fixture
+def configured_run(airflow_db, process_db_uri, monkeypatch, tmp_path, standin):
     conn = psycopg2.connect(process_db_uri)
     sample = load_sample_day(conn, REPORT_DAY, "Europe/Paris")
     logs = write_sample_logs(conn, tmp_path / "logs")
+    logs["videos"] = publish_sample_videos(conn, standin, "Videos")
     with conn.cursor() as cur:
         cur.execute("SET TIME ZONE 'UTC'")
         cur.execute(
@@ -50,6 +59,7 @@ def configured_run(airflow_db, process_db_uri, monkeypatch, tmp_path):
         expected = dict(cur.fetchall())
     conn.close()
     monkeypatch.setenv("AIRFLOW_CONN_PROCESS_DB", airflow_connection_json(process_db_uri))
+    monkeypatch.setenv("AIRFLOW_CONN_MSGRAPH_DEFAULT", standin.airflow_connection())
     monkeypatch.setenv(
         "AIRFLOW_VAR_PROCESS_REPORT_SETTINGS",
         json.dumps(
@@ -101,12 +111,29 @@ def test_recipients_param_replaces_the_settings_recipients(configured_run):
     assert message_from_bytes(outbox.read_bytes(), policy=default)["To"] == "lead@example.com"
 
 
-def test_run_that_is_not_a_dry_run_archives_the_report_and_fails_clearly(configured_run):
-    dag, _, artifacts, _ = configured_run
+def test_run_sends_one_message_through_graph_with_video_links(configured_run, standin):
+    dag, _, artifacts, fixtures = configured_run
     run = dag.test(logical_date=datetime(2026, 11, 27, 7, tzinfo=UTC))
-    assert run.state == "failed"
-    assert list(artifacts.glob("2026-11-26/*/report.html"))
-    assert not list(artifacts.glob("2026-11-26/*/outbox/*"))
+    assert run.state == "success"
+    (sent,) = standin.sent_messages()
+    message = message_from_bytes(sent.read_bytes(), policy=default)
+    assert message["Subject"].startswith("Daily process report 2026-11-26:")
+    assert message["From"] == standin.mailbox
+    assert message.get_content_type() == "multipart/alternative"
+    text = message.get_body(("plain",)).get_content()
+    finished = text[text.index("FINISHED (") : text.index("RUNNING (")]
+    checked = 0
+    for uuid, names in fixtures["videos"]["videos"].items():
+        if uuid in finished:
+            positions = [finished.index(name) for name in names]
+            assert positions == sorted(positions)  # newest first
+            checked += 1
+    assert checked >= 20
+    assert "no video found" in finished
+    assert "not found in OneDrive" in finished  # the client whose folder is missing
+    assert ".json" not in finished
+    assert ".srt" not in finished
+    assert not list(artifacts.glob("2026-11-26/*/outbox/*.eml"))
 
 
 def test_failures_carry_key_errors_from_redacted_extracts(configured_run):

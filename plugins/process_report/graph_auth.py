@@ -1,0 +1,234 @@
+"""Signing in to Microsoft Graph: the connection's settings and both sign-in modes.
+
+- `client_credentials` (unattended; application permissions Files.Read.All, Mail.Send
+  and Mail.ReadWrite): mail from `/users/{mailbox}`, videos from `/users/{drive_user}/
+  drive` or `/drives/{drive_id}`.
+- `delegated` (the original system's model): a person signs in once with a device code
+  (`make login`), the MSAL token cache is kept at `token_cache`, and tasks only ever
+  acquire tokens silently. When the refresh token is gone, a task fails at once saying
+  which command to run; it never waits for a device code.
+
+MSAL details that matter here: its `verify=` is ignored when REQUESTS_CA_BUNDLE is set,
+so it gets an `http_client` session with the CA and `trust_env=False`; instance
+discovery is off for authorities that are not Microsoft's.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import msal
+import requests
+
+log = logging.getLogger(__name__)
+MICROSOFT_AUTHORITY = "https://login.microsoftonline.com"
+DELEGATED_SCOPES = ("Files.Read", "Mail.Send", "Mail.ReadWrite", "User.Read")
+LOGIN_COMMAND = "make login"
+
+
+class GraphConfigError(ValueError):
+    """The msgraph_default connection is incomplete or malformed."""
+
+
+class SignInRequiredError(RuntimeError):
+    """Delegated sign-in is missing or expired; a person must run LOGIN_COMMAND."""
+
+
+@dataclass(frozen=True)
+class GraphConfig:
+    graph_origin: str  # https://graph.microsoft.com (or a national cloud, or the stand-in)
+    authority: str  # https://login.microsoftonline.com/{tenant}
+    client_id: str
+    client_secret: str | None
+    auth: str
+    verify: bool | str
+    mailbox: str | None
+    drive_user: str | None
+    drive_id: str | None
+    token_cache: str | None
+
+    @property
+    def graph_url(self) -> str:
+        return f"{self.graph_origin}/v1.0"
+
+    @property
+    def mail_root(self) -> str:
+        return f"/users/{self.mailbox}" if self.auth == "client_credentials" else "/me"
+
+    @property
+    def drive_root(self) -> str:
+        if self.drive_id:
+            return f"/drives/{self.drive_id}"
+        return f"/users/{self.drive_user}/drive" if self.drive_user else "/me/drive"
+
+    @property
+    def scopes(self) -> list[str]:
+        if self.auth == "client_credentials":
+            return [f"{self.graph_origin}/.default"]
+        return [f"{self.graph_origin}/{scope}" for scope in DELEGATED_SCOPES]
+
+
+def config_from_connection(
+    *,
+    host: str | None,
+    schema: str | None,
+    login: str | None,
+    password: str | None,
+    extra: Mapping[str, Any],
+) -> GraphConfig:
+    """Validate the connection's fields; the error names the field and its expected form."""
+    problems = []
+    auth = extra.get("auth", "client_credentials")
+    if auth not in ("client_credentials", "delegated"):
+        problems.append(f"extra auth: expected 'client_credentials' or 'delegated'; got {auth!r}")
+    if not login:
+        problems.append("login: expected the application (client) id")
+    tenant = extra.get("tenant_id")
+    if not tenant:
+        problems.append("extra tenant_id: expected the directory (tenant) id")
+    authority = str(extra.get("authority") or MICROSOFT_AUTHORITY).rstrip("/")
+    if urlsplit(authority).scheme != "https":
+        problems.append(f"extra authority: expected an https:// URL; got {authority!r}")
+    if auth == "client_credentials":
+        if not password:
+            problems.append("password: expected the client secret (client_credentials)")
+        if not extra.get("mailbox"):
+            problems.append("extra mailbox: expected the address that sends the report")
+        if not (extra.get("drive_user") or extra.get("drive_id")):
+            problems.append(
+                "extra drive_user or drive_id: expected the OneDrive that holds the videos"
+            )
+    elif not extra.get("token_cache"):
+        problems.append("extra token_cache: expected a file path for the delegated token cache")
+    if problems:
+        raise GraphConfigError(
+            "Airflow connection 'msgraph_default' is invalid:\n- " + "\n- ".join(problems)
+        )
+    return GraphConfig(
+        graph_origin=f"{schema or 'https'}://{host or 'graph.microsoft.com'}".rstrip("/"),
+        authority=f"{authority}/{tenant}",
+        client_id=login,
+        client_secret=password or None,
+        auth=auth,
+        verify=_verify(extra.get("verify", True)),
+        mailbox=extra.get("mailbox"),
+        drive_user=extra.get("drive_user"),
+        drive_id=extra.get("drive_id"),
+        token_cache=extra.get("token_cache"),
+    )
+
+
+def http_session(config: GraphConfig) -> requests.Session:
+    """A session that verifies with the configured CA and ignores REQUESTS_CA_BUNDLE."""
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = config.verify
+    return session
+
+
+def token_provider(config: GraphConfig, session: requests.Session) -> Callable[[bool], str]:
+    """`token(force_refresh) -> access token` for the configured sign-in mode."""
+    if config.auth == "client_credentials":
+        app = msal.ConfidentialClientApplication(
+            config.client_id,
+            client_credential=config.client_secret,
+            **_msal_options(config, session),
+        )
+
+        def app_token(force_refresh: bool) -> str:
+            if force_refresh:
+                app.remove_tokens_for_client()
+            return _access_token(app.acquire_token_for_client(config.scopes), config)
+
+        return app_token
+
+    app = public_app(config, session)
+
+    def user_token(force_refresh: bool) -> str:
+        accounts = app.get_accounts()
+        if not accounts:
+            raise SignInRequiredError(
+                f"No Microsoft 365 sign-in in {config.token_cache}. Run "
+                f"`{LOGIN_COMMAND}` once to sign in with a device code."
+            )
+        result = app.acquire_token_silent(
+            config.scopes, account=accounts[0], force_refresh=force_refresh
+        )
+        if not result or "access_token" not in result:
+            reason = (result or {}).get("error_description", "no usable refresh token")
+            raise SignInRequiredError(
+                f"The Microsoft 365 sign-in expired or was revoked ({reason}). "
+                f"Run `{LOGIN_COMMAND}` to sign in again."
+            )
+        return result["access_token"]
+
+    return user_token
+
+
+def public_app(config: GraphConfig, session: requests.Session) -> msal.PublicClientApplication:
+    cache, kind = token_cache(config.token_cache)
+    log.info("Microsoft 365 token cache: %s (%s)", config.token_cache, kind)
+    return msal.PublicClientApplication(
+        config.client_id, token_cache=cache, **_msal_options(config, session)
+    )
+
+
+def device_code_login(
+    config: GraphConfig, session: requests.Session, show: Callable[[str], None] = print
+) -> str:
+    """The one-time interactive sign-in for `delegated`; returns the signed-in account."""
+    app = public_app(config, session)
+    flow = app.initiate_device_flow(scopes=config.scopes)
+    if "user_code" not in flow:
+        raise SignInRequiredError(
+            f"Device sign-in could not start: {flow.get('error_description')}"
+        )
+    show(flow["message"])
+    result = app.acquire_token_by_device_flow(flow)
+    _access_token(result, config)
+    os.chmod(config.token_cache, 0o600)
+    return result.get("id_token_claims", {}).get("preferred_username", "signed in")
+
+
+def token_cache(path: str) -> tuple[msal.SerializableTokenCache, str]:
+    """An encrypted cache where a keyring exists, else a file readable by its owner only."""
+    from msal_extensions import FilePersistence, PersistedTokenCache, build_encrypted_persistence
+
+    try:
+        persistence = build_encrypted_persistence(path)
+        persistence.load() if os.path.exists(path) else persistence.save("{}")
+        kind = "encrypted with the system keyring"
+    except Exception as exc:  # libsecret or its D-Bus keyring missing: headless servers
+        persistence = FilePersistence(path)
+        kind = f"plain file with mode 0600: no keyring available ({exc.__class__.__name__})"
+    return PersistedTokenCache(persistence), kind
+
+
+def _msal_options(config: GraphConfig, session: requests.Session) -> dict[str, Any]:
+    microsoft = urlsplit(config.authority).hostname in (
+        "login.microsoftonline.com",
+        "login.microsoftonline.us",
+        "login.chinacloudapi.cn",
+        "login.microsoftonline.de",
+    )
+    return {"authority": config.authority, "http_client": session, "instance_discovery": microsoft}
+
+
+def _access_token(result: dict[str, Any] | None, config: GraphConfig) -> str:
+    if result and "access_token" in result:
+        return result["access_token"]
+    error = (result or {}).get("error_description") or (result or {}).get("error")
+    raise SignInRequiredError(
+        f"Sign-in to {config.authority} as {config.client_id} failed: {error}"
+    )
+
+
+def _verify(value: Any) -> bool | str:
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return value
