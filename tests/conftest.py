@@ -36,6 +36,7 @@ import psycopg2  # noqa: E402
 
 from include.demo.embedded_db import embedded_server, recreate_database  # noqa: E402
 from include.demo.sample_day import load_schema  # noqa: E402
+from include.graph_standin.server import GraphStandIn  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -66,6 +67,13 @@ def process_db(process_db_uri: str) -> Iterator[psycopg2.extensions.connection]:
     conn = psycopg2.connect(process_db_uri)
     yield conn
     conn.close()
+
+
+@pytest.fixture
+def standin(tmp_path: Path) -> Iterator[GraphStandIn]:
+    """The local Graph and identity stand-in, empty, no faults."""
+    with GraphStandIn(tmp_path / "graph") as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

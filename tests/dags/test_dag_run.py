@@ -15,7 +15,6 @@ from include.demo.embedded_db import airflow_connection_json
 from include.demo.sample_day import TEST_API_KEY, load_sample_day
 from include.demo.sample_logs import write_sample_logs
 from include.demo.sample_videos import publish_sample_videos
-from include.graph_standin.server import GraphStandIn
 from tests.conftest import PROJECT_DIR
 
 REPORT_DAY = date(2026, 11, 26)
@@ -36,12 +35,6 @@ WHERE u.role_id = 2 AND u.api_key <> %(skip)s
   AND p.start_time < %(e)s AND (p.stop_time IS NULL OR p.stop_time >= %(s)s)
 GROUP BY 1
 """
-
-
-@pytest.fixture
-def standin(tmp_path):
-    with GraphStandIn(tmp_path / "graph") as server:
-        yield server
 
 
 @pytest.fixture
