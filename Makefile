@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: venv demo test test-integration lint bench bench-logs bench-graph lock clean
+.PHONY: venv demo login test test-integration lint bench bench-logs bench-graph lock clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ test: venv
 ## machine's server with PROCESS_DB_TEST_URI).
 test-integration: venv
 	$(PY) -m pytest -m integration
+
+## One-time Microsoft 365 sign-in for `auth: delegated` (device code).
+login: venv
+	PYTHONPATH=plugins:. $(PY) -m process_report.login
 
 ## Benchmarks write JSON to out/bench/ (the corpora are built once and kept there).
 bench: bench-logs bench-graph

@@ -1,9 +1,10 @@
 """`make demo`: the whole DAG, end to end, on the embedded default.
 
-Starts an embedded PostgreSQL, loads the schema and the sample day, runs the DAG with
-`airflow dags test` for a fixed report day as a dry run, prints the plain-text report
-and the paths of the archived report, and stops what it started. Everything lives under
-out/demo/, recreated on each run.
+Starts an embedded PostgreSQL and the local Graph stand-in, loads the schema, the
+sample day, its logs and its OneDrive videos, runs the DAG with `airflow dags test`
+for a fixed report day, and shows the email the stand-in received, with the paths of
+the archived report. Stops what it started. Everything lives under out/demo/,
+recreated on each run.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import subprocess
 import sys
 import time
 from datetime import date
+from email import message_from_bytes
+from email.policy import default
 from pathlib import Path
 
 import psycopg2
@@ -22,11 +25,14 @@ import psycopg2
 from include.demo.embedded_db import airflow_connection_json, embedded_server, recreate_database
 from include.demo.sample_day import load_sample_day, load_schema
 from include.demo.sample_logs import write_sample_logs
+from include.demo.sample_videos import publish_sample_videos
+from include.graph_standin.server import GraphStandIn
 from process_report.paths import PROJECT_DIR
 
 DAG_ID = "client_process_daily_report"
 REPORT_DAY = date(2026, 11, 26)
 TIMEZONE = "Europe/Paris"
+ONEDRIVE_ROOT = "Videos/Client/Production_Sources_Backup"
 # A manual run covers the last complete window before its logical date: 08:00 on the
 # day after REPORT_DAY ends the window that REPORT_DAY names.
 LOGICAL_DATE = "2026-11-27T08:00:00+01:00"
@@ -36,39 +42,32 @@ def main() -> int:
     started = time.monotonic()
     out = PROJECT_DIR / "out" / "demo"
     shutil.rmtree(out, ignore_errors=True)
-    with embedded_server(out / "pgdata") as admin_uri:
+    with embedded_server(out / "pgdata") as admin_uri, GraphStandIn(out / "graph") as graph:
         db_uri = recreate_database(admin_uri, "processes")
         conn = psycopg2.connect(db_uri)
         load_schema(conn)
         sample = load_sample_day(conn, REPORT_DAY, TIMEZONE)
         write_sample_logs(conn, out / "logs")
+        publish_sample_videos(conn, graph, ONEDRIVE_ROOT)
         conn.close()
         env = airflow_environment(out, db_uri, sample.skip_api_keys)
+        env["AIRFLOW_CONN_MSGRAPH_DEFAULT"] = graph.airflow_connection()
         run([sys.executable, "-m", "airflow", "db", "migrate"], env, out / "migrate.log")
         run(
-            [
-                sys.executable,
-                "-m",
-                "airflow",
-                "dags",
-                "test",
-                DAG_ID,
-                LOGICAL_DATE,
-                "-c",
-                json.dumps({"dry_run": True}),
-            ],
+            [sys.executable, "-m", "airflow", "dags", "test", DAG_ID, LOGICAL_DATE],
             env,
             out / "dags-test.log",
         )
-    reports = sorted((out / "artifacts").glob("*/*/report.txt"), key=os.path.getmtime)
-    if not reports:
-        print(f"The DAG ran but wrote no report; see {out / 'dags-test.log'}", file=sys.stderr)
+        sent = graph.sent_messages()
+    reports = sorted((out / "artifacts").glob("*/*/report.html"), key=os.path.getmtime)
+    if not sent or not reports:
+        print(f"The DAG ran but sent no report; see {out / 'dags-test.log'}", file=sys.stderr)
         return 1
-    folder = reports[-1].parent
-    print(reports[-1].read_text(encoding="utf-8"))
-    print(f"HTML report:  {folder / 'report.html'}")
-    print(f"Text report:  {folder / 'report.txt'}")
-    print(f"Outbox:       {folder / 'outbox' / 'message.eml'}")
+    message = message_from_bytes(sent[-1].read_bytes(), policy=default)
+    print(f"From: {message['From']}\nTo: {message['To']}\nSubject: {message['Subject']}\n")
+    print(message.get_body(("plain",)).get_content())
+    print(f"Email received by the Graph stand-in: {sent[-1]}")
+    print(f"HTML report (archive):               {reports[-1]}")
     print(f"Demo took {time.monotonic() - started:.1f} s")
     return 0
 
@@ -78,7 +77,7 @@ def airflow_environment(out: Path, db_uri: str, skip_api_keys: tuple[str, ...]) 
     production is: a `process_db` connection and the settings variable."""
     settings = {
         "logs_dir": str(out / "logs"),
-        "onedrive_root": "Videos/Client/Production_Sources_Backup",
+        "onedrive_root": ONEDRIVE_ROOT,
         "recipients": ["operations@example.com"],
         "skip_api_keys": list(skip_api_keys),
         "timezone": TIMEZONE,

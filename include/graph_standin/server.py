@@ -100,6 +100,7 @@ class GraphStandIn:
         self.tokens: dict[str, tuple[float, str]] = {}  # access token -> (expiry, subject)
         self.refresh_tokens: dict[str, str] = {}  # refresh token -> user
         self.device_codes: dict[str, bool] = {}  # device code -> approved
+        self.auto_approve = False  # as if the person completed sign-in at once
         self.messages: dict[str, dict[str, Any]] = {}
         self.requests: list[str] = []  # "METHOD path" of every HTTP request, for figures
         self.token_lifetime_s = 3600
@@ -334,7 +335,7 @@ def _identity(standin: GraphStandIn, method: str, path: str, body: bytes):
     if path == "oauth2/v2.0/devicecode" and method == "POST":
         code = "dc-" + secrets.token_urlsafe(16)
         with standin._lock:
-            standin.device_codes[code] = False
+            standin.device_codes[code] = standin.auto_approve
         return 200, {
             "device_code": code,
             "user_code": "ABC123XYZ",

@@ -188,14 +188,14 @@ def summarize_failures_task(*, batch: Mapping[str, Any]) -> list[dict]:
     return summaries
 
 
-def graph_client() -> tuple[GraphClient, GraphConfig]:
-    """The Graph client configured from `msgraph_default`; a malformed connection fails
-    the task at once, unretried."""
+def graph_config() -> GraphConfig:
+    """`msgraph_default`, validated; a malformed connection fails the task at once,
+    unretried."""
     from airflow.sdk import BaseHook
 
     conn = BaseHook.get_connection(GRAPH_CONN_ID)
     try:
-        config = config_from_connection(
+        return config_from_connection(
             host=conn.host,
             schema=conn.schema,
             login=conn.login,
@@ -204,6 +204,11 @@ def graph_client() -> tuple[GraphClient, GraphConfig]:
         )
     except GraphConfigError as exc:
         raise AirflowFailException(str(exc)) from None
+
+
+def graph_client() -> tuple[GraphClient, GraphConfig]:
+    """The Graph client configured from `msgraph_default`."""
+    config = graph_config()
     session = http_session(config)
     return GraphClient(config.graph_url, token_provider(config, session), session=session), config
 
@@ -227,7 +232,7 @@ def resolve_videos_task(*, batch: Mapping[str, Any]) -> dict[str, Any]:
     settings = load_settings()
     uuids_by_key = artifacts.read_json(batch["plan_path"])[batch["index"]]
     try:
-        client, config = graph_client()
+        client, config = _graph_client_for_lookup()
         link_for = _sharing_link(client, config) if settings.create_sharing_links else None
         results = find_videos(
             client,
@@ -237,7 +242,8 @@ def resolve_videos_task(*, batch: Mapping[str, Any]) -> dict[str, Any]:
             link_for=link_for,
         )
     except (GraphError, SignInRequiredError, OSError) as exc:  # OSError: network failures
-        reason = f"link unavailable: {exc}"
+        # Graph's messages carry URLs, and folder names are API keys: scrub them.
+        reason = Redactor(uuids_by_key).redact_text(f"link unavailable: {exc}")
         results = {
             u: {"videos": [], "error": reason} for uuids in uuids_by_key.values() for u in uuids
         }
@@ -248,6 +254,17 @@ def resolve_videos_task(*, batch: Mapping[str, Any]) -> dict[str, Any]:
         "processes": len(results),
         "with_video": sum(1 for r in results.values() if r["videos"]),
     }
+
+
+def _graph_client_for_lookup() -> tuple[GraphClient, GraphConfig]:
+    """The Graph client, with a missing or malformed connection as a lookup failure:
+    the report then says why links are missing instead of not going out."""
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    try:
+        return graph_client()
+    except (AirflowNotFoundException, AirflowFailException) as exc:
+        raise GraphError(0, "NotConfigured", str(exc), GRAPH_CONN_ID) from None
 
 
 def _sharing_link(client: GraphClient, config: GraphConfig):

@@ -101,7 +101,8 @@ def safe_url(value: Any) -> str | None:
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
-        autoescape=select_autoescape(enabled_extensions=("html.j2",), default=True),
+        # HTML is escaped; the plain-text part must show data as it is, not as entities.
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -80,7 +80,7 @@ def find_videos(
         for index, (key, _) in enumerate(level):
             answer = answers[str(index)]
             if answer["status"] != 200:
-                errors.setdefault(key, _reason(answer, f"{root}/{key}"))
+                errors.setdefault(key, _reason(answer, root))
                 continue
             body = answer["body"]
             if body.get("@odata.nextLink"):
@@ -112,14 +112,16 @@ def _video(item: Mapping[str, Any], link_for: Any) -> dict[str, Any]:
     }
 
 
-def _reason(answer: Mapping[str, Any], folder: str) -> str:
+def _reason(answer: Mapping[str, Any], root: str) -> str:
+    """Why a client's folder could not be listed. The folder is named by the client's
+    API key, a secret, so the reason never names it."""
     error = (answer.get("body") or {}).get("error", {})
     status = answer["status"]
     if status == 404:
-        return f"folder {folder} not found in OneDrive"
+        return f"the client's folder is missing under {root} in OneDrive"
     if status == 403:
-        return f"no permission to list {folder} ({error.get('code', 'accessDenied')})"
-    return f"listing {folder} failed: {status} {error.get('code', '')} {error.get('message', '')}"
+        return f"no permission to list the client's folder ({error.get('code', 'accessDenied')})"
+    return f"listing the client's folder failed: {status} {error.get('code', '')}".strip()
 
 
 def _relative(next_link: str, base_url: str) -> str:

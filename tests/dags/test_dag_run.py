@@ -123,7 +123,9 @@ def test_run_sends_one_message_through_graph_with_video_links(configured_run, st
             checked += 1
     assert checked >= 20
     assert "no video found" in finished
-    assert "not found in OneDrive" in finished  # the client whose folder is missing
+    assert "the client's folder is missing" in finished
+    missing_key = fixtures["videos"]["missing_folder_key"]
+    assert missing_key not in sent.read_text()  # folder names are API keys: secrets
     assert ".json" not in finished
     assert ".srt" not in finished
     assert not list(artifacts.glob("2026-11-26/*/outbox/*.eml"))

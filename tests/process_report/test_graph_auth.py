@@ -105,3 +105,31 @@ def test_malformed_connection_names_the_field(extra, named):
             password="s",
             extra={"mailbox": "m@x", "drive_user": "m@x", **extra},
         )
+
+
+def test_login_command_signs_in_with_the_connection_and_says_where_the_cache_is(standin, tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import PROJECT_DIR
+
+    cache = tmp_path / "msal.json"
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{PROJECT_DIR / 'plugins'}:{PROJECT_DIR}",
+        "AIRFLOW_CONN_MSGRAPH_DEFAULT": standin.airflow_connection(
+            auth="delegated", token_cache=str(cache)
+        ),
+    }
+    standin.auto_approve = True
+    result = subprocess.run(
+        [sys.executable, "-m", "process_report.login"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "enter ABC123XYZ" in result.stdout
+    assert f"Signed in as {standin.mailbox}; token cache: {cache} (mode 0600)." in result.stdout

@@ -33,11 +33,12 @@ def test_videos_anywhere_under_the_client_folder_match_any_case_newest_first(sta
 
 def test_missing_folder_marks_its_processes_link_unavailable(standin):
     standin.add_file(f"Videos/Backup/key1/{U1}.mp4")
-    result = lookup(standin, {"key1": [U1], "gone": [U2]})
+    result = lookup(standin, {"key1": [U1], "gone-api-key-123": [U2]})
     assert result[U1]["videos"]
-    assert (
-        result[U2]["error"] == "link unavailable: folder Videos/Backup/gone not found in OneDrive"
+    assert result[U2]["error"] == (
+        "link unavailable: the client's folder is missing under Videos/Backup in OneDrive"
     )
+    assert "gone-api-key-123" not in result[U2]["error"]  # folder names are API keys
 
 
 def test_each_folder_is_listed_once_and_only_client_folders_asked_for(standin):
