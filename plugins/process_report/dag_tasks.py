@@ -247,8 +247,8 @@ def resolve_videos_task(*, batch: Mapping[str, Any]) -> dict[str, Any]:
         results = {
             u: {"videos": [], "error": reason} for uuids in uuids_by_key.values() for u in uuids
         }
-    path = batch["plan_path"].replace("plan.json", f"found-{batch['index']}.json")
-    ObjectStoragePath(path).write_text(json.dumps(results), encoding="utf-8")
+    folder = ObjectStoragePath(batch["plan_path"]).parent  # the run's videos/ folder
+    path = artifacts.write_json(folder, f"found-{batch['index']}.json", results)
     return {
         "path": path,
         "processes": len(results),
