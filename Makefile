@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: venv demo login test test-integration lint bench bench-logs bench-graph lock clean
+.PHONY: venv browser demo login test test-integration lint bench bench-logs bench-graph bench-report lock clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,12 +19,17 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 
 venv: $(STAMP)
 
+## Debian's Chromium, for the report's rendering tests and the demo's screenshots.
+browser:
+	command -v chromium >/dev/null || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
 ## Run the whole DAG on the embedded default and print where the report is.
-demo: venv
+demo: venv browser
 	PYTHONPATH=plugins:. $(PY) -m include.demo.run_demo
 
 ## The whole test suite (README's test command; .ci/run calls it).
-test: venv
+test: venv browser
 	$(PY) -m pytest
 
 ## Only the tests that need a real PostgreSQL (CI reruns them against the
@@ -37,7 +42,7 @@ login: venv
 	PYTHONPATH=plugins:. $(PY) -m process_report.login
 
 ## Benchmarks write JSON to out/bench/ (the corpora are built once and kept there).
-bench: bench-logs bench-graph
+bench: bench-logs bench-graph bench-report
 
 bench-logs: venv
 	command -v rg >/dev/null || (apt-get update -qq && apt-get install -y -qq ripgrep)
@@ -45,6 +50,9 @@ bench-logs: venv
 
 bench-graph: venv
 	PYTHONPATH=plugins:. $(PY) -m include.bench.bench_graph
+
+bench-report: venv
+	PYTHONPATH=plugins:. $(PY) -m include.bench.bench_report
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import psycopg2
 
+from include.demo.browser import screenshot
 from include.demo.embedded_db import airflow_connection_json, embedded_server, recreate_database
 from include.demo.sample_day import load_sample_day, load_schema
 from include.demo.sample_logs import write_sample_logs
@@ -68,6 +69,9 @@ def main() -> int:
     print(message.get_body(("plain",)).get_content())
     print(f"Email received by the Graph stand-in: {sent[-1]}")
     print(f"HTML report (archive):               {reports[-1]}")
+    for width in (1280, 375):
+        png = screenshot(reports[-1], width, out / f"report-{width}px.png")
+        print(f"{f'Screenshot at {width} px:':<38}{png}")
     print(f"Demo took {time.monotonic() - started:.1f} s")
     return 0
 

@@ -33,7 +33,7 @@ from process_report.graph_auth import (
 from process_report.mail import build_message, send_once
 from process_report.processes import FINISHED, categorize, fetch_api_keys, fetch_process_rows
 from process_report.redact import Redactor
-from process_report.report import render_report
+from process_report.report import report_email
 from process_report.settings import (
     VARIABLE_NAME,
     Settings,
@@ -302,7 +302,7 @@ def compose_and_send_report_task(
     videos: dict[str, Any] = {}
     for result in video_results:
         videos.update(artifacts.read_json(result["path"]))
-    report = render_report(
+    email = report_email(
         window=window,
         process_data=artifacts.read_json(fetched["processes_path"]),
         previous_counts=fetched["previous_counts"],
@@ -315,19 +315,25 @@ def compose_and_send_report_task(
         videos=videos,
     )
     folder = run_folder(settings, window, run_id)
+    report = email.body
     result = {
         "subject": report.subject,
         "html_path": artifacts.write_text(folder, "report.html", report.html),
         "text_path": artifacts.write_text(folder, "report.txt", report.text),
+        "attachments": [
+            artifacts.write_bytes(folder, f"attachments/{a.name}", a.data)
+            for a in email.attachments
+        ],
+        "body_row_limit": email.row_limit,
     }
     if params.get("dry_run"):
-        message = build_message(report, recipients)
+        message = build_message(report, recipients, email.attachments)
         result["outbox_path"] = artifacts.write_bytes(
             folder, "outbox/message.eml", message.as_bytes()
         )
         return result
     client, config = graph_client()
-    message = build_message(report, recipients, sender=config.mailbox)
+    message = build_message(report, recipients, email.attachments, sender=config.mailbox)
     record = folder / "outbox" / f"send-record-{clear_number}.json"
     try:
         sent = send_once(

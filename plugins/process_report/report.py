@@ -1,13 +1,18 @@
 """The report email as a pure function of its inputs: same inputs, same email.
 
-`render_report` takes the categorized processes of a window (as stored by
-fetch_processes), the previous window's counts and the generation time, and returns the
-subject, the HTML body and the plain-text body. Nothing here reads the clock, a
-database or the network, which is what makes reruns, backfills and tests predictable.
+`report_email` takes the categorized processes of a window (as stored by
+fetch_processes), the failure summaries, the video lookups, the previous window's
+counts and the generation time, and returns the subject, an HTML body that stays under
+Gmail's clipping size on any day, the plain-text body and the attachments. Nothing here
+reads the clock, a database or the network, which is what makes reruns, backfills and
+tests predictable.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -16,11 +21,17 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+import css_inline
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from process_report.paths import TEMPLATES_DIR
 from process_report.processes import FAILED, FINISHED, OTHER, RUNNING
 from process_report.window import Window
+
+BODY_BUDGET_BYTES = 100_000  # Gmail clips an HTML body at about 102 KB
+ZIP_ABOVE_BYTES = 512 * 1024
+ROW_LIMITS = (None, 1000, 500, 200, 100, 50, 25, 10, 5, 0)
+_INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False, minify_css=True)
 
 
 @dataclass(frozen=True)
@@ -30,7 +41,53 @@ class RenderedReport:
     text: str
 
 
+@dataclass(frozen=True)
+class Attachment:
+    name: str
+    data: bytes
+    mime: str = "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class ReportEmail:
+    """The email body (within the size budget) and its attachments."""
+
+    body: RenderedReport
+    attachments: tuple[Attachment, ...]
+    row_limit: int | None  # None: every list complete in the body
+
+
 def render_report(
+    *, row_limit: int | None = None, attachment_names: Sequence[str] = (), **inputs: Any
+) -> RenderedReport:
+    """Render subject, HTML (CSS inlined) and text; lists cut at `row_limit` rows each,
+    with how many more. Inputs: see `report_context`."""
+    return _render(report_context(**inputs), row_limit, attachment_names)
+
+
+def report_email(**inputs: Any) -> ReportEmail:
+    """The body that fits BODY_BUDGET_BYTES on any day, plus attachments: always a CSV of
+    every process, and the complete HTML report when the body had to be cut.
+
+    The summary, every failure group and the data-quality notes are always in the body;
+    the lists keep their first rows and say how many more."""
+    context = report_context(**inputs)
+    full = _render(context, None, ())
+    csv = _deliverable(
+        Attachment("processes.csv", processes_csv(context["all_processes"]), "text/csv")
+    )
+    if len(full.html.encode()) <= BODY_BUDGET_BYTES:
+        return ReportEmail(full, (csv,), None)
+    full_html = _deliverable(Attachment("full-report.html", full.html.encode(), "text/html"))
+    names = (csv.name, full_html.name)
+    for limit in ROW_LIMITS[1:]:
+        body = _render(context, limit, names)
+        if len(body.html.encode()) <= BODY_BUDGET_BYTES:
+            break
+    return ReportEmail(body, (csv, full_html), limit)
+
+
+def report_context(
     *,
     window: Window,
     process_data: Mapping[str, Any],
@@ -39,15 +96,15 @@ def render_report(
     notes: Sequence[str] = (),
     failures: Sequence[Mapping[str, Any]] | None = None,
     videos: Mapping[str, Mapping[str, Any]] | None = None,
-) -> RenderedReport:
-    """Render subject, HTML and text. `notes` are run-level data-quality lines (for
+) -> dict[str, Any]:
+    """Everything the templates show. `notes` are run-level data-quality lines (for
     example a timezone mismatch or an unreadable logs folder) added to those the process
     data carries; `failures` are the failure-log summaries and `videos` the OneDrive
     lookups by UUID, each None when not looked up."""
     tz = ZoneInfo(window.timezone)
     processes = _with_videos(_with_failures(process_data["processes"], failures), videos)
     counts = process_data["counts"]
-    context = {
+    return {
         "subject": subject_line(window, counts),
         "report_day": window.report_day.isoformat(),
         "window_start": _local(window.start, tz),
@@ -71,13 +128,87 @@ def render_report(
         ],
         "videos_looked_up": videos is not None,
         "total": counts["total"],
+        "all_processes": processes,
+    }
+
+
+def processes_csv(processes: Sequence[Mapping[str, Any]]) -> bytes:
+    """Every process, one row each. Cells that a spreadsheet would run as a formula are
+    prefixed with a quote (CSV injection)."""
+    columns = [
+        "category",
+        "client",
+        "uuid",
+        "status",
+        "start_time",
+        "stop_time",
+        "duration_min",
+        "last_ping_min_ago",
+        "hung",
+        "source_alias",
+        "source_uri",
+        "videos",
+        "video_error",
+        "key_error",
+        "extract",
+        "notes",
+    ]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    for p in processes:
+        failure = p.get("failure") or {}
+        row = {
+            **p,
+            "videos": " ".join(v["url"] or v["name"] for v in p.get("videos", [])),
+            "key_error": failure.get("key_error"),
+            "extract": failure.get("extract"),
+            "notes": "; ".join(p["notes"]),
+        }
+        writer.writerow([_csv_cell(row.get(c)) for c in columns])
+    return out.getvalue().encode()
+
+
+def _render(
+    context: Mapping[str, Any], row_limit: int | None, attachment_names: Sequence[str]
+) -> RenderedReport:
+    view = {
+        **context,
+        "attachment_names": list(attachment_names),
+        **{
+            key: _cut(context[key], row_limit)
+            for key in ("clients", "failed", "finished", "running", "other")
+        },
     }
     env = _environment()
+    html = env.get_template("report.html.j2").render(view)
     return RenderedReport(
         subject=context["subject"],
-        html=env.get_template("report.html.j2").render(context),
-        text=env.get_template("report.txt.j2").render(context),
+        html=_INLINER.inline(html),
+        text=env.get_template("report.txt.j2").render(view),
     )
+
+
+def _deliverable(attachment: Attachment) -> Attachment:
+    """Large attachments go zipped: Graph's 4 MB request limit counts them base64-encoded
+    twice (in the MIME and around it), and repetitive CSV and HTML compress tenfold."""
+    if len(attachment.data) <= ZIP_ABOVE_BYTES:
+        return attachment
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(attachment.name, attachment.data)
+    return Attachment(f"{attachment.name}.zip", buffer.getvalue(), "application/zip")
+
+
+def _cut(rows: list[Any], limit: int | None) -> dict[str, Any]:
+    shown = rows if limit is None else rows[:limit]
+    return {"shown": shown, "hidden": len(rows) - len(shown), "total": len(rows)}
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def subject_line(window: Window, counts: Mapping[str, int]) -> str:

@@ -112,7 +112,10 @@ def test_run_sends_one_message_through_graph_with_video_links(configured_run, st
     message = message_from_bytes(sent.read_bytes(), policy=default)
     assert message["Subject"].startswith("Daily process report 2026-11-26:")
     assert message["From"] == standin.mailbox
-    assert message.get_content_type() == "multipart/alternative"
+    assert message.get_content_type() == "multipart/mixed"
+    parts = [p.get_content_type() for p in message.iter_parts()]
+    assert parts == ["multipart/alternative", "text/csv"]
+    assert [p.get_filename() for p in message.iter_attachments()] == ["processes.csv"]
     text = message.get_body(("plain",)).get_content()
     finished = text[text.index("FINISHED (") : text.index("RUNNING (")]
     checked = 0
