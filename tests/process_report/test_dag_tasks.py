@@ -97,3 +97,36 @@ def test_unreachable_database_is_a_retryable_error_naming_the_connection(
     assert "will retry" in message
     assert "s3cr3t-pw" not in message
     assert not isinstance(caught.value, AirflowFailException)
+
+
+def test_sharing_links_replace_web_urls_when_the_setting_asks(
+    settings_variable, monkeypatch, standin, tmp_path
+):
+    from process_report import artifacts
+
+    uuid = "0b7c9d1e-2f3a-4b5c-8d6e-7f8091a2b3c4"
+    standin.add_file(f"Videos/key1/{uuid}.mp4")
+    settings_variable({**SETTINGS, "onedrive_root": "Videos", "create_sharing_links": True})
+    monkeypatch.setenv("AIRFLOW_CONN_MSGRAPH_DEFAULT", standin.airflow_connection())
+    folder = artifacts.run_folder(tmp_path.as_uri(), "2026-11-26", "manual__1")
+    plan = artifacts.write_json(folder, "videos/plan.json", [{"key1": [uuid]}])
+    found = dag_tasks.resolve_videos_task(batch={"plan_path": plan, "index": 0})
+    (video,) = artifacts.read_json(found["path"])[uuid]["videos"]
+    assert video["url"].startswith("https://contoso.example/share/")
+    assert any(r.endswith("/createLink") for r in standin.requests)
+
+
+def test_missing_graph_connection_marks_links_unavailable_instead_of_failing(
+    settings_variable, monkeypatch, tmp_path
+):
+    from process_report import artifacts
+
+    settings_variable(SETTINGS)
+    monkeypatch.delenv("AIRFLOW_CONN_MSGRAPH_DEFAULT", raising=False)
+    folder = artifacts.run_folder(tmp_path.as_uri(), "2026-11-26", "manual__1")
+    plan = artifacts.write_json(folder, "videos/plan.json", [{"secret-key-1": ["u1"]}])
+    found = dag_tasks.resolve_videos_task(batch={"plan_path": plan, "index": 0})
+    error = artifacts.read_json(found["path"])["u1"]["error"]
+    assert error.startswith("link unavailable:")
+    assert "msgraph_default" in error
+    assert "secret-key-1" not in error
