@@ -8,7 +8,6 @@ XCom; the work itself is done by the pure modules beside this one.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
@@ -33,7 +32,7 @@ from process_report.graph_auth import (
 from process_report.mail import build_message, send_once
 from process_report.processes import FINISHED, categorize, fetch_api_keys, fetch_process_rows
 from process_report.redact import Redactor
-from process_report.report import report_email
+from process_report.report import ReportEmail, report_email
 from process_report.settings import (
     VARIABLE_NAME,
     Settings,
@@ -298,10 +297,6 @@ def compose_and_send_report_task(
     sends a second copy, a deliberate rerun from the UI sends again."""
     settings = load_settings()
     window = Window.from_dict(resolved["window"])
-    recipients = tuple(params.get("recipients") or settings.recipients)
-    videos: dict[str, Any] = {}
-    for result in video_results:
-        videos.update(artifacts.read_json(result["path"]))
     email = report_email(
         window=window,
         process_data=artifacts.read_json(fetched["processes_path"]),
@@ -312,37 +307,54 @@ def compose_and_send_report_task(
             *artifacts.read_json(failure_batches[0]["failures_path"])["problems"],
         ],
         failures=[summary for batch in failure_summaries for summary in batch],
-        videos=videos,
+        videos={
+            uuid: found
+            for result in video_results
+            for uuid, found in artifacts.read_json(result["path"]).items()
+        },
     )
     folder = run_folder(settings, window, run_id)
-    report = email.body
-    result = {
-        "subject": report.subject,
-        "html_path": artifacts.write_text(folder, "report.html", report.html),
-        "text_path": artifacts.write_text(folder, "report.txt", report.text),
+    result = _archive(folder, email)
+    recipients = tuple(params.get("recipients") or settings.recipients)
+    if params.get("dry_run"):
+        message = build_message(email.body, recipients, email.attachments)
+        result["outbox_path"] = artifacts.write_bytes(
+            folder, "outbox/message.eml", message.as_bytes()
+        )
+        return result
+    return {**result, **_send(folder, email, recipients, clear_number)}
+
+
+def _archive(folder: ObjectStoragePath, email: ReportEmail) -> dict[str, Any]:
+    """Keep what the email shows, so any past day's report can be looked at again."""
+    return {
+        "subject": email.body.subject,
+        "html_path": artifacts.write_text(folder, "report.html", email.body.html),
+        "text_path": artifacts.write_text(folder, "report.txt", email.body.text),
         "attachments": [
             artifacts.write_bytes(folder, f"attachments/{a.name}", a.data)
             for a in email.attachments
         ],
         "body_row_limit": email.row_limit,
     }
-    if params.get("dry_run"):
-        message = build_message(report, recipients, email.attachments)
-        result["outbox_path"] = artifacts.write_bytes(
-            folder, "outbox/message.eml", message.as_bytes()
-        )
-        return result
+
+
+def _send(
+    folder: ObjectStoragePath, email: ReportEmail, recipients: Sequence[str], clear_number: int
+) -> dict[str, Any]:
+    """Send through Graph once per clear of the run, keyed by the run's send record."""
     client, config = graph_client()
-    message = build_message(report, recipients, email.attachments, sender=config.mailbox)
-    record = folder / "outbox" / f"send-record-{clear_number}.json"
+    message = build_message(email.body, recipients, email.attachments, sender=config.mailbox)
+    name = f"outbox/send-record-{clear_number}.json"
+    record = folder / name
     try:
         sent = send_once(
             client,
             config.mail_root,
             message,
-            read_record=lambda: json.loads(record.read_text()) if record.exists() else None,
-            write_record=lambda data: artifacts.write_json(folder, f"outbox/{record.name}", data),
+            read_record=lambda: artifacts.read_json(str(record)) if record.exists() else None,
+            write_record=lambda data: artifacts.write_json(folder, name, data),
         )
     except SignInRequiredError as exc:
         raise AirflowFailException(str(exc)) from None
-    return {**result, "draft_id": sent["draft_id"], "sent": sent["sent"]}
+    return {"draft_id": sent["draft_id"], "sent": sent["sent"]}
