@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 import subprocess
 import sys
 import time
@@ -156,8 +157,11 @@ def write_day(path: Path, day: str, size: int, uuids, failed_set, rng) -> None:
 
 
 def run_child(logs: Path) -> dict:
+    """A fresh extracts folder each time, as each DAG run writes into its own."""
+    extracts = OUT / f"extracts-{logs.name}"
+    shutil.rmtree(extracts, ignore_errors=True)
     result = subprocess.run(
-        [sys.executable, "-c", CHILD, str(logs), str(OUT / f"extracts-{logs.name}")],
+        [sys.executable, "-c", CHILD, str(logs), str(extracts)],
         capture_output=True,
         text=True,
         check=True,

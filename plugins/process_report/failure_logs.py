@@ -7,16 +7,18 @@ function that stores an extract; tests pass temporary folders.
 from __future__ import annotations
 
 import gzip
+import os
 import tempfile
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from process_report.log_index import index_logs, is_canonical_uuid
-from process_report.log_scan import Spool, assemble, scan_logs
+from process_report.log_scan import Spool, assemble, file_headers, scan_logs
 from process_report.processes import FAILED
 from process_report.redact import Redactor
 
@@ -68,22 +70,19 @@ def extract_failure_logs(
     problems += index.problems
     own, shared = index.files_for(days_by_uuid)
     files = own + shared
-    extracts: dict[str, str] = {}
-    with tempfile.TemporaryDirectory(prefix="failure-logs-") as work:
-        spool = Spool(Path(work))
+    uuids = sorted(days_by_uuid)
+    with tempfile.TemporaryDirectory(prefix="failure-logs-") as work, Spool(Path(work)) as spool:
         started = time.perf_counter()
-        stats = scan_logs(files, sorted(days_by_uuid), spool)
+        stats = scan_logs(files, uuids, spool)
         scan_s = time.perf_counter() - started
         problems += stats.problems
-        for uuid in spool.uuids():
-            raw = assemble(spool, uuid, files, Path(logs_dir))
-            text = redact_text(redactor.redact(raw).decode("utf-8", "replace")).encode()
-            name, data = (
-                (f"{uuid}.log.gz", gzip.compress(text, 6))
-                if len(text) > GZIP_ABOVE_BYTES
-                else (f"{uuid}.log", text)
-            )
-            extracts[uuid] = store(name, data)
+        extracts = _store_extracts(
+            spool,
+            uuids,
+            file_headers(files, Path(logs_dir)),
+            lambda raw: redact_text(redactor.redact(raw).decode("utf-8", "replace")).encode(),
+            store,
+        )
     return {
         "extracts": extracts,
         "problems": problems,
@@ -92,6 +91,32 @@ def extract_failure_logs(
         "files_indexed": index.files_seen,
         "scan_s": round(scan_s, 3),
     }
+
+
+def _store_extracts(
+    spool: Spool,
+    uuids: list[str],
+    headers: list[bytes],
+    redact: Callable[[bytes], bytes],
+    store: Callable[[str, bytes], str],
+) -> dict[str, str]:
+    """Assemble, redact and store each process's extract; stored paths by UUID.
+
+    On threads, because reading, searching for secrets, compressing and writing release
+    the GIL; each extract is read only when its turn comes, so memory holds a few."""
+
+    def finish(group: tuple[int, list[list[int]]]) -> tuple[str, str]:
+        number, rows = group
+        text = redact(assemble(spool.read(rows), headers))
+        name, data = (
+            (f"{uuids[number]}.log.gz", gzip.compress(text, 6))
+            if len(text) > GZIP_ABOVE_BYTES
+            else (f"{uuids[number]}.log", text)
+        )
+        return uuids[number], store(name, data)
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as threads:
+        return dict(threads.map(finish, spool.groups()))
 
 
 def read_extract(data: bytes, name: str) -> str:

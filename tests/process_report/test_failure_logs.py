@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import gzip
+import re
 from datetime import UTC, datetime
 
-from process_report import log_scan
+from process_report import log_records, log_scan
 from process_report.failure_logs import extract_failure_logs, read_extract
 from process_report.log_index import compile_pattern, index_logs
 from process_report.redact import Redactor
@@ -113,6 +114,25 @@ def test_records_across_chunk_boundaries_are_whole(tmp_path, monkeypatch):
     assert texts[A].count("event") == 20
 
 
+def test_small_chunks_and_flushes_give_the_same_extracts_in_file_order(tmp_path, monkeypatch):
+    lines = "".join(
+        f"2026-11-26 09:{i // 60:02d}:{i % 60:02d} INFO {(A, B, OTHER)[i % 3]} step {i}\n"
+        + ("Traceback (most recent call last):\nValueError: bad\n" if i % 7 == 0 else "")
+        for i in range(300)
+    )
+    (tmp_path / "app_2026-11-26.log").write_text(lines)
+    (tmp_path / "app_2026-11-26.log.1").write_text(lines.replace("step", "older step"))
+    (tmp_path / f"encode_{A}.log").write_text("own file\n")
+    _, whole, _ = run(tmp_path, [failed(A), failed(B)])
+    monkeypatch.setattr(log_scan, "CHUNK_BYTES", 100)
+    monkeypatch.setattr(log_scan, "FLUSH_BYTES", 300)
+    _, pieces, _ = run(tmp_path, [failed(A), failed(B)])
+    assert pieces == whole
+    assert whole[A].index("own file") < whole[A].index("older step") < whole[A].index(" step 0")
+    # the rotated (older) file first, each file in line order
+    assert [int(n) for n in re.findall(r" step (\d+)", whole[B])] == [*range(1, 300, 3)] * 2
+
+
 def test_the_same_uuid_twice_in_one_record_gives_the_record_once(tmp_path):
     (tmp_path / "app_2026-11-26.log").write_text(f"2026-11-26 09:00:00 ERROR {A} retry {A}\n")
     _, texts, _ = run(tmp_path, [failed(A)])
@@ -126,7 +146,7 @@ def test_bad_files_never_fail_the_scan(tmp_path):
     )
     (tmp_path / "app_2026-11-26.log.1").write_text("")
     (tmp_path / "app_2026-11-26.log.3.gz").write_bytes(b"not gzip at all")
-    long_line = f"2026-11-26 09:00:01 ERROR {A} " + "x" * (log_scan.LINE_MAX_BYTES + 10) + "\n"
+    long_line = f"2026-11-26 09:00:01 ERROR {A} " + "x" * (log_records.LINE_MAX_BYTES + 10) + "\n"
     (tmp_path / "app_2026-11-26.log.2").write_text(long_line)
     result, texts, _ = run(tmp_path, [failed(A)])
     assert "[binary file skipped]" in texts[A]

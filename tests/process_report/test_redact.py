@@ -54,3 +54,18 @@ def test_clean_text_is_returned_unchanged():
 def test_only_the_secret_is_removed_not_the_context():
     redacted = Redactor().redact_text("2026-11-26 ERROR db postgres://a:b1@h/x down")
     assert redacted == "2026-11-26 ERROR db postgres://a:[REDACTED]@h/x down"
+
+
+def test_a_line_with_several_shapes_runs_every_rule_it_needs():
+    # Each rule runs only on the lines whose trigger words call for it.
+    secrets = ["hunter22", "tok_9f8e", JWT, "ASIAKIAIOSFODNN7EXAM", "dXNlcjpwYXNz"]
+    text = (
+        "db postgresql://svc:hunter22@h/x token=tok_9f8e "
+        f"jwt {JWT} keys ASIAKIAIOSFODNN7EXAM\n"
+        "clean line in between\n"
+        "header Authorization: Basic dXNlcjpwYXNz\n"
+    )
+    redacted = Redactor().redact_text(text)
+    assert [s for s in secrets if s in redacted] == [], redacted
+    assert redacted.startswith("db postgresql://svc:[REDACTED]@h/x token=[REDACTED] ")
+    assert "\nclean line in between\n" in redacted
