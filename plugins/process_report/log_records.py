@@ -4,14 +4,13 @@ A record is a line that starts with a timestamp (`2026-11-26 09:00:01`, optional
 `[`, with `T` or a space in the middle) plus the lines after it that do not: traceback
 frames and wrapped messages belong to the failure even though they lack its UUID.
 
-Everything that runs once per byte or per line is a NumPy array operation. A bad day
-has a million matching records, and a Python loop that found each one (with an
-Aho-Corasick automaton, `rfind` and a regular expression) cost ~6 µs per record under
-the GIL: the scan was bound to one core and three times slower than ripgrep. Array
-operations release the GIL, so both cores work, and Python now only slices each record
-once. The same buffer also shows why UUIDs are found by shape rather than by automaton:
-every UUID has hyphens at 8, 13, 18 and 23, which four shifted comparisons find at
-memory speed, and the few thousand candidates are then checked against the set.
+Everything that runs once per byte or per line is a NumPy array operation: those
+release the GIL, so both cores work, and Python only slices each matching record once.
+(A Python loop per record, with an automaton, `rfind` and a regular expression, cost
+~6 µs each under the GIL, and a bad day has a million.) UUIDs are found by shape: a
+canonical UUID has hyphens 8, 13, 18 and 23 bytes in. One comparison and one shifted AND
+over the buffer find the first two at memory speed, the other two are looked up for
+those candidates only, and the rest are hashed, then compared whole with the sorted set.
 """
 
 from __future__ import annotations
@@ -24,11 +23,10 @@ from numpy.lib.stride_tricks import sliding_window_view
 UUID_BYTES = 36
 _HYPHENS = (8, 13, 18, 23)
 _DASH, _NEWLINE, _BRACKET = ord("-"), ord("\n"), ord("[")
-# Timestamp shape by column: a digit where "0", else these exact bytes (column 10 is
-# " " or "T", checked separately).
+# Timestamp shape: a digit where "0", else this exact byte (" " in the middle, or "T").
 _STAMP = b"0000-00-00 00:00:00"
-_STAMP_DIGITS = np.frombuffer(_STAMP, np.uint8) == ord("0")
 _STAMP_BYTES = np.frombuffer(_STAMP, np.uint8)
+_STAMP_LIMITS = np.array([10 if byte == ord("0") else 1 for byte in _STAMP], dtype=np.uint8)
 _STAMP_MIDDLE = _STAMP.index(b" ")
 _BUCKET_BITS = 16
 _HASH = np.uint64(0x9E3779B97F4A7C15)
@@ -90,7 +88,7 @@ class RecordFinder:
         if encoded:
             self._buckets[_bucket(self._sorted.view(np.uint8).reshape(-1, UUID_BYTES))] = True
 
-    def records(self, data: bytes, base: int) -> Records | None:
+    def records(self, data: bytes | memoryview, base: int) -> Records | None:
         """Every record of `data` that mentions a UUID (None if none does); `base` is
         where `data` lies in its file. `data` holds whole records (the caller cuts its
         chunks at record starts); its first line counts as a record start."""
@@ -119,10 +117,9 @@ class RecordFinder:
         if span <= 0 or not len(self._sorted):
             return np.empty(0, np.int64), np.empty(0, np.int64)
         dashes = buffer == _DASH
-        shaped = dashes[_HYPHENS[0] : _HYPHENS[0] + span].copy()
-        for hyphen in _HYPHENS[1:]:
-            shaped &= dashes[hyphen : hyphen + span]
-        starts = np.flatnonzero(shaped)
+        first, second, third, fourth = _HYPHENS
+        starts = np.flatnonzero(dashes[first : first + span] & dashes[second : second + span])
+        starts = starts[dashes[starts + third] & dashes[starts + fourth]]
         windows = sliding_window_view(buffer, UUID_BYTES)[starts]
         likely = self._buckets[_bucket(windows)]
         starts, windows = starts[likely], windows[likely]
@@ -139,26 +136,31 @@ def _bucket(windows: np.ndarray) -> np.ndarray:
 
 
 def _record_starts(buffer: np.ndarray) -> np.ndarray:
-    """Offsets of the lines that start a record (always including 0)."""
+    """Offsets of the lines that start a record (always including 0).
+
+    Each line's first 19 bytes (after an optional `[`) minus "0000-00-00 00:00:00" must
+    be below 10 in the digit columns and exactly 0 elsewhere, once a `T` in the middle
+    is made a space: one subtraction and one comparison for all lines at once."""
     line_starts = np.flatnonzero(buffer[:-1] == _NEWLINE) + 1
     stamp_at = line_starts + (buffer[line_starts] == _BRACKET)
     fits = stamp_at + len(_STAMP) <= len(buffer)
     stamp_at, line_starts = stamp_at[fits], line_starts[fits]
     stamps = sliding_window_view(buffer, len(_STAMP))[stamp_at]
-    digits = (stamps - ord("0")) < 10
-    shaped = np.where(_STAMP_DIGITS, digits, stamps == _STAMP_BYTES)
-    shaped[:, _STAMP_MIDDLE] = (stamps[:, _STAMP_MIDDLE] == ord(" ")) | (
-        stamps[:, _STAMP_MIDDLE] == ord("T")
-    )
-    return np.concatenate(([0], line_starts[shaped.all(axis=1)]))
+    middle = stamps[:, _STAMP_MIDDLE]
+    middle[middle == ord("T")] = ord(" ")
+    shaped = (stamps - _STAMP_BYTES) < _STAMP_LIMITS
+    matches = shaped.view(f"S{len(_STAMP)}").ravel() == b"\x01" * len(_STAMP)
+    return np.concatenate(([0], line_starts[matches]))
 
 
-def _slices(data: bytes, starts: np.ndarray, ends: np.ndarray) -> list[bytes]:
-    """The records as bytes, lines over LINE_MAX_BYTES cut (only long records are
-    looked at line by line)."""
+def _slices(
+    data: bytes | memoryview, starts: np.ndarray, ends: np.ndarray
+) -> list[bytes | memoryview]:
+    """The records (slices of `data`), lines over LINE_MAX_BYTES cut (only long records
+    are looked at line by line)."""
     pieces = [data[start:end] for start, end in zip(starts.tolist(), ends.tolist(), strict=True)]
     for index in np.flatnonzero(ends - starts > LINE_MAX_BYTES).tolist():
-        pieces[index] = cap_long_lines(pieces[index])
+        pieces[index] = cap_long_lines(bytes(pieces[index]))
     return pieces
 
 

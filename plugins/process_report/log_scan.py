@@ -206,34 +206,38 @@ def _copy_file(log_file: LogFile, number: int, uuid_number: int, spool: Spool) -
 
 
 def _search_file(log_file: LogFile, number: int, finder: RecordFinder, spool: Spool) -> int:
-    """Stream a shared file: each chunk is cut at the last record start, the rest
-    carried into the next, so no record is split and memory stays at about two chunks."""
-    size, base, carry = 0, 0, b""
+    """Stream a shared file through one reused buffer: each chunk is cut at its last
+    record start and the rest carried to the front for the next, so no record is split,
+    memory stays at three chunks, and only the carry is ever copied."""
+    buffer = bytearray(3 * CHUNK_BYTES)
+    view = memoryview(buffer)
+    size, base, filled = 0, 0, 0
     pending = _Pending(spool, number)
-    for block in _chunks(log_file):
-        if size == 0 and b"\0" in block[:8192]:
-            return len(block)  # binary: nothing to read as log records
-        size += len(block)
-        data = carry + block
-        cut = _last_record_start(data)
-        if cut <= 0 and len(data) < 2 * CHUNK_BYTES:
-            carry = data
-            continue
-        if cut <= 0:
-            cut = len(data)  # one enormous record: take it as it is, keep memory bounded
-        pending.add(finder.records(data[:cut], base))
-        base += cut
-        carry = data[cut:]
-    if carry:
-        pending.add(finder.records(carry, base))
+    with _open(log_file) as handle:
+        while read := handle.readinto(view[filled : filled + CHUNK_BYTES]):
+            if size == 0 and buffer.find(b"\0", 0, min(read, 8192)) >= 0:
+                return read  # binary: nothing to read as log records
+            size += read
+            filled += read
+            cut = _last_record_start(buffer, filled)
+            if cut <= 0 and filled < 2 * CHUNK_BYTES:
+                continue
+            if cut <= 0:
+                cut = filled  # one enormous record: take it as it is, keep memory bounded
+            pending.add(finder.records(view[:cut], base))
+            base += cut
+            view[: filled - cut] = bytes(view[cut:filled])
+            filled -= cut
+    if filled:
+        pending.add(finder.records(view[:filled], base))
     pending.flush()
     return size
 
 
-def _last_record_start(data: bytes) -> int:
-    position = len(data)
-    while (position := data.rfind(b"\n", 0, position)) >= 0:
-        if _TIMESTAMP.match(data, position + 1):
+def _last_record_start(buffer: bytearray, end: int) -> int:
+    position = end
+    while (position := buffer.rfind(b"\n", 0, position)) >= 0:
+        if _TIMESTAMP.match(buffer, position + 1, end):
             return position + 1
     return 0
 

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 import ahocorasick_rs
 
 MARK = b"[REDACTED]"
+_ASCII_LOWER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
 _MIN_KNOWN_LENGTH = 6  # shorter "secrets" would redact ordinary words
 
 _PEM = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----.*?(?:-----END \1-----|\Z)", re.S)
@@ -82,7 +83,8 @@ class Redactor:
             )
         if b"-----BEGIN " in data:
             data = _PEM.sub(b"[REDACTED PEM BLOCK]", data)
-        hits = self._triggers.find_matches_as_indexes(data.lower(), overlapping=True)
+        lower = data.translate(_ASCII_LOWER)  # twice as fast as bytes.lower()
+        hits = self._triggers.find_matches_as_indexes(lower, overlapping=True)
         if not hits:
             return data
         rules: dict[tuple[int, int], set[int]] = defaultdict(set)
