@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -53,14 +54,16 @@ class Spool:
     flush, under a lock that stalled the other thread.
     """
 
-    _COLUMNS = ("number", "file", "offset", "spool", "position", "length")
+    # Index columns: UUID number, file number, offset in that file, spool file number,
+    # position in that spool file, length.
+    _NUMBER, _FILE, _OFFSET, _SPOOL, _POSITION, _LENGTH = range(6)
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self._index: list[np.ndarray] = []
         self._lock = threading.Lock()
         self._local = threading.local()
-        self._writers: list = []
+        self._writers: list[BinaryIO] = []
         self._readers: list[int] = []
         folder.mkdir(parents=True, exist_ok=True)
 
@@ -68,13 +71,13 @@ class Spool:
         spool, writer = self._writer()
         position = writer.tell()
         writer.write(records.data)
-        entries = np.empty((len(records.numbers), len(self._COLUMNS)), dtype=np.int64)
-        entries[:, 0] = records.numbers
-        entries[:, 1] = file_number
-        entries[:, 2] = records.offsets
-        entries[:, 3] = spool
-        entries[:, 4] = position + np.cumsum(records.lengths) - records.lengths
-        entries[:, 5] = records.lengths
+        entries = np.empty((len(records.numbers), 6), dtype=np.int64)
+        entries[:, self._NUMBER] = records.numbers
+        entries[:, self._FILE] = file_number
+        entries[:, self._OFFSET] = records.offsets
+        entries[:, self._SPOOL] = spool
+        entries[:, self._POSITION] = position + np.cumsum(records.lengths) - records.lengths
+        entries[:, self._LENGTH] = records.lengths
         with self._lock:
             self._index.append(entries)
 
@@ -99,10 +102,12 @@ class Spool:
         if not self._index:
             return []
         index = np.concatenate(self._index)
-        index = index[np.lexsort((index[:, 2], index[:, 1], index[:, 0]))]
-        edges = [*np.flatnonzero(np.diff(index[:, 0], prepend=-1)).tolist(), len(index)]
+        number = index[:, self._NUMBER]
+        order = np.lexsort((index[:, self._OFFSET], index[:, self._FILE], number))
+        index, number = index[order], number[order]
+        edges = [*np.flatnonzero(np.diff(number, prepend=-1)).tolist(), len(index)]
         return [
-            (int(index[begin, 0]), index[begin:end].tolist())
+            (int(number[begin]), index[begin:end].tolist())
             for begin, end in itertools.pairwise(edges)
         ]
 
@@ -113,7 +118,7 @@ class Spool:
             for _, file, _, spool, position, length in rows
         ]
 
-    def _writer(self) -> tuple[int, object]:
+    def _writer(self) -> tuple[int, BinaryIO]:
         """This thread's spool file (number, handle), opened on its first segment."""
         if not hasattr(self._local, "writer"):
             with self._lock:
