@@ -15,6 +15,7 @@ those candidates only, and the rest are hashed, then compared whole with the sor
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,8 +24,10 @@ from numpy.lib.stride_tricks import sliding_window_view
 UUID_BYTES = 36
 _HYPHENS = (8, 13, 18, 23)
 _DASH, _NEWLINE, _BRACKET = ord("-"), ord("\n"), ord("[")
-# Timestamp shape: a digit where "0", else this exact byte (" " in the middle, or "T").
+# Timestamp shape: a digit where "0", else this exact byte (" " in the middle, or "T");
+# _STAMP_PATTERN is the same shape for finding one record start from the end.
 _STAMP = b"0000-00-00 00:00:00"
+_STAMP_PATTERN = re.compile(rb"\[?\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d")
 _STAMP_BYTES = np.frombuffer(_STAMP, np.uint8)
 _STAMP_LIMITS = np.array([10 if byte == ord("0") else 1 for byte in _STAMP], dtype=np.uint8)
 _STAMP_MIDDLE = _STAMP.index(b" ")
@@ -151,6 +154,16 @@ def _record_starts(buffer: np.ndarray) -> np.ndarray:
     shaped = (stamps - _STAMP_BYTES) < _STAMP_LIMITS
     matches = shaped.view(f"S{len(_STAMP)}").ravel() == b"\x01" * len(_STAMP)
     return np.concatenate(([0], line_starts[matches]))
+
+
+def last_record_start(buffer: bytes | bytearray, end: int) -> int:
+    """Offset of the last line before `end` that starts a record (0 if none does):
+    where a streamed chunk can be cut without splitting a record."""
+    position = end
+    while (position := buffer.rfind(b"\n", 0, position)) >= 0:
+        if _STAMP_PATTERN.match(buffer, position + 1, end):
+            return position + 1
+    return 0
 
 
 def _slices(

@@ -17,7 +17,6 @@ from __future__ import annotations
 import gzip
 import itertools
 import os
-import re
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -28,11 +27,10 @@ from typing import BinaryIO
 import numpy as np
 
 from process_report.log_index import LogFile
-from process_report.log_records import RecordFinder, Records, cap_long_lines
+from process_report.log_records import RecordFinder, Records, cap_long_lines, last_record_start
 
 CHUNK_BYTES = 8 << 20
 FLUSH_BYTES = 16 << 20  # per scanning thread
-_TIMESTAMP = re.compile(rb"\[?\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d")
 # one segment per UUID: (file number, records)
 Segments = list[tuple[int, bytes]]
 
@@ -224,7 +222,7 @@ def _search_file(log_file: LogFile, number: int, finder: RecordFinder, spool: Sp
                 return read  # binary: nothing to read as log records
             size += read
             filled += read
-            cut = _last_record_start(buffer, filled)
+            cut = last_record_start(buffer, filled)
             if cut <= 0 and filled < 2 * CHUNK_BYTES:
                 continue
             if cut <= 0:
@@ -237,14 +235,6 @@ def _search_file(log_file: LogFile, number: int, finder: RecordFinder, spool: Sp
         pending.add(finder.records(view[:filled], base))
     pending.flush()
     return size
-
-
-def _last_record_start(buffer: bytearray, end: int) -> int:
-    position = end
-    while (position := buffer.rfind(b"\n", 0, position)) >= 0:
-        if _TIMESTAMP.match(buffer, position + 1, end):
-            return position + 1
-    return 0
 
 
 class _Pending:
