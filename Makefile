@@ -5,15 +5,18 @@
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt pyproject.toml | cksum | cut -d' ' -f1)
 
 .PHONY: venv browser demo login test test-integration lint bench bench-logs bench-graph bench-report lock clean
 
-$(STAMP): requirements.txt requirements-dev.txt constraints.txt
+## The locked dependencies, then the project's package (src/process_report) editable,
+## so Airflow, the tests and the dev tools import the one copy of the library.
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check uv==0.13.8
 	$(VENV)/bin/uv pip install --quiet --python $(PY) \
 		-r requirements.txt -r requirements-dev.txt -c constraints.txt
+	$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -26,7 +29,7 @@ browser:
 
 ## Run the whole DAG on the embedded default and print where the report is.
 demo: venv browser
-	PYTHONPATH=plugins:. $(PY) -m include.demo.run_demo
+	$(PY) -m dev.run_demo
 
 ## The whole test suite (README's test command; .ci/run calls it).
 test: venv browser
@@ -39,20 +42,20 @@ test-integration: venv
 
 ## One-time Microsoft 365 sign-in for `auth: delegated` (device code).
 login: venv
-	PYTHONPATH=plugins:. $(PY) -m process_report.login
+	$(PY) -m process_report.graph.login
 
 ## Benchmarks write JSON to out/bench/ (the corpora are built once and kept there).
 bench: bench-logs bench-graph bench-report
 
 bench-logs: venv
 	command -v rg >/dev/null || (apt-get update -qq && apt-get install -y -qq ripgrep)
-	PYTHONPATH=plugins:. $(PY) -m include.bench.bench_logs
+	$(PY) -m dev.bench_logs
 
 bench-graph: venv
-	PYTHONPATH=plugins:. $(PY) -m include.bench.bench_graph
+	$(PY) -m dev.bench_graph
 
 bench-report: venv
-	PYTHONPATH=plugins:. $(PY) -m include.bench.bench_report
+	$(PY) -m dev.bench_report
 
 lint: venv
 	$(VENV)/bin/ruff check .

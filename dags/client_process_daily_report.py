@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
 
 from process_report.settings import schedule_timezone
+from process_report.window import REPORT_CRON
 
 SCHEDULE_TIMEZONE = schedule_timezone()
 
@@ -47,7 +48,7 @@ def _tasks():
     dag_id="client_process_daily_report",
     # A plain cron string gives a zero-length data interval in Airflow 3; this
     # timetable gives the [D-1 08:00, D 08:00) interval the report covers.
-    schedule=CronDataIntervalTimetable("0 8 * * *", timezone=SCHEDULE_TIMEZONE),
+    schedule=CronDataIntervalTimetable(REPORT_CRON, timezone=SCHEDULE_TIMEZONE),
     start_date=datetime(2026, 1, 1),
     catchup=False,
     max_active_runs=1,
@@ -87,9 +88,9 @@ def _tasks():
     },
 )
 def client_process_daily_report():
-    @task
+    @task(multiple_outputs=False)
     def resolve_window(
-        params=None, data_interval_start=None, data_interval_end=None, dag_run=None
+        params=None, data_interval_start=None, data_interval_end=None, dag_run=None, run_id=None
     ) -> dict:
         return _tasks().resolve_window_task(
             params=params,
@@ -97,58 +98,55 @@ def client_process_daily_report():
             data_interval_start=data_interval_start,
             data_interval_end=data_interval_end,
             run_after=dag_run.run_after,
+            run_id=run_id,
         )
 
-    @task
-    def fetch_processes(resolved: dict, run_id=None) -> dict:
-        return _tasks().fetch_processes_task(resolved=resolved, run_id=run_id)
+    @task(multiple_outputs=False)
+    def fetch_processes(run: dict) -> dict:
+        return _tasks().fetch_processes_task(run=run)
 
     @task
-    def scan_failure_logs(resolved: dict, fetched: dict, run_id=None) -> list:
-        return _tasks().scan_failure_logs_task(resolved=resolved, fetched=fetched, run_id=run_id)
+    def scan_failure_logs(run: dict, fetched: dict) -> list:
+        return _tasks().scan_failure_logs_task(run=run, fetched=fetched)
 
     @task(max_active_tis_per_dagrun=4)
     def summarize_failures(batch: dict) -> list:
         return _tasks().summarize_failures_task(batch=batch)
 
     @task
-    def plan_videos(resolved: dict, fetched: dict, run_id=None) -> list:
-        return _tasks().plan_videos_task(resolved=resolved, fetched=fetched, run_id=run_id)
+    def plan_videos(run: dict, fetched: dict) -> list:
+        return _tasks().plan_videos_task(run=run, fetched=fetched)
 
-    @task(max_active_tis_per_dagrun=4)  # Outlook and OneDrive throttle per user
-    def resolve_videos(batch: dict) -> dict:
-        return _tasks().resolve_videos_task(batch=batch)
+    @task(max_active_tis_per_dagrun=4, multiple_outputs=False)  # OneDrive throttles per user
+    def resolve_videos(run: dict, batch: dict) -> dict:
+        return _tasks().resolve_videos_task(run=run, batch=batch)
 
-    @task
+    @task(multiple_outputs=False)
     def compose_and_send_report(
-        resolved: dict,
+        run: dict,
         fetched: dict,
         failure_batches: list,
         failure_summaries: list,
         video_results: list,
-        params=None,
-        run_id=None,
         dag_run=None,
     ) -> dict:
         return _tasks().compose_and_send_report_task(
-            resolved=resolved,
+            run=run,
             fetched=fetched,
             failure_batches=failure_batches,
             failure_summaries=failure_summaries,
             video_results=video_results,
-            params=params,
-            run_id=run_id,
             clear_number=dag_run.clear_number or 0,
         )
 
-    resolved = resolve_window()
-    fetched = fetch_processes(resolved)
+    run = resolve_window()
+    fetched = fetch_processes(run)
     # Both fan-outs are at most 16 mapped instances (process_report.batches), whatever
     # the number of processes.
-    failure_batches = scan_failure_logs(resolved, fetched)
+    failure_batches = scan_failure_logs(run, fetched)
     summaries = summarize_failures.expand(batch=failure_batches)
-    videos = resolve_videos.expand(batch=plan_videos(resolved, fetched))
-    compose_and_send_report(resolved, fetched, failure_batches, summaries, videos)
+    videos = resolve_videos.partial(run=run).expand(batch=plan_videos(run, fetched))
+    compose_and_send_report(run, fetched, failure_batches, summaries, videos)
 
 
 client_process_daily_report()

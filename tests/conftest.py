@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
+from tests.support import PROJECT_DIR
+
 TEST_OUT = PROJECT_DIR / "out" / "test"
 
 os.environ.update(
@@ -34,9 +35,9 @@ for _name in [n for n in os.environ if n.startswith(("AIRFLOW_CONN_", "AIRFLOW_V
 
 import psycopg2  # noqa: E402
 
-from include.demo.embedded_db import embedded_server, recreate_database  # noqa: E402
-from include.demo.sample_day import load_schema  # noqa: E402
-from include.graph_standin.server import GraphStandIn  # noqa: E402
+from tests.support.embedded_db import drop_database, embedded_server, recreate_database  # noqa: E402
+from tests.support.graph_standin import GraphStandIn  # noqa: E402
+from tests.support.sample_day import load_schema  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -52,14 +53,16 @@ def pg_server_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
-def process_db_uri(pg_server_uri: str, request: pytest.FixtureRequest) -> str:
-    """A new database with the source schema, named after the test for easy debugging."""
+def process_db_uri(pg_server_uri: str, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A new database with the source schema, named after the test for easy debugging;
+    dropped afterwards, so a shared server (PROCESS_DB_TEST_URI) is left as it was."""
     name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name)[:50].lower()
     uri = recreate_database(pg_server_uri, name)
     conn = psycopg2.connect(uri)
     load_schema(conn)
     conn.close()
-    return uri
+    yield uri
+    drop_database(pg_server_uri, name)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from process_report.settings import parse_settings
-from tests.conftest import PROJECT_DIR
+from tests.support import PROJECT_DIR
 
 AIRFLOW_SERVICES = {
     "airflow-apiserver",
@@ -89,6 +89,15 @@ def test_dockerfile_builds_on_the_pinned_airflow_with_the_lock():
     )[1]
     assert f"FROM apache/airflow:{pinned}-python3.11" in dockerfile
     assert "-c /tmp/project/constraints.txt" in dockerfile
+    assert "pip install --no-cache-dir --no-deps /tmp/project" in dockerfile
+    for folder in ("dags", "plugins", "include"):
+        assert f"COPY {folder} /opt/airflow/{folder}" in dockerfile
+
+
+def test_no_test_or_dev_tooling_is_mounted_into_airflow(compose):
+    for name in AIRFLOW_SERVICES:
+        sources = {v.split(":")[0] for v in compose["services"][name]["volumes"]}
+        assert not {s for s in sources if s.rstrip("/") in ("./tests", "./dev", ".")}, name
 
 
 def test_connections_are_valid_airflow_json_from_env(compose):
@@ -115,9 +124,9 @@ def test_settings_variable_from_env_is_accepted_by_the_project(compose, tmp_path
             "AIRFLOW_VAR_PROCESS_REPORT_SETTINGS"
         ]
     )
-    assert raw["skip_api_keys_file"] == "/opt/airflow/config/folders_2_skip.txt"
-    # The container path maps to ./config, which ships the (empty) skip file.
-    raw["skip_api_keys_file"] = str(PROJECT_DIR / "config" / "folders_2_skip.txt")
+    assert raw["skip_api_keys_file"] == "/opt/airflow/include/folders_2_skip.txt"
+    # The container path maps to ./include, which ships the (empty) skip file.
+    raw["skip_api_keys_file"] = str(PROJECT_DIR / "include" / "folders_2_skip.txt")
     settings = parse_settings(raw)
     assert settings.recipients == (env_example()["NOTIFICATION_EMAIL"],)
     assert settings.timezone == env_example()["REPORT_TIMEZONE"]

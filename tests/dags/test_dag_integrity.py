@@ -13,7 +13,7 @@ from airflow.dag_processing.dagbag import DagBag
 from airflow.sdk import CronDataIntervalTimetable
 from airflow.sdk.definitions.mappedoperator import MappedOperator
 
-from tests.conftest import PROJECT_DIR
+from tests.support import PROJECT_DIR
 
 DAG_ID = "client_process_daily_report"
 
@@ -96,13 +96,13 @@ def test_dag_is_documented_tagged_and_has_the_trigger_params(dag):
 
 def test_tasks_run_in_order_with_both_fan_outs_mapped(dag):
     assert dag.get_task("fetch_processes").upstream_task_ids == {"resolve_window"}
-    for planner, mapped in (
-        ("scan_failure_logs", "summarize_failures"),
-        ("plan_videos", "resolve_videos"),
+    for planner, mapped, also in (
+        ("scan_failure_logs", "summarize_failures", set()),
+        ("plan_videos", "resolve_videos", {"resolve_window"}),  # the run context
     ):
         assert dag.get_task(planner).upstream_task_ids == {"resolve_window", "fetch_processes"}
         task = dag.get_task(mapped)
-        assert task.upstream_task_ids == {planner}
+        assert task.upstream_task_ids == {planner, *also}
         assert isinstance(task, MappedOperator)
     assert dag.get_task("compose_and_send_report").upstream_task_ids == {
         "resolve_window",

@@ -11,11 +11,11 @@ import psycopg2
 import pytest
 from airflow.dag_processing.dagbag import DagBag
 
-from include.demo.embedded_db import airflow_connection_json
-from include.demo.sample_day import TEST_API_KEY, load_sample_day
-from include.demo.sample_logs import write_sample_logs
-from include.demo.sample_videos import publish_sample_videos
-from tests.conftest import PROJECT_DIR
+from tests.support import PROJECT_DIR
+from tests.support.embedded_db import airflow_connection_json
+from tests.support.sample_day import TEST_API_KEY, load_sample_day
+from tests.support.sample_logs import write_sample_logs
+from tests.support.sample_videos import publish_sample_videos
 
 REPORT_DAY = date(2026, 11, 26)
 # Categories recomputed in SQL, independently of process_report.processes: state as of

@@ -7,9 +7,11 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from airflow.sdk import ObjectStoragePath
 from airflow.sdk.exceptions import AirflowFailException
 
-from process_report import dag_tasks
+from process_report import artifacts, dag_tasks
+from process_report.run_context import RunContext
 
 SETTINGS = {
     "logs_dir": "/logs",
@@ -37,6 +39,7 @@ def resolve(params=None, schedule_timezone="Europe/Paris"):
         data_interval_start=DAY_END.replace(day=26),
         data_interval_end=DAY_END,
         run_after=DAY_END,
+        run_id="scheduled__2026-11-27T07:00:00+00:00",
     )
 
 
@@ -89,9 +92,9 @@ def test_unreachable_database_is_a_retryable_error_naming_the_connection(
             }
         ),
     )
-    resolved = resolve()
+    run = resolve()
     with pytest.raises(ConnectionError) as caught:
-        dag_tasks.fetch_processes_task(resolved=resolved, run_id="manual__1")
+        dag_tasks.fetch_processes_task(run=run)
     message = str(caught.value)
     assert "Airflow connection 'process_db'" in message
     assert "will retry" in message
@@ -102,15 +105,15 @@ def test_unreachable_database_is_a_retryable_error_naming_the_connection(
 def test_sharing_links_replace_web_urls_when_the_setting_asks(
     settings_variable, monkeypatch, standin, tmp_path
 ):
-    from process_report import artifacts
-
     uuid = "0b7c9d1e-2f3a-4b5c-8d6e-7f8091a2b3c4"
     standin.add_file(f"Videos/key1/{uuid}.mp4")
     settings_variable({**SETTINGS, "onedrive_root": "Videos", "create_sharing_links": True})
     monkeypatch.setenv("AIRFLOW_CONN_MSGRAPH_DEFAULT", standin.airflow_connection())
-    folder = artifacts.run_folder(tmp_path.as_uri(), "2026-11-26", "manual__1")
-    plan = artifacts.write_json(folder, "videos/plan.json", [{"key1": [uuid]}])
-    found = dag_tasks.resolve_videos_task(batch={"plan_path": plan, "index": 0})
+    run = resolve()
+    plan = artifacts.write_json(
+        ObjectStoragePath(run["folder"]), "videos/plan.json", [{"key1": [uuid]}]
+    )
+    found = dag_tasks.resolve_videos_task(run=run, batch={"plan_path": plan, "index": 0})
     (video,) = artifacts.read_json(found["path"])[uuid]["videos"]
     assert video["url"].startswith("https://contoso.example/share/")
     assert any(r.endswith("/createLink") for r in standin.requests)
@@ -119,14 +122,32 @@ def test_sharing_links_replace_web_urls_when_the_setting_asks(
 def test_missing_graph_connection_marks_links_unavailable_instead_of_failing(
     settings_variable, monkeypatch, tmp_path
 ):
-    from process_report import artifacts
-
     settings_variable(SETTINGS)
     monkeypatch.delenv("AIRFLOW_CONN_MSGRAPH_DEFAULT", raising=False)
-    folder = artifacts.run_folder(tmp_path.as_uri(), "2026-11-26", "manual__1")
+    run = resolve()
+    folder = ObjectStoragePath(run["folder"])
     plan = artifacts.write_json(folder, "videos/plan.json", [{"secret-key-1": ["u1"]}])
-    found = dag_tasks.resolve_videos_task(batch={"plan_path": plan, "index": 0})
+    found = dag_tasks.resolve_videos_task(run=run, batch={"plan_path": plan, "index": 0})
     error = artifacts.read_json(found["path"])["u1"]["error"]
     assert error.startswith("link unavailable:")
     assert "msgraph_default" in error
     assert "secret-key-1" not in error
+
+
+def test_settings_edited_mid_run_do_not_reach_later_tasks_of_that_run(settings_variable):
+    settings_variable(SETTINGS)
+    run = resolve()
+    settings_variable({**SETTINGS, "onedrive_root": "Elsewhere", "hung_after_minutes": 5})
+    kept = RunContext.from_xcom(run).settings
+    assert kept.onedrive_root == "Videos"
+    assert kept.hung_after_minutes == 60
+
+
+def test_run_context_in_xcom_holds_no_skip_listed_api_key(settings_variable):
+    settings_variable({**SETTINGS, "skip_api_keys": ["test-key-9f8e7d"]})
+    run = resolve({"recipients": ["other@example.com"], "dry_run": True})
+    assert "test-key-9f8e7d" not in json.dumps(run)
+    context = RunContext.from_xcom(run)
+    assert context.settings.skip_api_keys == frozenset({"test-key-9f8e7d"})
+    assert context.recipients == ("other@example.com",)
+    assert context.dry_run is True

@@ -7,10 +7,10 @@ from email.policy import default
 
 import pytest
 
-from process_report.graph import AmbiguousSendError
+from process_report.graph.client import AmbiguousSendError
 from process_report.mail import GRAPH_REQUEST_LIMIT, Attachment, build_message, send_once
 from process_report.report import RenderedReport
-from tests.graph_fixtures import client_for
+from tests.support.graph_fixtures import client_for
 
 REPORT = RenderedReport(
     "Daily process report 2026-11-26: 1 finished", "<html><body><p>hi</p></body></html>", "hi\n"
@@ -78,7 +78,7 @@ def test_attachments_over_the_4mb_request_limit_are_left_out_with_a_note(standin
 
 def test_the_stand_in_refuses_requests_over_4mb_like_graph(standin):
     client, config = client_for(standin)
-    from process_report.graph import GraphError
+    from process_report.graph.client import GraphError
 
     with pytest.raises(GraphError, match="413"):
         client.request(

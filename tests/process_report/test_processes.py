@@ -15,7 +15,7 @@ from process_report.processes import (
     categorize,
     fetch_process_rows,
 )
-from tests.factories import (
+from tests.support.factories import (
     convert_to_timestamptz,
     insert_client,
     insert_process,

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from process_report.videos import find_videos, is_video, plan_batches
-from tests.graph_fixtures import client_for
+from tests.support.graph_fixtures import client_for
 
 U1 = "0b7c9d1e-2f3a-4b5c-8d6e-7f8091a2b3c4"
 U2 = "1c8dae2f-3a4b-4c5d-9e7f-8091a2b3c4d5"

@@ -1,0 +1,202 @@
+"""`make bench-logs`: failure-log extraction against ripgrep and the original approach.
+
+Corpus (made once, kept in out/bench/logs-corpus/): 8 shared daily logs of 100 MB and
+3,000 per-process files, with 20,000 processes logging and 3,000 of them failed (their
+errors carry tracebacks whose lines lack the UUID). Measured on the same files:
+
+- ours_s: `extract_failure_logs` end to end (index, scan, records, redaction, extracts),
+  in a child process so that its peak RSS is its own; scan_s: its scan alone (finding
+  the records, the part comparable to what ripgrep does);
+- ripgrep_s: `rg -F -f uuids.txt` over the same files (all cores, output to a file);
+- both are run RUNS times, alternating, and the medians are reported (the ratio of each
+  pair too, as `ratio_per_run`);
+- naive_s: the original system's per-UUID read of whole files, timed on a few UUIDs and
+  scaled to 3,000 (running it fully would take hours; `naive_sampled_uuids` says how
+  many were timed).
+
+Then the peak RSS again on one 2 GB shared file. Writes out/bench/logs.json.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from tests.support import PROJECT_DIR
+
+OUT = PROJECT_DIR / "out" / "bench"
+CORPUS = OUT / "logs-corpus"
+BIG = OUT / "logs-2gb"
+DAYS = [f"2026-11-{d:02d}" for d in range(19, 27)]
+FAILED, PROCESSES, NAIVE_SAMPLE = 3000, 20000, 2
+RUNS = 3  # ours and ripgrep alternate; medians, as one run varies by ±15 % here
+MB = 1_000_000
+
+CHILD = r"""
+import json, resource, sys, time
+from datetime import datetime
+from pathlib import Path
+from process_report.logs.extracts import extract_failure_logs
+from process_report.redact import Redactor
+
+logs, out = Path(sys.argv[1]), Path(sys.argv[2])
+failed = json.loads((logs / "failed.json").read_text())
+out.mkdir(parents=True, exist_ok=True)
+
+def store(name, data):
+    (out / name).write_bytes(data)
+    return str(out / name)
+
+started = time.perf_counter()
+result = extract_failure_logs(
+    failed, logs_dir=str(logs), log_patterns=("*{uuid}*.log", "app_{date}*.log"),
+    window_end=datetime.fromisoformat("2026-11-27T00:00:00+00:00"), zones=("UTC",),
+    redactor=Redactor(["client-key-000000000001"]), store=store)
+print(json.dumps({"seconds": time.perf_counter() - started,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "scan_s": result["scan_s"],
+                  "bytes_scanned": result["bytes_scanned"], "extracts": len(result["extracts"]),
+                  "problems": result["problems"][:5]}))
+"""
+
+
+def main() -> int:
+    OUT.mkdir(parents=True, exist_ok=True)
+    failed = build_corpus(CORPUS, DAYS, 100 * MB, per_process_files=True)
+    files = sorted(str(p) for p in CORPUS.iterdir() if p.suffix == ".log")
+    runs = [(run_child(CORPUS), time_ripgrep(CORPUS, files)) for _ in range(RUNS)]
+    ours = sorted((run for run, _ in runs), key=lambda run: run["seconds"])[RUNS // 2]
+    ripgrep_s = statistics.median(rg for _, rg in runs)
+    naive_s = time_naive(files, [f["uuid"] for f in failed][:NAIVE_SAMPLE]) / NAIVE_SAMPLE * FAILED
+    build_corpus(BIG, ["2026-11-26"], 2000 * MB, per_process_files=False)
+    big = run_child(BIG)
+    figures = {
+        "ours_s": round(ours["seconds"], 2),
+        "ripgrep_s": round(ripgrep_s, 2),
+        "naive_s": round(naive_s, 1),
+        "ratio_vs_ripgrep": round(ours["seconds"] / ripgrep_s, 2),
+        "ratio_per_run": [round(o["seconds"] / rg, 2) for o, rg in runs],
+        "scan_s": ours["scan_s"],
+        "scan_ratio_vs_ripgrep": round(ours["scan_s"] / ripgrep_s, 2),
+        "peak_rss_mb": round(max(run["peak_rss_mb"] for run, _ in runs), 1),
+        "bytes_scanned": ours["bytes_scanned"],
+        "extracts": ours["extracts"],
+        "naive_sampled_uuids": NAIVE_SAMPLE,
+        "single_2gb_file_s": round(big["seconds"], 2),
+        "single_2gb_file_peak_rss_mb": round(big["peak_rss_mb"], 1),
+        "single_2gb_file_bytes_scanned": big["bytes_scanned"],
+    }
+    (OUT / "logs.json").write_text(json.dumps(figures, indent=1) + "\n")
+    print(json.dumps(figures, indent=1))
+    return 0
+
+
+def build_corpus(folder: Path, days: list[str], day_bytes: int, *, per_process_files: bool):
+    """Deterministic corpus; reused when its marker says it is complete."""
+    marker = folder / "failed.json"
+    if marker.exists():
+        return json.loads(marker.read_text())
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(42)
+    uuids = [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(PROCESSES)]
+    failed = uuids[:FAILED]
+    failed_set = set(failed)
+    (folder / "uuids.txt").write_text("\n".join(failed) + "\n")
+    for day in days:
+        write_day(folder / f"app_{day}.log", day, day_bytes, uuids, failed_set, rng)
+    if per_process_files:
+        for u in failed:
+            (folder / f"encode_{u}.log").write_text(
+                "".join(
+                    f"{days[-1]} 10:00:{s:02d},000 INFO step {s} of encoder for this job\n"
+                    for s in range(20)
+                )
+            )
+    records = [
+        {
+            "uuid": u,
+            "start_time": f"{days[0]}T00:00:00+00:00",
+            "stop_time": f"{days[-1]}T23:00:00+00:00",
+            "category": "failed",
+        }
+        for u in failed
+    ]
+    marker.write_text(json.dumps(records))
+    return records
+
+
+def write_day(path: Path, day: str, size: int, uuids, failed_set, rng) -> None:
+    traceback = (
+        "Traceback (most recent call last):\n"
+        '  File "/srv/encoder/pipeline.py", line 212, in run\n'
+        "    self.encode(segment)\n"
+        "ValueError: corrupt frame 1443 in segment\n"
+    )
+    written = 0
+    with path.open("w") as handle:
+        while written < size:
+            lines = []
+            for i in range(20000):
+                u = rng.choice(uuids)
+                second = i % 86400
+                stamp = f"{day} {second // 3600:02d}:{second % 3600 // 60:02d}:{second % 60:02d}"
+                if u in failed_set and i % 50 == 0:
+                    lines.append(
+                        f"{stamp},000 ERROR [worker-{i % 8}] process {u} failed "
+                        f"password=hunter{i}\n{traceback}"
+                    )
+                else:
+                    lines.append(
+                        f"{stamp},000 INFO  [worker-{i % 8}] process {u} encoded "
+                        f"segment {i} bitrate=4500k fps=30 queue={i % 17}\n"
+                    )
+            block = "".join(lines)
+            handle.write(block)
+            written += len(block)
+
+
+def run_child(logs: Path) -> dict:
+    """A fresh extracts folder each time, as each DAG run writes into its own."""
+    extracts = OUT / f"extracts-{logs.name}"
+    shutil.rmtree(extracts, ignore_errors=True)
+    result = subprocess.run(
+        [sys.executable, "-c", CHILD, str(logs), str(extracts)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def time_ripgrep(logs: Path, files: list[str]) -> float:
+    started = time.perf_counter()
+    with (OUT / "ripgrep-output.txt").open("w") as sink:
+        subprocess.run(
+            ["rg", "--no-config", "-F", "-f", str(logs / "uuids.txt"), *files],
+            stdout=sink,
+            check=True,
+        )
+    return time.perf_counter() - started
+
+
+def time_naive(files: list[str], sample: list[str]) -> float:
+    """The original log_retriever: for each UUID, read every candidate file whole."""
+    started = time.perf_counter()
+    for process_uuid in sample:
+        found = []
+        for name in files:
+            with open(name, encoding="utf-8", errors="replace") as handle:
+                found += [line for line in handle if process_uuid in line]
+    return time.perf_counter() - started
+
+
+if __name__ == "__main__":
+    sys.exit(main())

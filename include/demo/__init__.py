@@ -1,1 +1,0 @@
-"""The sample day, the embedded PostgreSQL and the `make demo` runner."""

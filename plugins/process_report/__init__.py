@@ -1,1 +1,0 @@
-"""The daily client-process report: everything the DAG calls, importable without Airflow."""

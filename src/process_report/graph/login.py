@@ -1,0 +1,39 @@
+"""`make login`: the one-time device-code sign-in for `auth: delegated`.
+
+Reads the `msgraph_default` connection as the tasks do (environment or metadata DB),
+prints Microsoft's sign-in instructions, waits for the person to complete them, and
+stores the MSAL token cache at the connection's `token_cache` (mode 0600). Run it on
+a machine whose `token_cache` path the workers share, and again when a task says the
+sign-in expired (refresh tokens last about 90 days and rotate; a password change
+revokes them).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import requests
+
+from process_report.dag_tasks import graph_config
+from process_report.graph.auth import SignInRequiredError, device_code_login, http_session
+
+
+def main() -> int:
+    config = graph_config()
+    if config.auth != "delegated":
+        print("msgraph_default uses client_credentials: there is nothing to sign in to.")
+        return 0
+    try:
+        account = device_code_login(config, http_session(config))
+    except SignInRequiredError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except requests.RequestException as exc:
+        print(f"Cannot reach {config.authority}: {exc}", file=sys.stderr)
+        return 1
+    print(f"Signed in as {account}; token cache: {config.token_cache} (mode 0600).")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

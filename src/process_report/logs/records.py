@@ -1,0 +1,192 @@
+"""The records of a buffer of log text that mention any of a set of UUIDs.
+
+A record is a line that starts with a timestamp (`2026-11-26 09:00:01`, optionally after
+`[`, with `T` or a space in the middle) plus the lines after it that do not: traceback
+frames and wrapped messages belong to the failure even though they lack its UUID.
+
+Everything that runs once per byte or per line is a NumPy array operation: those
+release the GIL, so both cores work, and Python only slices each matching record once.
+(A Python loop per record, with an automaton, `rfind` and a regular expression, cost
+~6 µs each under the GIL, and a bad day has a million.) UUIDs are found by shape: a
+canonical UUID has hyphens 8, 13, 18 and 23 bytes in. One comparison and one shifted AND
+over the buffer find the first two at memory speed, the other two are looked up for
+those candidates only, and the rest are hashed, then compared whole with the sorted set.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from process_report.logs.format import RECORD_START
+
+UUID_BYTES = 36
+_HYPHENS = (8, 13, 18, 23)
+_DASH, _NEWLINE, _BRACKET = ord("-"), ord("\n"), ord("[")
+# Timestamp shape: a digit where "0", else this exact byte (" " in the middle, or "T");
+# _STAMP_PATTERN is format.RECORD_START, for finding one record start from the end.
+_STAMP = b"0000-00-00 00:00:00"
+_STAMP_PATTERN = re.compile(RECORD_START.encode())
+_STAMP_BYTES = np.frombuffer(_STAMP, np.uint8)
+_STAMP_LIMITS = np.array([10 if byte == ord("0") else 1 for byte in _STAMP], dtype=np.uint8)
+_STAMP_MIDDLE = _STAMP.index(b" ")
+_BUCKET_BITS = 16
+_HASH = np.uint64(0x9E3779B97F4A7C15)
+LINE_MAX_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class Records:
+    """Records in runs, one run per UUID, runs in UUID-number order and each run's
+    records in file order. Arrays, not a dict of lists: a chunk has thousands of runs,
+    and everything done per run in Python runs under the GIL."""
+
+    data: bytes
+    numbers: np.ndarray  # UUID number of each run
+    offsets: np.ndarray  # where each run's first record lies in its file (for ordering)
+    lengths: np.ndarray  # bytes of each run in `data`
+
+    @classmethod
+    def whole(cls, number: int, offset: int, data: bytes) -> Records:
+        return cls(data, np.array([number]), np.array([offset]), np.array([len(data)]))
+
+    @classmethod
+    def merge(cls, parts: list[Records]) -> Records:
+        """One run per UUID out of several parts of the same file, in part order."""
+        if len(parts) == 1:
+            return parts[0]
+        numbers = np.concatenate([part.numbers for part in parts])
+        order = np.argsort(numbers, kind="stable")
+        lengths = np.concatenate([part.lengths for part in parts])[order]
+        starts = np.concatenate([np.cumsum(part.lengths) - part.lengths for part in parts])
+        owner = np.repeat(np.arange(len(parts)), [len(part.numbers) for part in parts])
+        views = [memoryview(part.data) for part in parts]
+        data = b"".join(
+            [
+                views[part][start : start + length]
+                for part, start, length in zip(
+                    owner[order].tolist(), starts[order].tolist(), lengths.tolist(), strict=True
+                )
+            ]
+        )
+        numbers = numbers[order]
+        first = np.flatnonzero(np.diff(numbers, prepend=-1))
+        offsets = np.concatenate([part.offsets for part in parts])[order]
+        return cls(data, numbers[first], offsets[first], np.add.reduceat(lengths, first))
+
+
+class RecordFinder:
+    """Finds the records mentioning `uuids` (canonical, lower case); a UUID's number is
+    its position in `uuids`."""
+
+    def __init__(self, uuids: list[str]) -> None:
+        encoded = [u.encode() for u in uuids]
+        order = sorted(range(len(encoded)), key=encoded.__getitem__)
+        self._sorted = np.array([encoded[i] for i in order], dtype=f"S{UUID_BYTES}")
+        self._number = np.array(order, dtype=np.int64)
+        # A 16-bit hash of each UUID's first 8 bytes: a candidate whose bucket is empty
+        # cannot be one of them, which spares most candidates the string comparison.
+        self._buckets = np.zeros(1 << _BUCKET_BITS, dtype=bool)
+        if encoded:
+            self._buckets[_bucket(self._sorted.view(np.uint8).reshape(-1, UUID_BYTES))] = True
+
+    def records(self, data: bytes | memoryview, base: int) -> Records | None:
+        """Every record of `data` that mentions a UUID (None if none does); `base` is
+        where `data` lies in its file. `data` holds whole records (the caller cuts its
+        chunks at record starts); its first line counts as a record start."""
+        buffer = np.frombuffer(data, dtype=np.uint8)
+        numbers, starts = self._occurrences(buffer)
+        if not len(starts):
+            return None
+        record_starts = _record_starts(buffer)
+        record = np.searchsorted(record_starts, starts, side="right") - 1
+        key = np.unique(numbers * len(record_starts) + record)
+        numbers, record = np.divmod(key, len(record_starts))
+        bounds = np.append(record_starts, len(data))
+        pieces = _slices(data, bounds[record], bounds[record + 1])
+        first = np.flatnonzero(np.diff(numbers, prepend=-1))
+        lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
+        return Records(
+            b"".join(pieces),
+            numbers[first],
+            base + bounds[record[first]],
+            np.add.reduceat(lengths, first),
+        )
+
+    def _occurrences(self, buffer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(UUID numbers, start offsets) of every searched UUID in the buffer."""
+        span = len(buffer) - UUID_BYTES + 1
+        if span <= 0 or not len(self._sorted):
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        dashes = buffer == _DASH
+        first, second, third, fourth = _HYPHENS
+        starts = np.flatnonzero(dashes[first : first + span] & dashes[second : second + span])
+        starts = starts[dashes[starts + third] & dashes[starts + fourth]]
+        windows = sliding_window_view(buffer, UUID_BYTES)[starts]
+        likely = self._buckets[_bucket(windows)]
+        starts, windows = starts[likely], windows[likely]
+        texts = np.ascontiguousarray(windows).view(f"S{UUID_BYTES}").ravel()
+        position = np.minimum(np.searchsorted(self._sorted, texts), len(self._sorted) - 1)
+        exact = self._sorted[position] == texts
+        return self._number[position[exact]], starts[exact]
+
+
+def _bucket(windows: np.ndarray) -> np.ndarray:
+    """16-bit multiplicative hash of each row's first 8 bytes."""
+    prefix = np.ascontiguousarray(windows[:, :8]).view(np.uint64).ravel()
+    return ((prefix * _HASH) >> np.uint64(64 - _BUCKET_BITS)).astype(np.int64)
+
+
+def _record_starts(buffer: np.ndarray) -> np.ndarray:
+    """Offsets of the lines that start a record (always including 0).
+
+    Each line's first 19 bytes (after an optional `[`) minus "0000-00-00 00:00:00" must
+    be below 10 in the digit columns and exactly 0 elsewhere, once a `T` in the middle
+    is made a space: one subtraction and one comparison for all lines at once."""
+    line_starts = np.flatnonzero(buffer[:-1] == _NEWLINE) + 1
+    stamp_at = line_starts + (buffer[line_starts] == _BRACKET)
+    fits = stamp_at + len(_STAMP) <= len(buffer)
+    stamp_at, line_starts = stamp_at[fits], line_starts[fits]
+    stamps = sliding_window_view(buffer, len(_STAMP))[stamp_at]
+    middle = stamps[:, _STAMP_MIDDLE]
+    middle[middle == ord("T")] = ord(" ")
+    shaped = (stamps - _STAMP_BYTES) < _STAMP_LIMITS
+    matches = shaped.view(f"S{len(_STAMP)}").ravel() == b"\x01" * len(_STAMP)
+    return np.concatenate(([0], line_starts[matches]))
+
+
+def last_record_start(buffer: bytes | bytearray, end: int) -> int:
+    """Offset of the last line before `end` that starts a record (0 if none does):
+    where a streamed chunk can be cut without splitting a record."""
+    position = end
+    while (position := buffer.rfind(b"\n", 0, position)) >= 0:
+        if _STAMP_PATTERN.match(buffer, position + 1, end):
+            return position + 1
+    return 0
+
+
+def _slices(
+    data: bytes | memoryview, starts: np.ndarray, ends: np.ndarray
+) -> list[bytes | memoryview]:
+    """The records (slices of `data`), lines over LINE_MAX_BYTES cut (only long records
+    are looked at line by line)."""
+    pieces = [data[start:end] for start, end in zip(starts.tolist(), ends.tolist(), strict=True)]
+    for index in np.flatnonzero(ends - starts > LINE_MAX_BYTES).tolist():
+        pieces[index] = cap_long_lines(bytes(pieces[index]))
+    return pieces
+
+
+def cap_long_lines(block: bytes) -> bytes:
+    """Lines over LINE_MAX_BYTES are cut there and marked, never dropped."""
+    if len(block) <= LINE_MAX_BYTES:
+        return block
+    lines = block.split(b"\n")
+    return b"\n".join(
+        line
+        if len(line) <= LINE_MAX_BYTES
+        else line[:LINE_MAX_BYTES] + f" [line truncated: {len(line)} bytes]".encode()
+        for line in lines
+    )

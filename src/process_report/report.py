@@ -1,0 +1,371 @@
+"""The report email as a pure function of its inputs: same inputs, same email.
+
+`report_email` takes the categorized processes of a window (as stored by
+fetch_processes), the failure summaries, the video lookups, the previous window's
+counts and the generation time, and returns the subject, an HTML body that stays under
+Gmail's clipping size on any day, the plain-text body and the attachments. Nothing here
+reads the clock, a database or the network, which is what makes reruns, backfills and
+tests predictable.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import css_inline
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from process_report.paths import templates_dir
+from process_report.processes import FAILED, FINISHED, OTHER, RUNNING
+from process_report.window import Window
+
+BODY_BUDGET_BYTES = 100_000  # Gmail clips an HTML body at about 102 KB
+ZIP_ABOVE_BYTES = 512 * 1024
+ROW_LIMITS = (None, 1000, 500, 200, 100, 50, 25, 10, 5, 0)
+_INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False, minify_css=True)
+
+
+@dataclass(frozen=True)
+class RenderedReport:
+    subject: str
+    html: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file that goes with the email (and into the run's archive)."""
+
+    name: str
+    data: bytes
+    mime: str = "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class ReportEmail:
+    """The email body (within the size budget) and its attachments."""
+
+    body: RenderedReport
+    attachments: tuple[Attachment, ...]
+    row_limit: int | None  # None: every list complete in the body
+
+
+def render_report(
+    *, row_limit: int | None = None, attachment_names: Sequence[str] = (), **inputs: Any
+) -> RenderedReport:
+    """Render subject, HTML (CSS inlined) and text; lists cut at `row_limit` rows each,
+    with how many more. Inputs: see `report_context`."""
+    return _render(report_context(**inputs), row_limit, attachment_names)
+
+
+def report_email(**inputs: Any) -> ReportEmail:
+    """The body that fits BODY_BUDGET_BYTES on any day, plus attachments: always a CSV of
+    every process, and the complete HTML report when the body had to be cut.
+
+    The summary, every failure group and the data-quality notes are always in the body;
+    the lists keep their first rows and say how many more."""
+    context = report_context(**inputs)
+    full = _render(context, None, ())
+    csv = _deliverable(
+        Attachment("processes.csv", processes_csv(context["all_processes"]), "text/csv")
+    )
+    if len(full.html.encode()) <= BODY_BUDGET_BYTES:
+        return ReportEmail(full, (csv,), None)
+    full_html = _deliverable(Attachment("full-report.html", full.html.encode(), "text/html"))
+    names = (csv.name, full_html.name)
+    for limit in ROW_LIMITS[1:]:
+        body = _render(context, limit, names)
+        if len(body.html.encode()) <= BODY_BUDGET_BYTES:
+            break
+    return ReportEmail(body, (csv, full_html), limit)
+
+
+def report_context(
+    *,
+    window: Window,
+    process_data: Mapping[str, Any],
+    previous_counts: Mapping[str, int],
+    generated_at: datetime,
+    notes: Sequence[str] = (),
+    failures: Sequence[Mapping[str, Any]] | None = None,
+    videos: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Everything the templates show. `notes` are run-level data-quality lines (for
+    example a timezone mismatch or an unreadable logs folder) added to those the process
+    data carries; `failures` are the failure-log summaries and `videos` the OneDrive
+    lookups by UUID, each None when not looked up."""
+    tz = ZoneInfo(window.timezone)
+    processes = _with_videos(_with_failures(process_data["processes"], failures), videos)
+    counts = process_data["counts"]
+    return {
+        "subject": subject_line(window, counts),
+        "report_day": window.report_day.isoformat(),
+        "window_start": _local(window.start, tz),
+        "window_end": _local(window.end, tz),
+        "timezone": window.timezone,
+        "window_source": window.source,
+        "generated_at": _local(generated_at, tz),
+        "summary": _summary_rows(counts, previous_counts),
+        "clients": _client_rows(processes),
+        "failed": _listed(processes, FAILED, tz),
+        "finished": _listed(processes, FINISHED, tz),
+        "running": _listed(processes, RUNNING, tz),
+        "other": _listed(processes, OTHER, tz),
+        "skipped_test_processes": process_data.get("skipped_test_processes", 0),
+        "failure_groups": _failure_groups(processes, tz),
+        "data_quality": [
+            *notes,
+            *process_data.get("data_quality", []),
+            *_missing_logs(processes, failures),
+            *_failed_lookups(processes),
+        ],
+        "videos_looked_up": videos is not None,
+        "total": counts["total"],
+        "all_processes": processes,
+    }
+
+
+def processes_csv(processes: Sequence[Mapping[str, Any]]) -> bytes:
+    """Every process, one row each. Cells that a spreadsheet would run as a formula are
+    prefixed with a quote (CSV injection)."""
+    columns = [
+        "category",
+        "client",
+        "uuid",
+        "status",
+        "start_time",
+        "stop_time",
+        "duration_min",
+        "last_ping_min_ago",
+        "hung",
+        "source_alias",
+        "source_uri",
+        "videos",
+        "video_error",
+        "key_error",
+        "extract",
+        "notes",
+    ]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    for p in processes:
+        failure = p.get("failure") or {}
+        row = {
+            **p,
+            "videos": " ".join(v["url"] or v["name"] for v in p.get("videos", [])),
+            "key_error": failure.get("key_error"),
+            "extract": failure.get("extract"),
+            "notes": "; ".join(p["notes"]),
+        }
+        writer.writerow([_csv_cell(row.get(c)) for c in columns])
+    return out.getvalue().encode()
+
+
+def _render(
+    context: Mapping[str, Any], row_limit: int | None, attachment_names: Sequence[str]
+) -> RenderedReport:
+    view = {
+        **context,
+        "attachment_names": list(attachment_names),
+        **{
+            key: _cut(context[key], row_limit)
+            for key in ("clients", "failed", "finished", "running", "other")
+        },
+    }
+    env = _environment()
+    html = env.get_template("report.html.j2").render(view)
+    return RenderedReport(
+        subject=context["subject"],
+        html=_INLINER.inline(html),
+        text=env.get_template("report.txt.j2").render(view),
+    )
+
+
+def _deliverable(attachment: Attachment) -> Attachment:
+    """Large attachments go zipped: Graph's 4 MB request limit counts them base64-encoded
+    twice (in the MIME and around it), and repetitive CSV and HTML compress tenfold."""
+    if len(attachment.data) <= ZIP_ABOVE_BYTES:
+        return attachment
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(attachment.name, attachment.data)
+    return Attachment(f"{attachment.name}.zip", buffer.getvalue(), "application/zip")
+
+
+def _cut(rows: list[Any], limit: int | None) -> dict[str, Any]:
+    shown = rows if limit is None else rows[:limit]
+    return {"shown": shown, "hidden": len(rows) - len(shown), "total": len(rows)}
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def subject_line(window: Window, counts: Mapping[str, int]) -> str:
+    """E.g. `Daily process report 2026-11-26: 120 finished · 4 failed · 3 running (1 hung)`."""
+    running = f"{counts[RUNNING]} running"
+    if counts["hung"]:
+        running += f" ({counts['hung']} hung)"
+    parts = [f"{counts[FINISHED]} finished", f"{counts[FAILED]} failed", running]
+    if counts[OTHER]:
+        parts.append(f"{counts[OTHER]} other")
+    return f"Daily process report {window.report_day.isoformat()}: " + " · ".join(parts)
+
+
+def safe_url(value: Any) -> str | None:
+    """Only http(s) URLs become links; anything else (javascript:, data:, file:) is text."""
+    if not isinstance(value, str):
+        return None
+    return value if urlsplit(value.strip()).scheme.lower() in ("http", "https") else None
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(templates_dir()),
+        # HTML is escaped; the plain-text part must show data as it is, not as entities.
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["safe_url"] = safe_url
+    env.filters["minutes"] = _format_minutes
+    env.filters["basename"] = lambda url: str(url).rstrip("/").rsplit("/", 1)[-1]
+    return env
+
+
+def _summary_rows(counts: Mapping[str, int], previous: Mapping[str, int]) -> list[dict]:
+    rows = []
+    for key, label in (
+        (FINISHED, "Finished"),
+        (FAILED, "Failed"),
+        (RUNNING, "Running"),
+        ("hung", "of which hung"),
+        (OTHER, "Other status"),
+        ("total", "Total"),
+    ):
+        now, before = counts.get(key, 0), previous.get(key, 0)
+        rows.append(
+            {"label": label, "count": now, "previous": before, "change": f"{now - before:+d}"}
+        )
+    return rows
+
+
+def _with_failures(
+    processes: list[Mapping[str, Any]], failures: Sequence[Mapping[str, Any]] | None
+) -> list[dict[str, Any]]:
+    by_uuid = {f["uuid"]: f for f in failures or ()}
+    return [
+        {**p, "failure": by_uuid.get(p["uuid"]) if p["category"] == FAILED else None}
+        for p in processes
+    ]
+
+
+def _with_videos(
+    processes: list[dict[str, Any]], videos: Mapping[str, Mapping[str, Any]] | None
+) -> list[dict[str, Any]]:
+    for p in processes:
+        found = (videos or {}).get(p["uuid"]) if p["category"] == FINISHED else None
+        p["videos"] = found["videos"] if found else []
+        p["video_error"] = found["error"] if found else None
+        p["video_missing"] = videos is not None and p["category"] == FINISHED and not p["videos"]
+    return processes
+
+
+def _failed_lookups(processes: list[Mapping[str, Any]]) -> list[str]:
+    reasons = Counter(p["video_error"] for p in processes if p.get("video_error"))
+    return [f"{count} finished process(es): {reason}." for reason, count in sorted(reasons.items())]
+
+
+def _failure_groups(processes: list[Mapping[str, Any]], tz: ZoneInfo) -> list[dict[str, Any]]:
+    """Failures by error signature, largest group first: count, clients, first/last."""
+    groups: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for p in processes:
+        if p["failure"] and p["failure"]["found"]:
+            groups[p["failure"]["signature"]].append(p)
+    rows = []
+    for sig, members in groups.items():
+        times = sorted(filter(None, (m["stop_time"] or m["start_time"] for m in members)))
+        rows.append(
+            {
+                "signature": sig,
+                "count": len(members),
+                "clients": sorted({m["client"] for m in members}),
+                "key_error": members[-1]["failure"]["key_error"],
+                "first": _local_iso(times[0] if times else None, tz),
+                "last": _local_iso(times[-1] if times else None, tz),
+            }
+        )
+    return sorted(rows, key=lambda r: (-r["count"], r["signature"]))
+
+
+def _missing_logs(
+    processes: list[Mapping[str, Any]], failures: Sequence[Mapping[str, Any]] | None
+) -> list[str]:
+    if failures is None:
+        return []
+    missing = sum(
+        1
+        for p in processes
+        if p["category"] == FAILED and not (p["failure"] and p["failure"]["found"])
+    )
+    return [f"{missing} failed process(es) without log records."] if missing else []
+
+
+def _client_rows(processes: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    per: dict[str, dict[str, int]] = defaultdict(
+        lambda: {FINISHED: 0, FAILED: 0, RUNNING: 0, OTHER: 0, "missing_videos": 0}
+    )
+    for p in processes:
+        per[p["client"]][p["category"]] += 1
+        per[p["client"]]["missing_videos"] += bool(p.get("video_missing"))
+    return [
+        {"client": name, **row}
+        for name, row in sorted(per.items(), key=lambda item: (-item[1][FAILED], item[0].lower()))
+    ]
+
+
+def _listed(
+    processes: list[Mapping[str, Any]], category: str, tz: ZoneInfo
+) -> list[dict[str, Any]]:
+    chosen = [p for p in processes if p["category"] == category]
+    chosen.sort(key=lambda p: (p["client"].lower(), p["start_time"] or "", p["uuid"] or ""))
+    return [
+        {
+            **p,
+            "start_local": _local_iso(p["start_time"], tz),
+            "stop_local": _local_iso(p["stop_time"], tz),
+            "ping_local": _local_iso(p["ping_time"], tz),
+        }
+        for p in chosen
+    ]
+
+
+def _local(value: datetime, tz: ZoneInfo) -> str:
+    return value.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _local_iso(value: str | None, tz: ZoneInfo) -> str:
+    return _local(datetime.fromisoformat(value), tz) if value else "—"
+
+
+def _format_minutes(value: float | None) -> str:
+    if value is None:
+        return "—"
+    total = round(value)
+    hours, minutes = divmod(abs(total), 60)
+    sign = "-" if total < 0 else ""
+    return f"{sign}{hours} h {minutes:02d} min" if hours else f"{sign}{minutes} min"

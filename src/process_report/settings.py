@@ -1,0 +1,259 @@
+"""The `process_report_settings` Airflow variable, validated into one typed object.
+
+Every task reads its configuration through :func:`parse_settings`, so a typo in the
+variable fails the first task with a message that names the key and the expected form,
+instead of surfacing later as a wrong report. Unknown keys are errors too: a misspelt
+optional key would otherwise be silently ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+VARIABLE_NAME = "process_report_settings"
+# Airflow's own environment representation of the variable. The DAG file reads only this
+# at parse time (see schedule_timezone): a lookup in the metadata DB on every parse is
+# exactly what the DAG processor must not do.
+VARIABLE_ENV = "AIRFLOW_VAR_PROCESS_REPORT_SETTINGS"
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+EXAMPLE = {
+    "logs_dir": "/var/log/processes",
+    "onedrive_root": "SenseAeronautics/Videos/Client/Production_Sources_Backup",
+    "recipients": ["ops@example.com"],
+    "skip_api_keys": ["test-api-key-1"],
+    "skip_api_keys_file": "/opt/airflow/include/folders_2_skip.txt",
+    "timezone": "Europe/Paris",
+    "db_timezone": "UTC",
+    "hung_after_minutes": 60,
+    "artifacts_root": "file:///opt/airflow/artifacts",
+    "log_patterns": ["*{uuid}*.log", "app_{date}*.log"],
+    "create_sharing_links": False,
+}
+DEFAULT_LOG_PATTERNS = ("*{uuid}*.log", "app_{date}*.log")
+
+
+class SettingsError(ValueError):
+    """The settings variable is missing or malformed; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated settings. Timezones are IANA names; durations are minutes."""
+
+    logs_dir: str
+    onedrive_root: str
+    recipients: tuple[str, ...]
+    skip_api_keys: frozenset[str]
+    timezone: str = "UTC"
+    db_timezone: str = "UTC"
+    hung_after_minutes: int = 60
+    artifacts_root: str = ""
+    log_patterns: tuple[str, ...] = DEFAULT_LOG_PATTERNS
+    create_sharing_links: bool = False
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The variable's JSON form of these settings (the skip file already merged in):
+        `parse_settings(s.to_dict()) == s`, which is how a run keeps its snapshot."""
+        data = asdict(self)
+        data["recipients"] = list(self.recipients)
+        data["skip_api_keys"] = sorted(self.skip_api_keys)
+        data["log_patterns"] = list(self.log_patterns)
+        return data
+
+
+def parse_settings(raw: Any, *, default_artifacts_root: str = "") -> Settings:
+    """Validate the variable's value (JSON text or an already decoded mapping).
+
+    All problems are collected and reported together, each naming its key and the
+    expected form, so one edit of the variable fixes them all.
+    """
+    data = _decode(raw)
+    errors: list[str] = []
+    unknown = sorted(set(data) - set(EXAMPLE))
+    if unknown:
+        errors.append(f"unknown key(s) {unknown}; known keys are {sorted(EXAMPLE)}")
+
+    logs_dir = _required_text(data, "logs_dir", errors)
+    onedrive_root = _required_text(data, "onedrive_root", errors)
+    recipients = _recipients(data.get("recipients"), "recipients", errors, required=True)
+    skip = _skip_api_keys(data, errors)
+    timezone = _timezone(data, "timezone", errors)
+    db_timezone = _timezone(data, "db_timezone", errors)
+    hung = data.get("hung_after_minutes", 60)
+    if isinstance(hung, bool) or not isinstance(hung, int) or hung <= 0:
+        errors.append(
+            f"hung_after_minutes: expected a positive whole number of minutes "
+            f"such as 60; got {hung!r}"
+        )
+    artifacts_root = data.get("artifacts_root", default_artifacts_root)
+    if not isinstance(artifacts_root, str) or not artifacts_root.strip():
+        errors.append(
+            "artifacts_root: expected a folder path or object-storage URL such as "
+            f"'file:///opt/airflow/artifacts'; got {artifacts_root!r}"
+        )
+
+    log_patterns = _log_patterns(data.get("log_patterns", list(DEFAULT_LOG_PATTERNS)), errors)
+    create_links = data.get("create_sharing_links", False)
+    if not isinstance(create_links, bool):
+        errors.append(f"create_sharing_links: expected true or false; got {create_links!r}")
+    if errors:
+        raise SettingsError(
+            f"Airflow variable '{VARIABLE_NAME}' is invalid:\n- "
+            + "\n- ".join(errors)
+            + f"\nExample value: {json.dumps(EXAMPLE)}"
+        )
+    return Settings(
+        logs_dir=logs_dir,
+        onedrive_root=onedrive_root,
+        recipients=recipients,
+        skip_api_keys=skip,
+        timezone=timezone,
+        db_timezone=db_timezone,
+        hung_after_minutes=hung,
+        artifacts_root=artifacts_root,
+        log_patterns=log_patterns,
+        create_sharing_links=create_links,
+    )
+
+
+def parse_recipients(value: Any, source: str) -> tuple[str, ...]:
+    """Validate a recipients list from anywhere (the variable or the run's Param)."""
+    errors: list[str] = []
+    recipients = _recipients(value, source, errors, required=True)
+    if errors:
+        raise SettingsError(errors[0])
+    return recipients
+
+
+def read_skip_file(path: str | Path) -> frozenset[str]:
+    """Read the original system's `folders_2_skip.txt`: one API key a line, `#` comments."""
+    keys = set()
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        key = line.split("#", 1)[0].strip()
+        if key:
+            keys.add(key)
+    return frozenset(keys)
+
+
+def schedule_timezone(environ: Mapping[str, str] = os.environ) -> str:
+    """The report timezone as the DAG processor can know it at parse time.
+
+    The schedule (08:00 in the report timezone) shapes the DAG itself, so it must be known
+    without a database round-trip. It is read from the variable's environment form only;
+    when the variable lives in the metadata DB instead, the schedule falls back to UTC and
+    `resolve_window` says so in the report.
+    """
+    raw = environ.get(VARIABLE_ENV)
+    if not raw:
+        return "UTC"
+    try:
+        value = json.loads(raw).get("timezone", "UTC")
+        ZoneInfo(value)
+    except (ValueError, AttributeError, TypeError, ZoneInfoNotFoundError):
+        return "UTC"  # the first task reports the malformed variable with its reason
+    return value
+
+
+def _decode(raw: Any) -> dict[str, Any]:
+    if raw is None or raw == "":
+        raise SettingsError(
+            f"Airflow variable '{VARIABLE_NAME}' is not set. Create it (Admin > Variables, "
+            f"or AIRFLOW_VAR_PROCESS_REPORT_SETTINGS) with a JSON object such as "
+            f"{json.dumps(EXAMPLE)}"
+        )
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise SettingsError(
+                f"Airflow variable '{VARIABLE_NAME}' is not valid JSON ({exc.msg} at line "
+                f"{exc.lineno} column {exc.colno})"
+            ) from None
+    if not isinstance(raw, Mapping):
+        raise SettingsError(
+            f"Airflow variable '{VARIABLE_NAME}' must be a JSON object; got {type(raw).__name__}"
+        )
+    return dict(raw)
+
+
+def _required_text(data: Mapping[str, Any], key: str, errors: list[str]) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value.strip():
+        errors.append(f"{key}: expected a non-empty string such as {EXAMPLE[key]!r}; got {value!r}")
+        return ""
+    return value.strip()
+
+
+def _recipients(value: Any, key: str, errors: list[str], *, required: bool) -> tuple[str, ...]:
+    if value is None and not required:
+        return ()
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(isinstance(v, str) and _EMAIL.match(v.strip()) for v in value)
+    ):
+        errors.append(
+            f"{key}: expected a non-empty list of email addresses such as "
+            f'["ops@example.com"]; got {value!r}'
+        )
+        return ()
+    return tuple(dict.fromkeys(v.strip() for v in value))
+
+
+def _skip_api_keys(data: Mapping[str, Any], errors: list[str]) -> frozenset[str]:
+    keys: set[str] = set()
+    listed = data.get("skip_api_keys", [])
+    if not isinstance(listed, list) or not all(isinstance(k, str) for k in listed):
+        errors.append(f"skip_api_keys: expected a list of API key strings; got {listed!r}")
+    else:
+        keys.update(k.strip() for k in listed if k.strip())
+    path = data.get("skip_api_keys_file")
+    if path is not None:
+        try:
+            keys.update(read_skip_file(path))
+        except (OSError, TypeError, UnicodeDecodeError) as exc:
+            errors.append(
+                f"skip_api_keys_file: expected a readable text file with one API key "
+                f"a line; could not read {path!r}: {exc}"
+            )
+    return frozenset(keys)
+
+
+def _log_patterns(value: Any, errors: list[str]) -> tuple[str, ...]:
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(isinstance(p, str) and ("{uuid}" in p or "{date}" in p) for p in value)
+    ):
+        errors.append(
+            "log_patterns: expected a list of file-name patterns, each with a {uuid} "
+            'or {date} placeholder, such as ["*{uuid}*.log", "app_{date}*.log"]; '
+            f"got {value!r}"
+        )
+        return DEFAULT_LOG_PATTERNS
+    return tuple(value)
+
+
+def _timezone(data: Mapping[str, Any], key: str, errors: list[str]) -> str:
+    value = data.get(key, "UTC")
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        errors.append(
+            f"{key}: expected an IANA timezone name such as 'Europe/Paris' or 'UTC'; got {value!r}"
+        )
+        return "UTC"
+    return value

@@ -1,0 +1,31 @@
+"""The run's artifacts folder: path-safe, per report day, files that read back as written."""
+
+from __future__ import annotations
+
+from process_report import artifacts
+
+
+def test_run_folder_is_per_report_day_and_path_safe(tmp_path):
+    folder = artifacts.run_folder(
+        tmp_path.as_uri(), "2026-11-26", "scheduled__2026-11-27T07:00:00+00:00"
+    )
+    assert folder.is_dir()
+    relative = folder.path.removeprefix(str(tmp_path) + "/")
+    assert relative.split("/")[0] == "2026-11-26"
+    assert ":" not in relative
+    assert "+" not in relative
+
+
+def test_json_written_reads_back_and_its_url_travels_as_text(tmp_path):
+    folder = artifacts.run_folder(tmp_path.as_uri(), "2026-11-26", "manual__1")
+    url = artifacts.write_json(folder, "nested/data.json", {"b": [1, 2], "a": "é"})
+    assert isinstance(url, str)
+    assert artifacts.read_json(url) == {"a": "é", "b": [1, 2]}
+
+
+def test_bytes_and_text_land_in_subfolders_created_on_demand(tmp_path):
+    folder = artifacts.run_folder(tmp_path.as_uri(), "2026-11-26", "manual__1")
+    artifacts.write_bytes(folder, "a/b/c.bin", b"\x00\x01")
+    artifacts.write_text(folder, "report.txt", "text")
+    assert (tmp_path / "2026-11-26" / "manual__1" / "a" / "b" / "c.bin").read_bytes() == b"\x00\x01"
+    assert (tmp_path / "2026-11-26" / "manual__1" / "report.txt").read_text() == "text"
