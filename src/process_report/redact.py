@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import ahocorasick_rs
 
 MARK = b"[REDACTED]"
 _ASCII_LOWER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
 _MIN_KNOWN_LENGTH = 6  # shorter "secrets" would redact ordinary words
+STREAM_LINE_MAX = 1 << 20  # redact_stream holds at most this much of one line
 
 _PEM = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----.*?(?:-----END \1-----|\Z)", re.S)
 _URL_PASSWORD = re.compile(rb"([a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]*:)[^\s@/]+(@)")
@@ -91,6 +92,21 @@ class Redactor:
         for trigger, start, _ in hits:
             rules[_line_span(data, start)].add(self._rule_of[trigger])
         return _redact_lines(data, sorted(rules.items()))
+
+    def redact_stream(self, blocks: Iterable[bytes]) -> Iterator[bytes]:
+        """Redact a stream of bytes cut anywhere, in bounded memory: text is redacted in
+        whole lines, and a line longer than STREAM_LINE_MAX in pieces of that size."""
+        carry = b""
+        for block in blocks:
+            data = carry + block
+            cut = data.rfind(b"\n") + 1
+            if not cut and len(data) >= STREAM_LINE_MAX:
+                cut = len(data)
+            carry = data[cut:]
+            if cut:
+                yield self.redact(data[:cut])
+        if carry:
+            yield self.redact(carry)
 
     def redact_text(self, text: str) -> str:
         return self.redact(text.encode("utf-8", "surrogatepass")).decode("utf-8", "replace")

@@ -69,3 +69,14 @@ def test_a_line_with_several_shapes_runs_every_rule_it_needs():
     assert [s for s in secrets if s in redacted] == [], redacted
     assert redacted.startswith("db postgresql://svc:[REDACTED]@h/x token=[REDACTED] ")
     assert "\nclean line in between\n" in redacted
+
+
+def test_stream_cut_anywhere_redacts_like_the_whole_text():
+    text = b"".join(
+        b"2026-11-26 09:00:%02d INFO password=hunter%02d url=https://u:pw%02d@h/x\n" % (i, i, i)
+        for i in range(50)
+    )
+    redactor = Redactor()
+    for size in (1, 7, 64, len(text)):
+        blocks = [text[i : i + size] for i in range(0, len(text), size)]
+        assert b"".join(redactor.redact_stream(blocks)) == redactor.redact(text)
