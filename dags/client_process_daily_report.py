@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
+from airflow.sdk import CronDataIntervalTimetable, Param, TriggerRule, dag, task
 
 from process_report.settings import schedule_timezone
 from process_report.window import REPORT_CRON
@@ -109,8 +109,8 @@ def client_process_daily_report():
     def scan_failure_logs(run: dict, fetched: dict) -> list:
         return _tasks().scan_failure_logs_task(run=run, fetched=fetched)
 
-    @task(max_active_tis_per_dagrun=4)
-    def summarize_failures(batch: dict) -> list:
+    @task(max_active_tis_per_dagrun=4, multiple_outputs=False)
+    def summarize_failures(batch: dict) -> dict:
         return _tasks().summarize_failures_task(batch=batch)
 
     @task
@@ -121,21 +121,16 @@ def client_process_daily_report():
     def resolve_videos(run: dict, batch: dict) -> dict:
         return _tasks().resolve_videos_task(run=run, batch=batch)
 
-    @task(multiple_outputs=False)
+    # Runs whatever became of the log and video tasks, and says in the report what they
+    # could not do; without the window's processes it fails instead (no report).
+    @task(multiple_outputs=False, trigger_rule=TriggerRule.ALL_DONE)
     def compose_and_send_report(
-        run: dict,
-        fetched: dict,
-        failure_batches: list,
-        failure_summaries: list,
-        video_results: list,
-        dag_run=None,
+        run: dict | None, fetched: dict | None, failure_batches: list | None, dag_run=None
     ) -> dict:
         return _tasks().compose_and_send_report_task(
             run=run,
             fetched=fetched,
             failure_batches=failure_batches,
-            failure_summaries=failure_summaries,
-            video_results=video_results,
             clear_number=dag_run.clear_number or 0,
         )
 
@@ -146,7 +141,9 @@ def client_process_daily_report():
     failure_batches = scan_failure_logs(run, fetched)
     summaries = summarize_failures.expand(batch=failure_batches)
     videos = resolve_videos.partial(run=run).expand(batch=plan_videos(run, fetched))
-    compose_and_send_report(run, fetched, failure_batches, summaries, videos)
+    # The mapped results travel as files in the run's folder, not as XCom: the report
+    # task reads what each instance left, whichever of them failed.
+    [summaries, videos] >> compose_and_send_report(run, fetched, failure_batches)
 
 
 client_process_daily_report()

@@ -42,6 +42,7 @@ from process_report.videos import find_videos, plan_batches
 from process_report.window import WindowError, resolve_window
 
 PROCESS_DB_CONN_ID = "process_db"
+VIDEO_PLAN = "videos/plan.json"
 GRAPH_CONN_ID = "msgraph_default"
 
 
@@ -180,15 +181,22 @@ def scan_failure_logs_task(
     return [{"failures_path": failures_path, **batch} for batch in batch_ranges(len(uuids))]
 
 
-def summarize_failures_task(*, batch: Mapping[str, Any]) -> list[dict]:
-    """Summaries (each at most 8 KB) of one batch of failed processes' extracts."""
+def summarize_failures_task(*, batch: Mapping[str, Any]) -> dict[str, Any]:
+    """Summaries (each at most 8 KB) of one batch of failed processes' extracts, kept in
+    the run's folder beside failures.json, where the report task looks for them."""
     failures = artifacts.read_json(batch["failures_path"])
     summaries = []
     for uuid in failures["uuids"][batch["start"] : batch["stop"]]:
         path = failures["extracts"].get((uuid or "").lower())
         text = read_extract(ObjectStoragePath(path).read_bytes(), path) if path else None
         summaries.append(summarize(uuid, text, path))
-    return summaries
+    folder = ObjectStoragePath(batch["failures_path"]).parent
+    artifacts.write_json(folder, _summaries_name(batch), summaries)
+    return {"summaries": len(summaries), "found": sum(1 for s in summaries if s["found"])}
+
+
+def _summaries_name(batch: Mapping[str, Any]) -> str:
+    return f"summaries/{batch['start']}-{batch['stop']}.json"
 
 
 def graph_connection() -> dict[str, Any]:
@@ -223,7 +231,7 @@ def plan_videos_task(*, run: Mapping[str, Any], fetched: Mapping[str, Any]) -> l
     processes = artifacts.read_json(fetched["processes_path"])["processes"]
     finished = [p for p in processes if p["category"] == FINISHED]
     batches = plan_batches(finished, context.settings.skip_api_keys)
-    plan_path = artifacts.write_json(context.folder, "videos/plan.json", batches)
+    plan_path = artifacts.write_json(context.folder, VIDEO_PLAN, batches)
     return [{"plan_path": plan_path, "index": index} for index in range(len(batches))]
 
 
@@ -248,13 +256,17 @@ def resolve_videos_task(*, run: Mapping[str, Any], batch: Mapping[str, Any]) -> 
         results = {
             u: {"videos": [], "error": reason} for uuids in uuids_by_key.values() for u in uuids
         }
-    folder = ObjectStoragePath(batch["plan_path"]).parent  # the run's videos/ folder
-    path = artifacts.write_json(folder, f"found-{batch['index']}.json", results)
+    folder = ObjectStoragePath(batch["plan_path"]).parent.parent  # the run's folder
+    path = artifacts.write_json(folder, _videos_found_name(batch["index"]), results)
     return {
         "path": path,
         "processes": len(results),
         "with_video": sum(1 for r in results.values() if r["videos"]),
     }
+
+
+def _videos_found_name(index: int) -> str:
+    return f"videos/found-{index}.json"
 
 
 def _graph_client_for_lookup() -> tuple[GraphClient, GraphConfig]:
@@ -285,32 +297,34 @@ def _sharing_link(client: GraphClient, config: GraphConfig):
 
 def compose_and_send_report_task(
     *,
-    run: Mapping[str, Any],
-    fetched: Mapping[str, Any],
-    failure_batches: Sequence[Mapping[str, Any]],
-    failure_summaries: Sequence[Sequence[Mapping[str, Any]]],
-    video_results: Sequence[Mapping[str, Any]],
+    run: Mapping[str, Any] | None,
+    fetched: Mapping[str, Any] | None,
+    failure_batches: Sequence[Mapping[str, Any]] | None,
     clear_number: int,
 ) -> dict[str, Any]:
     """Render the report into the run's archive, then send it (or, in a dry run, write
     it to the outbox). Sending happens at most once per clear of the run: a retry never
-    sends a second copy, a deliberate rerun from the UI sends again."""
+    sends a second copy, a deliberate rerun from the UI sends again.
+
+    It runs whatever became of the log and video tasks (trigger rule all_done): what
+    they could not do is said in the report. Only without the window's processes is
+    there no report; the run then fails, and the failure alert is the one message."""
+    if not run or not fetched:
+        raise AirflowFailException(
+            "The window's processes could not be read (resolve_window or fetch_processes "
+            "failed), so there is no report to send; see that task's log."
+        )
     context = RunContext.from_xcom(run)
+    failures, failure_notes = _gathered_failures(failure_batches)
+    videos, video_notes = _gathered_videos(context.folder)
     email = report_email(
         window=context.window,
         process_data=artifacts.read_json(fetched["processes_path"]),
         previous_counts=fetched["previous_counts"],
         generated_at=datetime.now(UTC),
-        notes=[
-            *context.notes,
-            *artifacts.read_json(failure_batches[0]["failures_path"])["problems"],
-        ],
-        failures=[summary for batch in failure_summaries for summary in batch],
-        videos={
-            uuid: found
-            for result in video_results
-            for uuid, found in artifacts.read_json(result["path"]).items()
-        },
+        notes=[*context.notes, *failure_notes, *video_notes],
+        failures=failures,
+        videos=videos,
     )
     folder, recipients = context.folder, context.recipients
     result = _archive(folder, email)
@@ -321,6 +335,48 @@ def compose_and_send_report_task(
         )
         return result
     return {**result, **_send(folder, email, recipients, clear_number)}
+
+
+def _gathered_failures(
+    batches: Sequence[Mapping[str, Any]] | None,
+) -> tuple[list[dict[str, Any]] | None, list[str]]:
+    """The failure summaries the mapped tasks left, and notes on what is missing."""
+    if not batches:
+        return None, [
+            "The failure logs could not be scanned (scan_failure_logs failed): failures "
+            "are listed without their errors."
+        ]
+    failures_path = ObjectStoragePath(batches[0]["failures_path"])
+    notes = list(artifacts.read_json(str(failures_path))["problems"])
+    summaries: list[dict[str, Any]] = []
+    for batch in batches:
+        found = failures_path.parent / _summaries_name(batch)
+        if found.exists():
+            summaries += artifacts.read_json(str(found))
+        elif batch["stop"] > batch["start"]:
+            notes.append(
+                f"The error summaries of failures {batch['start'] + 1} to {batch['stop']} "
+                f"could not be made (summarize_failures failed after its retries)."
+            )
+    return summaries, notes
+
+
+def _gathered_videos(folder: ObjectStoragePath) -> tuple[dict[str, Any] | None, list[str]]:
+    """The video lookups the mapped tasks left; a batch whose task failed for good marks
+    its processes "link unavailable" instead of leaving them out."""
+    plan = folder / VIDEO_PLAN
+    if not plan.exists():
+        return None, ["Video links could not be looked up (plan_videos failed)."]
+    videos: dict[str, Any] = {}
+    for index, uuids_by_key in enumerate(artifacts.read_json(str(plan))):
+        found = folder / _videos_found_name(index)
+        if found.exists():
+            videos.update(artifacts.read_json(str(found)))
+            continue
+        reason = "link unavailable: the video lookup failed after its retries"
+        for uuids in uuids_by_key.values():
+            videos.update({uuid: {"videos": [], "error": reason} for uuid in uuids})
+    return videos, []
 
 
 def _archive(folder: ObjectStoragePath, email: ReportEmail) -> dict[str, Any]:

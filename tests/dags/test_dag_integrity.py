@@ -104,10 +104,12 @@ def test_tasks_run_in_order_with_both_fan_outs_mapped(dag):
         task = dag.get_task(mapped)
         assert task.upstream_task_ids == {planner, *also}
         assert isinstance(task, MappedOperator)
-    assert dag.get_task("compose_and_send_report").upstream_task_ids == {
+    report = dag.get_task("compose_and_send_report")
+    assert report.upstream_task_ids == {
         "resolve_window",
         "fetch_processes",
         "scan_failure_logs",
         "summarize_failures",
         "resolve_videos",
     }
+    assert report.trigger_rule == "all_done"  # the report says what the others could not do

@@ -153,3 +153,61 @@ def test_failures_carry_key_errors_from_redacted_extracts(configured_run):
         content = path.read_text()
         assert "Enc0der-Pa55" not in content
         assert "[REDACTED]" in content or path == outbox
+
+
+def _sent_text(standin) -> str:
+    (sent,) = standin.sent_messages()
+    return message_from_bytes(sent.read_bytes(), policy=default).get_body(("plain",)).get_content()
+
+
+def test_report_goes_out_saying_what_failed_when_log_and_video_tasks_fail_for_good(
+    configured_run, standin, monkeypatch
+):
+    from process_report import dag_tasks
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("injected failure")
+
+    monkeypatch.setattr(dag_tasks, "summarize", broken)
+    monkeypatch.setattr(dag_tasks, "find_videos", broken)
+    dag, expected, _, _ = configured_run
+    run = dag.test(logical_date=datetime(2026, 11, 27, 7, tzinfo=UTC))
+    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    assert states["summarize_failures"] == "failed"
+    assert states["resolve_videos"] == "failed"
+    assert states["compose_and_send_report"] == "success"
+    text = _sent_text(standin)
+    assert f"{expected['failed']} failed" in text
+    assert "could not be made (summarize_failures failed after its retries)" in text
+    assert "link unavailable: the video lookup failed after its retries" in text
+
+
+def test_report_goes_out_without_error_summaries_when_the_log_scan_fails(
+    configured_run, standin, monkeypatch
+):
+    from process_report import dag_tasks
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("injected failure")
+
+    monkeypatch.setattr(dag_tasks, "extract_failure_logs", broken)
+    dag, _, _, _ = configured_run
+    run = dag.test(logical_date=datetime(2026, 11, 27, 7, tzinfo=UTC))
+    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    assert states["scan_failure_logs"] == "failed"
+    assert states["compose_and_send_report"] == "success"
+    assert "The failure logs could not be scanned" in _sent_text(standin)
+
+
+def test_no_report_is_sent_when_the_processes_cannot_be_read(configured_run, standin, monkeypatch):
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_PROCESS_DB",
+        json.dumps({"conn_type": "postgres", "host": "127.0.0.1", "port": 1, "login": "x"}),
+    )
+    dag, _, _, _ = configured_run
+    run = dag.test(logical_date=datetime(2026, 11, 27, 7, tzinfo=UTC))
+    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    assert states["fetch_processes"] == "failed"
+    assert states["compose_and_send_report"] == "failed"
+    assert run.state == "failed"
+    assert standin.sent_messages() == []
