@@ -19,21 +19,38 @@ Microsoft Graph; `compose_and_send_report` renders the email into the run's arch
 sends it through Graph, at most once per clear of the run (with `dry_run`, it writes
 the message to the run's outbox instead).
 
+**When it goes wrong.** A failed run sends one alert (to `alert_recipients`, else the
+report's recipients) naming the failed task and its redacted error, with the run's
+link; a run not finished `report_deadline_minutes` after it started times out and
+sends a "late" alert. Transient faults (throttling, network, 5xx) are retried; configuration,
+permission and other 4xx errors fail at once. Graph-calling tasks share the `msgraph`
+pool across runs.
+
 **Configuration** (README, "Configuration reference"): connection `process_db`,
-connection `msgraph_default`, variable `process_report_settings`; Params `window_end`,
-`recipients`, `dry_run`.
+connection `msgraph_default`, variable `process_report_settings`, pool `msgraph`;
+Params `window_end`, `recipients`, `dry_run`.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from airflow.sdk import CronDataIntervalTimetable, Param, TriggerRule, dag, task
+from airflow.sdk import (
+    CronDataIntervalTimetable,
+    Param,
+    TriggerRule,
+    dag,
+    get_current_context,
+    task,
+)
 
-from process_report.settings import schedule_timezone
+from process_report.retry_policy import ReportRetryPolicy
+from process_report.settings import report_deadline_minutes, schedule_timezone
 from process_report.window import REPORT_CRON
 
 SCHEDULE_TIMEZONE = schedule_timezone()
+GRAPH_POOL = "msgraph"  # caps Graph-calling task instances across all runs (README)
 
 
 def _tasks():
@@ -44,14 +61,35 @@ def _tasks():
     return dag_tasks
 
 
+def _record_task_failure(context) -> None:
+    _tasks().record_task_failure(context)
+
+
+def _send_failure_alert(context) -> None:
+    _tasks().send_failure_alert(context)
+
+
+def _label(batch: dict) -> dict:
+    """Name a mapped instance in the UI by its batch (map_index_template)."""
+    get_current_context()["batch_label"] = batch["label"]
+    return batch
+
+
 @dag(
     dag_id="client_process_daily_report",
+    description="Daily email to operations: finished, failed and running client processes",
     # A plain cron string gives a zero-length data interval in Airflow 3; this
     # timetable gives the [D-1 08:00, D 08:00) interval the report covers.
     schedule=CronDataIntervalTimetable(REPORT_CRON, timezone=SCHEDULE_TIMEZONE),
-    start_date=datetime(2026, 1, 1),
+    start_date=datetime(2026, 1, 1, tzinfo=ZoneInfo(SCHEDULE_TIMEZONE)),
     catchup=False,
     max_active_runs=1,
+    # The report's deadline: a run not finished by then fails, which sends the "late"
+    # alert, and cannot hold back tomorrow's run (max_active_runs=1). Not Airflow
+    # 3.3's DeadlineAlert: with one, a successful dag.test() run crashes in
+    # DagRun.update_state (deadline ids deserialized as dicts).
+    dagrun_timeout=timedelta(minutes=report_deadline_minutes()),
+    on_failure_callback=_send_failure_alert,
     tags=["reporting", "operations", "client-processes"],
     doc_md=__doc__,
     default_args={
@@ -60,23 +98,27 @@ def _tasks():
         "retry_delay": timedelta(minutes=2),
         "retry_exponential_backoff": 2.0,
         "max_retry_delay": timedelta(minutes=20),
-        "execution_timeout": timedelta(minutes=30),
+        "retry_policy": ReportRetryPolicy(),
+        "execution_timeout": timedelta(minutes=10),
+        "on_failure_callback": _record_task_failure,
     },
     params={
         "window_end": Param(
             None,
             type=["null", "string"],
+            format="date-time",
             title="Window end",
-            description="Report on the 24 hours ending here (ISO-8601, e.g. "
+            description="Report on the 24 hours ending here (e.g. "
             "2026-11-27T08:00:00+01:00; no offset means the report timezone). "
-            "Empty: the run's own window.",
+            "Empty: the run's own window. Refused on backfill runs.",
         ),
         "recipients": Param(
             None,
             type=["null", "array"],
             items={"type": "string"},
             title="Recipients",
-            description="Send to these addresses instead of the settings' recipients.",
+            description="Send to these addresses instead of the settings' recipients "
+            "(the report only; alerts always go to the alert recipients).",
         ),
         "dry_run": Param(
             False,
@@ -88,7 +130,7 @@ def _tasks():
     },
 )
 def client_process_daily_report():
-    @task(multiple_outputs=False)
+    @task(multiple_outputs=False, execution_timeout=timedelta(minutes=2))
     def resolve_window(
         params=None, data_interval_start=None, data_interval_end=None, dag_run=None, run_id=None
     ) -> dict:
@@ -99,31 +141,37 @@ def client_process_daily_report():
             data_interval_end=data_interval_end,
             run_after=dag_run.run_after,
             run_id=run_id,
+            run_type=str(dag_run.run_type),
         )
 
     @task(multiple_outputs=False)
     def fetch_processes(run: dict) -> dict:
         return _tasks().fetch_processes_task(run=run)
 
-    @task
+    @task(execution_timeout=timedelta(minutes=30))
     def scan_failure_logs(run: dict, fetched: dict) -> list:
         return _tasks().scan_failure_logs_task(run=run, fetched=fetched)
 
-    @task(max_active_tis_per_dagrun=4, multiple_outputs=False)
+    @task(map_index_template="{{ batch_label }}", multiple_outputs=False)
     def summarize_failures(batch: dict) -> dict:
-        return _tasks().summarize_failures_task(batch=batch)
+        return _tasks().summarize_failures_task(batch=_label(batch))
 
     @task
     def plan_videos(run: dict, fetched: dict) -> list:
         return _tasks().plan_videos_task(run=run, fetched=fetched)
 
-    @task(max_active_tis_per_dagrun=4, multiple_outputs=False)  # OneDrive throttles per user
+    @task(
+        map_index_template="{{ batch_label }}",
+        multiple_outputs=False,
+        pool=GRAPH_POOL,
+        execution_timeout=timedelta(minutes=20),
+    )
     def resolve_videos(run: dict, batch: dict) -> dict:
-        return _tasks().resolve_videos_task(run=run, batch=batch)
+        return _tasks().resolve_videos_task(run=run, batch=_label(batch))
 
     # Runs whatever became of the log and video tasks, and says in the report what they
     # could not do; without the window's processes it fails instead (no report).
-    @task(multiple_outputs=False, trigger_rule=TriggerRule.ALL_DONE)
+    @task(multiple_outputs=False, trigger_rule=TriggerRule.ALL_DONE, pool=GRAPH_POOL)
     def compose_and_send_report(
         run: dict | None, fetched: dict | None, failure_batches: list | None, dag_run=None
     ) -> dict:
@@ -136,8 +184,8 @@ def client_process_daily_report():
 
     run = resolve_window()
     fetched = fetch_processes(run)
-    # Both fan-outs are at most 16 mapped instances (process_report.batches), whatever
-    # the number of processes.
+    # Both fan-outs are batches sized so a small day makes one or two instances and a
+    # big one at most 16 (process_report.batches).
     failure_batches = scan_failure_logs(run, fetched)
     summaries = summarize_failures.expand(batch=failure_batches)
     videos = resolve_videos.partial(run=run).expand(batch=plan_videos(run, fetched))

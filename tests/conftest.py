@@ -11,8 +11,10 @@ before any test module imports it.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,15 +43,22 @@ from tests.support.sample_day import load_schema  # noqa: E402
 
 
 @pytest.fixture(scope="session")
-def pg_server_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pg_server_uri() -> Iterator[str]:
     """Admin URI of the PostgreSQL server the integration tests use."""
     external = os.environ.get("PROCESS_DB_TEST_URI")
     if external:
         yield external
         return
     # A short path: the server's Unix socket lives in its data folder (108-byte limit).
-    with embedded_server(tmp_path_factory.mktemp("pg", numbered=True)) as uri:
-        yield uri
+    # Not under pytest's own temporary root: pytest makes that root private (0700) at
+    # every session start, which locks the server's service user out of a data folder
+    # another pytest session on the machine is still using.
+    data_dir = Path(tempfile.mkdtemp(prefix="process-report-pg-"))
+    try:
+        with embedded_server(data_dir / "data") as uri:
+            yield uri
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture

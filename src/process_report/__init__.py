@@ -2,11 +2,11 @@
 calls, installed as a package (`src/process_report`, editable in `.venv`, installed in
 the image) so every Airflow component imports this one copy.
 
-Three modules import Airflow, and only these: `dag_tasks` (the task bodies: variables,
-connections, hooks, and which errors fail without retries), `run_context` and
-`artifacts` (the run's folder, an `ObjectStoragePath`); `graph.login` reads the
-connection through `dag_tasks`. Everything else takes and returns plain values and is
-tested without a scheduler:
+Four modules import Airflow, and only these: `dag_tasks` (the task bodies and alert
+callbacks: variables, connections, hooks), `retry_policy` (which errors Airflow
+retries), `run_context` and `artifacts` (the run's folder, an `ObjectStoragePath`);
+`graph.login` reads the connection through `dag_tasks`. Everything else takes and
+returns plain values and is tested without a scheduler:
 
 - `settings`, `window`: the settings variable and the report window;
 - `processes`: the window's processes from the database, categorized;
@@ -14,5 +14,6 @@ tested without a scheduler:
   signatures); `redact`: secrets out of any text;
 - `graph/`: the one Microsoft Graph client, sign-in, the connection factory, `make login`;
 - `videos`: OneDrive video links; `report`: the email's content; `mail`: sending it once;
+- `alerts`: the failure and lateness alert's content;
 - `batches`, `paths`: mapped-task batches, and where `include/` (SQL, templates) lives.
 """

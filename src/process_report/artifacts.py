@@ -44,3 +44,9 @@ def write_bytes(folder: ObjectStoragePath, name: str, data: bytes) -> str:
 
 def read_json(url: str) -> Any:
     return json.loads(ObjectStoragePath(url).read_text(encoding="utf-8"))
+
+
+def failures_folder(root: str, run_id: str) -> ObjectStoragePath:
+    """Where a run's failed tasks leave their errors for the run's alert: by run id
+    alone, since a run can fail before its window (and so its folder) is known."""
+    return ObjectStoragePath(root) / "_failures" / _UNSAFE.sub("_", run_id)

@@ -10,6 +10,7 @@ gets it from XCom instead of reading the settings variable again.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from airflow.sdk import ObjectStoragePath, Variable
 from airflow.sdk.exceptions import AirflowFailException
 
 from process_report import artifacts
+from process_report.alerts import alert_headline, alert_message, failure_record
 from process_report.batches import batch_ranges
 from process_report.graph.auth import GraphConfig, GraphConfigError, SignInRequiredError
 from process_report.graph.client import GraphClient, GraphError
@@ -26,7 +28,7 @@ from process_report.graph.connect import graph_client as client_from_connection
 from process_report.graph.connect import graph_config as config_from_connection
 from process_report.logs.extracts import extract_failure_logs, failed_processes, read_extract
 from process_report.logs.summary import summarize
-from process_report.mail import build_message, send_once
+from process_report.mail import build_message, send_mail, send_once
 from process_report.processes import FINISHED, categorize, fetch_api_keys, fetch_process_rows
 from process_report.redact import Redactor
 from process_report.report import ReportEmail, report_email
@@ -41,8 +43,10 @@ from process_report.settings import (
 from process_report.videos import find_videos, plan_batches
 from process_report.window import WindowError, resolve_window
 
+log = logging.getLogger(__name__)
 PROCESS_DB_CONN_ID = "process_db"
 VIDEO_PLAN = "videos/plan.json"
+FAILURES_PER_BATCH = 100  # summaries are quick: a small day needs one instance
 GRAPH_CONN_ID = "msgraph_default"
 
 
@@ -68,10 +72,16 @@ def resolve_window_task(
     data_interval_end: datetime | None,
     run_after: datetime | None,
     run_id: str,
+    run_type: str = "manual",
 ) -> dict[str, Any]:
     """Validate the settings and the run's Params, fix the run's window, and start the
     run's context, which every later task reads instead of the variable."""
     settings = load_settings()
+    if params.get("window_end") and "backfill" in run_type:
+        raise AirflowFailException(
+            "window_end is refused on backfill runs: it would give every backfilled day the "
+            "same window. Backfill without it; each run covers its own data interval."
+        )
     try:
         recipients = ()
         if params.get("recipients"):
@@ -100,6 +110,16 @@ def resolve_window_task(
         dry_run=bool(params.get("dry_run")),
         notes=tuple(notes),
     )
+    log.info(
+        "Report window %s -> %s (%s, from %s); %d recipient(s)%s; run folder %s",
+        window.start.isoformat(),
+        window.end.isoformat(),
+        settings.timezone,
+        window.source,
+        len(run.recipients),
+        ", dry run" if run.dry_run else "",
+        run.folder,
+    )
     return run.to_xcom()
 
 
@@ -121,6 +141,12 @@ def fetch_processes_task(*, run: Mapping[str, Any]) -> dict[str, Any]:
     }
     process_set = categorize(current, window_end=window.end, **options)
     previous_set = categorize(previous, window_end=window.previous_end, **options)
+    log.info(
+        "Read %d rows for the window, %d for the previous one; counts %s",
+        len(current),
+        len(previous),
+        process_set.counts,
+    )
     return {
         "processes_path": artifacts.write_json(
             context.folder, "processes.json", process_set.to_dict()
@@ -178,7 +204,23 @@ def scan_failure_logs_task(
     )
     uuids = [p["uuid"] for p in failed]
     failures_path = artifacts.write_json(folder, "failures.json", {"uuids": uuids, **result})
-    return [{"failures_path": failures_path, **batch} for batch in batch_ranges(len(uuids))]
+    log.info(
+        "Scanned %d log files (%d bytes) for %d failed processes: %d extracts, %d problems",
+        result["files_scanned"],
+        result["bytes_scanned"],
+        len(uuids),
+        len(result["extracts"]),
+        len(result["problems"]),
+    )
+    batches = batch_ranges(len(uuids), FAILURES_PER_BATCH)
+    return [
+        {
+            "failures_path": failures_path,
+            "label": f"failures {b['start'] + 1}-{b['stop']} of {len(uuids)}",
+            **b,
+        }
+        for b in batches
+    ]
 
 
 def summarize_failures_task(*, batch: Mapping[str, Any]) -> dict[str, Any]:
@@ -192,7 +234,9 @@ def summarize_failures_task(*, batch: Mapping[str, Any]) -> dict[str, Any]:
         summaries.append(summarize(uuid, text, path))
     folder = ObjectStoragePath(batch["failures_path"]).parent
     artifacts.write_json(folder, _summaries_name(batch), summaries)
-    return {"summaries": len(summaries), "found": sum(1 for s in summaries if s["found"])}
+    found = sum(1 for s in summaries if s["found"])
+    log.info("Summarized %d failures (%d with log records)", len(summaries), found)
+    return {"summaries": len(summaries), "found": found}
 
 
 def _summaries_name(batch: Mapping[str, Any]) -> str:
@@ -232,7 +276,21 @@ def plan_videos_task(*, run: Mapping[str, Any], fetched: Mapping[str, Any]) -> l
     finished = [p for p in processes if p["category"] == FINISHED]
     batches = plan_batches(finished, context.settings.skip_api_keys)
     plan_path = artifacts.write_json(context.folder, VIDEO_PLAN, batches)
-    return [{"plan_path": plan_path, "index": index} for index in range(len(batches))]
+    log.info(
+        "%d finished processes in %d client folders, looked up in %d batch(es)",
+        len(finished),
+        sum(len(b) for b in batches),
+        len(batches),
+    )
+    return [
+        {
+            "plan_path": plan_path,
+            "index": index,
+            "label": f"batch {index + 1} of {len(batches)}: {len(batch)} clients, "
+            f"{sum(len(u) for u in batch.values())} processes",
+        }
+        for index, batch in enumerate(batches)
+    ]
 
 
 def resolve_videos_task(*, run: Mapping[str, Any], batch: Mapping[str, Any]) -> dict[str, Any]:
@@ -328,13 +386,27 @@ def compose_and_send_report_task(
     )
     folder, recipients = context.folder, context.recipients
     result = _archive(folder, email)
+    log.info(
+        "Report rendered: %d KB HTML, %d attachment(s), %s rows per list in the body",
+        len(email.body.html.encode()) // 1024,
+        len(email.attachments),
+        "all" if email.row_limit is None else email.row_limit,
+    )
     if context.dry_run:
         message = build_message(email.body, recipients, email.attachments)
         result["outbox_path"] = artifacts.write_bytes(
             folder, "outbox/message.eml", message.as_bytes()
         )
+        log.info("Dry run: message for %d recipient(s) written to the outbox", len(recipients))
         return result
-    return {**result, **_send(folder, email, recipients, clear_number)}
+    sent = _send(folder, email, recipients, clear_number)
+    log.info(
+        "Report %s to %d recipient(s); draft id %s",
+        "sent" if sent["sent"] else "not sent",
+        len(recipients),
+        sent["draft_id"],
+    )
+    return {**result, **sent}
 
 
 def _gathered_failures(
@@ -412,3 +484,77 @@ def _send(
     except SignInRequiredError as exc:
         raise AirflowFailException(str(exc)) from None
     return {"draft_id": sent["draft_id"], "sent": sent["sent"]}
+
+
+# --- alerts ---------------------------------------------------------------------------
+def record_task_failure(context: Mapping[str, Any]) -> None:
+    """Task on_failure_callback (a task's final failure): keep its redacted error where
+    the run's failure alert finds it. Never raises: an alert must not fail twice."""
+    from airflow.sdk._shared.secrets_masker import redact as airflow_redact
+
+    ti = context["ti"]
+    try:
+        settings = load_settings()
+        record = failure_record(
+            ti.task_id,
+            ti.map_index,
+            ti.try_number,
+            context.get("exception") or RuntimeError("no exception recorded"),
+            lambda text: Redactor().redact_text(str(airflow_redact(text))),
+        )
+        folder = artifacts.failures_folder(settings.artifacts_root, context["run_id"])
+        artifacts.write_json(folder, f"{ti.task_id}.{ti.map_index}.json", record)
+    except Exception as exc:  # the alert says "no task recorded its error" instead
+        log.warning("Could not record the failure of %s for the alert: %s", ti.task_id, exc)
+
+
+def send_failure_alert(context: Mapping[str, Any]) -> None:
+    """DAG on_failure_callback: one alert per failed (or timed-out: late) run, to the
+    alert recipients, never to a run's `recipients` Param (that is for test sends)."""
+    dag_id, run_id = context["dag"].dag_id, context["run_id"]
+    _send_alert(dag_id, run_id, alert_headline(run_id, str(context.get("reason") or "")))
+
+
+def _send_alert(dag_id: str, run_id: str, headline: str) -> None:
+    """Send the alert through Graph; when it cannot go out, log it at ERROR instead, so
+    whoever watches the logs still hears of it."""
+    try:
+        settings = load_settings()
+    except AirflowFailException as exc:
+        log.error("%s. The alert cannot be sent: %s", headline, exc)
+        return
+    failures = _recorded_failures(settings, run_id)
+    try:
+        client, config = graph_client()
+        message = alert_message(
+            dag_id=dag_id,
+            run_id=run_id,
+            headline=headline,
+            failures=failures,
+            run_url=_run_url(dag_id, run_id),
+            recipients=settings.alert_to,
+            sender=config.mailbox,
+        )
+        send_mail(client, config.mail_root, message)
+    except Exception as exc:  # Graph down, sign-in gone, no connection: say so loudly
+        errors = "; ".join(f"{f['task_id']}: {f['error']}" for f in failures) or "see task logs"
+        log.error("%s (%s). The alert could not be sent: %s", headline, errors, exc)
+        return
+    log.info("Alert sent to %d recipient(s): %s", len(settings.alert_to), headline)
+
+
+def _recorded_failures(settings: Settings, run_id: str) -> list[dict[str, Any]]:
+    folder = artifacts.failures_folder(settings.artifacts_root, run_id)
+    if not folder.exists():
+        return []
+    return [artifacts.read_json(str(path)) for path in sorted(folder.iterdir())]
+
+
+def _run_url(dag_id: str, run_id: str) -> str | None:
+    """The run in the Airflow UI, from `[api] base_url`."""
+    from urllib.parse import quote
+
+    from airflow.configuration import conf
+
+    base = conf.get("api", "base_url", fallback="")
+    return f"{base.rstrip('/')}/dags/{quote(dag_id)}/runs/{quote(run_id)}" if base else None

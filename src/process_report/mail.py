@@ -80,6 +80,18 @@ def send_once(
     return record
 
 
+def send_mail(client: GraphClient, mail_root: str, message: EmailMessage) -> None:
+    """Send a message in one step (`sendMail`, MIME), for alerts: unlike the report,
+    an alert is not worth a draft, and a lost answer is reported, not retried."""
+    client.request(
+        "POST",
+        f"{mail_root}/sendMail",
+        idempotent=False,
+        data=base64.b64encode(message.as_bytes()),
+        headers={"Content-Type": "text/plain"},
+    )
+
+
 def _compose(
     report: RenderedReport,
     recipients: Sequence[str],

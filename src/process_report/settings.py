@@ -37,6 +37,8 @@ EXAMPLE = {
     "artifacts_root": "file:///opt/airflow/artifacts",
     "log_patterns": ["*{uuid}*.log", "app_{date}*.log"],
     "create_sharing_links": False,
+    "alert_recipients": ["oncall@example.com"],
+    "report_deadline_minutes": 60,
 }
 DEFAULT_LOG_PATTERNS = ("*{uuid}*.log", "app_{date}*.log")
 
@@ -59,6 +61,13 @@ class Settings:
     artifacts_root: str = ""
     log_patterns: tuple[str, ...] = DEFAULT_LOG_PATTERNS
     create_sharing_links: bool = False
+    alert_recipients: tuple[str, ...] = ()
+    report_deadline_minutes: int = 60
+
+    @property
+    def alert_to(self) -> tuple[str, ...]:
+        """Who hears of a failed or late report: `alert_recipients`, else `recipients`."""
+        return self.alert_recipients or self.recipients
 
     @property
     def tz(self) -> ZoneInfo:
@@ -71,6 +80,7 @@ class Settings:
         data["recipients"] = list(self.recipients)
         data["skip_api_keys"] = sorted(self.skip_api_keys)
         data["log_patterns"] = list(self.log_patterns)
+        data["alert_recipients"] = list(self.alert_recipients) or None
         return data
 
 
@@ -92,12 +102,7 @@ def parse_settings(raw: Any, *, default_artifacts_root: str = "") -> Settings:
     skip = _skip_api_keys(data, errors)
     timezone = _timezone(data, "timezone", errors)
     db_timezone = _timezone(data, "db_timezone", errors)
-    hung = data.get("hung_after_minutes", 60)
-    if isinstance(hung, bool) or not isinstance(hung, int) or hung <= 0:
-        errors.append(
-            f"hung_after_minutes: expected a positive whole number of minutes "
-            f"such as 60; got {hung!r}"
-        )
+    hung = _positive_minutes(data, "hung_after_minutes", 60, errors)
     artifacts_root = data.get("artifacts_root", default_artifacts_root)
     if not isinstance(artifacts_root, str) or not artifacts_root.strip():
         errors.append(
@@ -106,6 +111,8 @@ def parse_settings(raw: Any, *, default_artifacts_root: str = "") -> Settings:
         )
 
     log_patterns = _log_patterns(data.get("log_patterns", list(DEFAULT_LOG_PATTERNS)), errors)
+    alerts = _recipients(data.get("alert_recipients"), "alert_recipients", errors, required=False)
+    deadline = _positive_minutes(data, "report_deadline_minutes", 60, errors)
     create_links = data.get("create_sharing_links", False)
     if not isinstance(create_links, bool):
         errors.append(f"create_sharing_links: expected true or false; got {create_links!r}")
@@ -126,6 +133,8 @@ def parse_settings(raw: Any, *, default_artifacts_root: str = "") -> Settings:
         artifacts_root=artifacts_root,
         log_patterns=log_patterns,
         create_sharing_links=create_links,
+        alert_recipients=alerts,
+        report_deadline_minutes=deadline,
     )
 
 
@@ -148,6 +157,22 @@ def read_skip_file(path: str | Path) -> frozenset[str]:
     return frozenset(keys)
 
 
+def parse_time_setting(key: str, environ: Mapping[str, str] = os.environ) -> Any:
+    """One setting as the DAG processor can know it at parse time: from the variable's
+    environment form only (see schedule_timezone); None when absent or unreadable."""
+    try:
+        return json.loads(environ.get(VARIABLE_ENV) or "{}").get(key)
+    except (ValueError, AttributeError):
+        return None
+
+
+def report_deadline_minutes(environ: Mapping[str, str] = os.environ) -> int:
+    """Minutes after its run started by which the report must be sent (the run's
+    dagrun_timeout), known at parse time like the schedule's timezone; 60 by default."""
+    value = parse_time_setting("report_deadline_minutes", environ)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 60
+
+
 def schedule_timezone(environ: Mapping[str, str] = os.environ) -> str:
     """The report timezone as the DAG processor can know it at parse time.
 
@@ -156,13 +181,10 @@ def schedule_timezone(environ: Mapping[str, str] = os.environ) -> str:
     when the variable lives in the metadata DB instead, the schedule falls back to UTC and
     `resolve_window` says so in the report.
     """
-    raw = environ.get(VARIABLE_ENV)
-    if not raw:
-        return "UTC"
+    value = parse_time_setting("timezone", environ) or "UTC"
     try:
-        value = json.loads(raw).get("timezone", "UTC")
         ZoneInfo(value)
-    except (ValueError, AttributeError, TypeError, ZoneInfoNotFoundError):
+    except (ValueError, TypeError, ZoneInfoNotFoundError):
         return "UTC"  # the first task reports the malformed variable with its reason
     return value
 
@@ -230,6 +252,16 @@ def _skip_api_keys(data: Mapping[str, Any], errors: list[str]) -> frozenset[str]
                 f"a line; could not read {path!r}: {exc}"
             )
     return frozenset(keys)
+
+
+def _positive_minutes(data: Mapping[str, Any], key: str, default: int, errors: list[str]) -> int:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        errors.append(
+            f"{key}: expected a positive whole number of minutes such as {default}; got {value!r}"
+        )
+        return default
+    return value
 
 
 def _log_patterns(value: Any, errors: list[str]) -> tuple[str, ...]:

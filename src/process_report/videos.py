@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from process_report.batches import MAX_MAPPED
+from process_report.batches import MAX_MAPPED, batch_count
 from process_report.graph.client import GraphClient
 from process_report.logs.format import UUID_PATTERN
 
@@ -32,12 +32,17 @@ def is_video(item: Mapping[str, Any]) -> bool:
     )
 
 
+FOLDERS_PER_BATCH = 20
+
+
 def plan_batches(
     finished: Iterable[Mapping[str, Any]],
     skip_api_keys: frozenset[str],
     max_batches: int = MAX_MAPPED,
+    min_folders: int = FOLDERS_PER_BATCH,
 ) -> list[dict[str, list[str]]]:
-    """Client folders -> their processes' UUIDs, split into at most `max_batches` batches.
+    """Client folders -> their processes' UUIDs, split into at most `max_batches` batches
+    of at least `min_folders` folders (one `$batch` request lists 20).
 
     A client folder belongs to exactly one batch, so however the work is mapped, each
     folder is listed once per run. Batches are balanced by process count."""
@@ -46,7 +51,8 @@ def plan_batches(
         key = process.get("api_key")
         if key and key not in skip_api_keys:
             by_key[key].append(process["uuid"])
-    batches: list[dict[str, list[str]]] = [{} for _ in range(max(1, min(max_batches, len(by_key))))]
+    count = batch_count(len(by_key), min_folders, max_batches)
+    batches: list[dict[str, list[str]]] = [{} for _ in range(count)]
     sizes = [0] * len(batches)
     for key, uuids in sorted(by_key.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         smallest = sizes.index(min(sizes))

@@ -113,3 +113,29 @@ def test_tasks_run_in_order_with_both_fan_outs_mapped(dag):
         "resolve_videos",
     }
     assert report.trigger_rule == "all_done"  # the report says what the others could not do
+
+
+def test_ui_shows_the_report_timezone_a_description_and_a_date_time_picker(dag):
+    assert dag.description
+    assert dag.start_date.utcoffset() is not None  # aware, in the schedule's timezone
+    window_end = dag.params.get_param("window_end")
+    assert window_end.schema["format"] == "date-time"
+
+
+def test_mapped_instances_are_labelled_and_graph_tasks_share_one_pool(dag):
+    for task_id in ("summarize_failures", "resolve_videos"):
+        assert dag.get_task(task_id).map_index_template == "{{ batch_label }}"
+    assert dag.get_task("resolve_videos").pool == "msgraph"
+    assert dag.get_task("compose_and_send_report").pool == "msgraph"
+
+
+def test_failures_alert_once_per_run_and_late_runs_alert_and_time_out(dag):
+    from process_report.retry_policy import ReportRetryPolicy
+
+    assert dag.on_failure_callback is not None
+    # the report's deadline (60 min by default): a late run fails, which alerts, and
+    # tomorrow's run is not held back
+    assert dag.dagrun_timeout == timedelta(minutes=60)
+    for task in dag.tasks:
+        assert isinstance(task.retry_policy, ReportRetryPolicy), task.task_id
+        assert task.execution_timeout is not None, task.task_id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, date, datetime
 from email import message_from_bytes
 from email.policy import default
@@ -199,15 +200,48 @@ def test_report_goes_out_without_error_summaries_when_the_log_scan_fails(
     assert "The failure logs could not be scanned" in _sent_text(standin)
 
 
-def test_no_report_is_sent_when_the_processes_cannot_be_read(configured_run, standin, monkeypatch):
+def _with_alert_recipients(monkeypatch, recipients):
+    settings = json.loads(os.environ["AIRFLOW_VAR_PROCESS_REPORT_SETTINGS"])
+    settings["alert_recipients"] = recipients
+    monkeypatch.setenv("AIRFLOW_VAR_PROCESS_REPORT_SETTINGS", json.dumps(settings))
+
+
+def test_unreadable_processes_send_no_report_and_exactly_one_alert(
+    configured_run, standin, monkeypatch
+):
+    _with_alert_recipients(monkeypatch, ["oncall@example.com"])
     monkeypatch.setenv(
         "AIRFLOW_CONN_PROCESS_DB",
-        json.dumps({"conn_type": "postgres", "host": "127.0.0.1", "port": 1, "login": "x"}),
+        json.dumps(
+            {"conn_type": "postgres", "host": "127.0.0.1", "port": 1, "password": "Db-Pa55-xyz"}
+        ),
     )
     dag, _, _, _ = configured_run
-    run = dag.test(logical_date=datetime(2026, 11, 27, 7, tzinfo=UTC))
+    run = dag.test(
+        logical_date=datetime(2026, 11, 27, 7, tzinfo=UTC),
+        run_conf={"recipients": ["tester@example.com"]},
+    )
     states = {ti.task_id: ti.state for ti in run.get_task_instances()}
     assert states["fetch_processes"] == "failed"
     assert states["compose_and_send_report"] == "failed"
     assert run.state == "failed"
-    assert standin.sent_messages() == []
+    (alert,) = standin.sent_messages()  # the alert, and no report
+    message = message_from_bytes(alert.read_bytes(), policy=default)
+    assert message["To"] == "oncall@example.com"
+    assert message["Subject"].startswith("[ALERT] The daily process report failed")
+    text = message.get_content()
+    assert "fetch_processes" in text
+    assert "Cannot reach the process database" in text
+    assert "Db-Pa55-xyz" not in alert.read_text()
+
+
+def test_alert_that_cannot_be_sent_is_logged_at_error(configured_run, monkeypatch, caplog):
+    monkeypatch.setenv("AIRFLOW_VAR_PROCESS_REPORT_SETTINGS", "{}")  # no recipients known
+    dag, _, _, _ = configured_run
+    with caplog.at_level("ERROR"):
+        run = dag.test(logical_date=datetime(2026, 11, 27, 7, tzinfo=UTC))
+    assert run.state == "failed"
+    assert any(
+        "The daily process report failed" in r.getMessage() and r.levelname == "ERROR"
+        for r in caplog.records
+    )

@@ -151,3 +151,17 @@ def test_run_context_in_xcom_holds_no_skip_listed_api_key(settings_variable):
     assert context.settings.skip_api_keys == frozenset({"test-key-9f8e7d"})
     assert context.recipients == ("other@example.com",)
     assert context.dry_run is True
+
+
+def test_window_end_on_a_backfill_run_is_refused_without_retry(settings_variable):
+    settings_variable(SETTINGS)
+    with pytest.raises(AirflowFailException, match="refused on backfill runs"):
+        dag_tasks.resolve_window_task(
+            params={"window_end": "2026-11-20T08:00:00+01:00"},
+            schedule_timezone="Europe/Paris",
+            data_interval_start=DAY_END.replace(day=26),
+            data_interval_end=DAY_END,
+            run_after=DAY_END,
+            run_id="backfill__2026-11-27T07:00:00+00:00",
+            run_type="backfill",
+        )

@@ -105,3 +105,34 @@ def test_schedule_timezone_comes_from_the_environment_form_only():
 @pytest.mark.parametrize("raw", ["{broken", json.dumps({"timezone": "Nowhere/City"}), "[]"])
 def test_schedule_timezone_falls_back_to_utc_on_a_bad_variable(raw):
     assert schedule_timezone({"AIRFLOW_VAR_PROCESS_REPORT_SETTINGS": raw}) == "UTC"
+
+
+def test_alerts_go_to_alert_recipients_else_to_the_report_recipients():
+    base = {"logs_dir": "/l", "onedrive_root": "V", "recipients": ["ops@example.com"]}
+    base["artifacts_root"] = "file:///a"
+    assert parse_settings(base).alert_to == ("ops@example.com",)
+    with_alerts = parse_settings({**base, "alert_recipients": ["oncall@example.com"]})
+    assert with_alerts.alert_to == ("oncall@example.com",)
+
+
+def test_settings_survive_their_own_json_form_unchanged():
+    settings = parse_settings(
+        {
+            "logs_dir": "/l",
+            "onedrive_root": "V",
+            "recipients": ["ops@example.com"],
+            "skip_api_keys": ["k1-abcdef"],
+            "report_deadline_minutes": 90,
+            "artifacts_root": "file:///a",
+        }
+    )
+    assert parse_settings(json.loads(json.dumps(settings.to_dict()))) == settings
+
+
+def test_deadline_minutes_are_read_at_parse_time_from_the_environment_form():
+    from process_report.settings import report_deadline_minutes
+
+    env = {"AIRFLOW_VAR_PROCESS_REPORT_SETTINGS": json.dumps({"report_deadline_minutes": 45})}
+    assert report_deadline_minutes(env) == 45
+    assert report_deadline_minutes({}) == 60
+    assert report_deadline_minutes({"AIRFLOW_VAR_PROCESS_REPORT_SETTINGS": "not json"}) == 60

@@ -68,9 +68,15 @@ def test_video_is_decided_by_mime_type_or_extension():
 def test_plan_keeps_each_client_folder_in_one_batch_and_never_walks_skip_listed():
     finished = [{"uuid": f"u{n}", "api_key": f"k{n % 40}"} for n in range(400)]
     finished.append({"uuid": "t", "api_key": "test-key"})
-    batches = plan_batches(finished, frozenset({"test-key"}))
+    batches = plan_batches(finished, frozenset({"test-key"}), min_folders=1)
     assert len(batches) == 16
     keys = [k for b in batches for k in b]
     assert len(keys) == len(set(keys)) == 40
     assert "test-key" not in keys
     assert sum(len(u) for b in batches for u in b.values()) == 400
+
+
+def test_plan_puts_at_least_twenty_folders_in_a_batch_so_small_days_map_little():
+    finished = [{"uuid": f"u{n}", "api_key": f"k{n % 45}"} for n in range(90)]
+    assert len(plan_batches(finished, frozenset())) == 3
+    assert len(plan_batches(finished[:5], frozenset())) == 1
