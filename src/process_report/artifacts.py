@@ -8,8 +8,10 @@ found again: `{root}/{report_day}/{run_id}/`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+from datetime import date
 from typing import Any
 
 from airflow.sdk import ObjectStoragePath
@@ -18,9 +20,22 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def run_folder(root: str, report_day: str, run_id: str) -> ObjectStoragePath:
-    """The folder of one run; created on first use. Run ids hold ':' and '+', so they are
-    made path-safe."""
-    folder = ObjectStoragePath(root) / report_day / _UNSAFE.sub("_", run_id)
+    """The folder of one run; created on first use.
+
+    Run ids hold ':' and '+', which are replaced for a readable name; a short hash of
+    the run id itself follows, so ids that differ only in those characters
+    (`manual__a:b`, `manual__a_b`) never share a folder and its send record. The
+    report day must be a plain date: it is a path component, never `..` or a path.
+    """
+    try:
+        valid_day = date.fromisoformat(report_day).isoformat() == report_day
+    except ValueError:
+        valid_day = False
+    if not valid_day:
+        raise ValueError(f"report day {report_day!r}: expected YYYY-MM-DD")
+    digest = hashlib.sha256(run_id.encode()).hexdigest()[:10]
+    name = f"{_UNSAFE.sub('_', run_id)[:80]}-{digest}"
+    folder = ObjectStoragePath(root) / report_day / name
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
