@@ -13,7 +13,8 @@ returns plain values and is tested without a scheduler:
 - `logs/`: the failure logs (file index, scan, records, extracts, summaries,
   signatures); `redact`: secrets out of any text;
 - `graph/`: the one Microsoft Graph client, sign-in, the connection factory, `make login`;
-- `videos`: OneDrive video links; `report`: the email's content; `mail`: sending it once;
+- `videos`: OneDrive video links; `report`: the email's content; `mail`: the message;
+  `sending`, `send_record`: sending it exactly once;
 - `alerts`: the failure and lateness alert's content;
 - `batches`, `paths`: mapped-task batches, and where `include/` (SQL, templates) lives.
 """

@@ -8,8 +8,10 @@ found again: `{root}/{report_day}/{run_id}/`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+from datetime import date
 from typing import Any
 
 from airflow.sdk import ObjectStoragePath
@@ -18,11 +20,28 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def run_folder(root: str, report_day: str, run_id: str) -> ObjectStoragePath:
-    """The folder of one run; created on first use. Run ids hold ':' and '+', so they are
-    made path-safe."""
-    folder = ObjectStoragePath(root) / report_day / _UNSAFE.sub("_", run_id)
+    """The folder of one run; created on first use.
+
+    Run ids hold ':' and '+', which are replaced for a readable name; a short hash of
+    the run id itself follows, so ids that differ only in those characters
+    (`manual__a:b`, `manual__a_b`) never share a folder and its send record. The
+    report day must be a plain date: it is a path component, never `..` or a path.
+    """
+    try:
+        valid_day = date.fromisoformat(report_day).isoformat() == report_day
+    except ValueError:
+        valid_day = False
+    if not valid_day:
+        raise ValueError(f"report day {report_day!r}: expected YYYY-MM-DD")
+    folder = ObjectStoragePath(root) / report_day / run_name(run_id)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def run_name(run_id: str) -> str:
+    """A run id as one path component: readable, and collision-free by its hash."""
+    digest = hashlib.sha256(run_id.encode()).hexdigest()[:10]
+    return f"{_UNSAFE.sub('_', run_id)[:80]}-{digest}"
 
 
 def write_json(folder: ObjectStoragePath, name: str, data: Any) -> str:
@@ -49,4 +68,4 @@ def read_json(url: str) -> Any:
 def failures_folder(root: str, run_id: str) -> ObjectStoragePath:
     """Where a run's failed tasks leave their errors for the run's alert: by run id
     alone, since a run can fail before its window (and so its folder) is known."""
-    return ObjectStoragePath(root) / "_failures" / _UNSAFE.sub("_", run_id)
+    return ObjectStoragePath(root) / "_failures" / run_name(run_id)

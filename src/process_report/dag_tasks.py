@@ -28,11 +28,13 @@ from process_report.graph.connect import graph_client as client_from_connection
 from process_report.graph.connect import graph_config as config_from_connection
 from process_report.logs.extracts import extract_failure_logs, failed_processes, read_extract
 from process_report.logs.summary import summarize
-from process_report.mail import build_message, send_mail, send_once
+from process_report.mail import build_message
 from process_report.processes import FINISHED, categorize, fetch_api_keys, fetch_process_rows
 from process_report.redact import Redactor
 from process_report.report import ReportEmail, report_email
 from process_report.run_context import RunContext
+from process_report.send_record import SendRecord, SendRecordError
+from process_report.sending import send_mail, send_once
 from process_report.settings import (
     VARIABLE_NAME,
     Settings,
@@ -468,22 +470,21 @@ def _archive(folder: ObjectStoragePath, email: ReportEmail) -> dict[str, Any]:
 def _send(
     folder: ObjectStoragePath, email: ReportEmail, recipients: Sequence[str], clear_number: int
 ) -> dict[str, Any]:
-    """Send through Graph once per clear of the run, keyed by the run's send record."""
+    """Send through Graph exactly once per clear of the run, keyed by the clear's send
+    record; the earlier clears' records are settled first. What only a person can
+    resolve (an unreadable record, a deleted draft whose send may have gone out) fails
+    without retries, naming the fix; anything else is retried, and the retry picks the
+    send up where it stopped."""
     client, config = graph_client()
     message = build_message(email.body, recipients, email.attachments, sender=config.mailbox)
-    name = f"outbox/send-record-{clear_number}.json"
-    record = folder / name
     try:
-        sent = send_once(
-            client,
-            config.mail_root,
-            message,
-            read_record=lambda: artifacts.read_json(str(record)) if record.exists() else None,
-            write_record=lambda data: artifacts.write_json(folder, name, data),
+        *earlier, record = (
+            SendRecord(folder / f"outbox/send-record-{n}.json") for n in range(clear_number + 1)
         )
-    except SignInRequiredError as exc:
+        sent = send_once(client, config.mail_root, message, record, earlier)
+    except (SignInRequiredError, SendRecordError) as exc:
         raise AirflowFailException(str(exc)) from None
-    return {"draft_id": sent["draft_id"], "sent": sent["sent"]}
+    return {"draft_id": sent["draft_id"], "sent": sent["state"] == "sent"}
 
 
 # --- alerts ---------------------------------------------------------------------------

@@ -1,27 +1,18 @@
-"""The report as an email message, and sending it through Microsoft Graph exactly once.
+"""The report as an email message, ready for Graph's MIME route.
 
 The message is MIME `multipart/alternative` (plain text first, HTML second), sent by
 Graph's MIME route: its JSON route carries a single body, which would leave text-only
-clients and previews without the plain-text version.
-
-Graph has no idempotency key, so sending is two steps with a record in between: create
-a draft from the MIME (`Prefer: IdType="ImmutableId"`, an id that survives sending),
-write its id to the run's send record, then send it. A retry after a lost answer finds
-the record, asks Graph whether that draft is still a draft, and sends only if it is:
-never a second copy. A deliberate rerun (the run cleared from the UI) has a new record,
-so it sends again.
+clients and previews without the plain-text version. `sending` sends it exactly once.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from email.message import EmailMessage
 from email.policy import SMTP
 from html import escape
-from typing import Any
 
-from process_report.graph.client import GraphClient
 from process_report.report import Attachment, RenderedReport
 
 GRAPH_REQUEST_LIMIT = 4 * 1024 * 1024
@@ -44,52 +35,6 @@ def build_message(
         if _graph_size(message) <= limit or not kept:
             return message
         omitted.append(kept.pop())
-
-
-def send_once(
-    client: GraphClient,
-    mail_root: str,
-    message: EmailMessage,
-    read_record: Callable[[], dict[str, Any] | None],
-    write_record: Callable[[dict[str, Any]], None],
-) -> dict[str, Any]:
-    """Send `message` from `mail_root` (`/users/{mailbox}` or `/me`) at most once per send
-    record. Returns the record: draft id and whether Graph accepted the send."""
-    record = read_record() or {}
-    if record.get("sent"):
-        return record
-    if record.get("draft_id"):
-        draft = client.get_json(f"{mail_root}/messages/{record['draft_id']}?$select=isDraft")
-        if not draft.get("isDraft", True):
-            record["sent"] = True  # the earlier attempt's send went through
-            write_record(record)
-            return record
-    else:
-        created = client.request(
-            "POST",
-            f"{mail_root}/messages",
-            idempotent=False,
-            data=base64.b64encode(message.as_bytes()),
-            headers={"Content-Type": "text/plain", "Prefer": 'IdType="ImmutableId"'},
-        ).json()
-        record = {"draft_id": created["id"], "sent": False}
-        write_record(record)
-    client.request("POST", f"{mail_root}/messages/{record['draft_id']}/send", idempotent=False)
-    record["sent"] = True
-    write_record(record)
-    return record
-
-
-def send_mail(client: GraphClient, mail_root: str, message: EmailMessage) -> None:
-    """Send a message in one step (`sendMail`, MIME), for alerts: unlike the report,
-    an alert is not worth a draft, and a lost answer is reported, not retried."""
-    client.request(
-        "POST",
-        f"{mail_root}/sendMail",
-        idempotent=False,
-        data=base64.b64encode(message.as_bytes()),
-        headers={"Content-Type": "text/plain"},
-    )
 
 
 def _compose(

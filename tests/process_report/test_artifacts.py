@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from process_report import artifacts
 
 
@@ -27,5 +31,21 @@ def test_bytes_and_text_land_in_subfolders_created_on_demand(tmp_path):
     folder = artifacts.run_folder(tmp_path.as_uri(), "2026-11-26", "manual__1")
     artifacts.write_bytes(folder, "a/b/c.bin", b"\x00\x01")
     artifacts.write_text(folder, "report.txt", "text")
-    assert (tmp_path / "2026-11-26" / "manual__1" / "a" / "b" / "c.bin").read_bytes() == b"\x00\x01"
-    assert (tmp_path / "2026-11-26" / "manual__1" / "report.txt").read_text() == "text"
+    assert (Path(folder.path) / "a" / "b" / "c.bin").read_bytes() == b"\x00\x01"
+    assert (Path(folder.path) / "report.txt").read_text() == "text"
+
+
+def test_run_ids_that_differ_only_in_unsafe_characters_get_different_folders(tmp_path):
+    root = tmp_path.as_uri()
+    first = artifacts.run_folder(root, "2026-11-26", "manual__a:b")
+    second = artifacts.run_folder(root, "2026-11-26", "manual__a_b")
+    assert first != second
+    assert first.name.startswith("manual__a_b-")  # still readable
+    assert artifacts.run_folder(root, "2026-11-26", "manual__a:b") == first  # stable
+
+
+@pytest.mark.parametrize("report_day", ["..", "2026-11-26/..", "../2026-11-26", "a\\b", ""])
+def test_report_day_that_could_leave_the_root_is_refused(tmp_path, report_day):
+    with pytest.raises(ValueError, match="report day"):
+        artifacts.run_folder(tmp_path.as_uri(), report_day, "manual__1")
+    assert not list(tmp_path.iterdir())

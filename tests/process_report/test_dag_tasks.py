@@ -11,6 +11,7 @@ from airflow.sdk import ObjectStoragePath
 from airflow.sdk.exceptions import AirflowFailException
 
 from process_report import artifacts, dag_tasks
+from process_report.report import RenderedReport, ReportEmail
 from process_report.run_context import RunContext
 
 SETTINGS = {
@@ -165,3 +166,18 @@ def test_window_end_on_a_backfill_run_is_refused_without_retry(settings_variable
             run_id="backfill__2026-11-27T07:00:00+00:00",
             run_type="backfill",
         )
+
+
+def test_send_record_only_a_person_can_settle_fails_the_task_without_retry(
+    settings_variable, monkeypatch, standin
+):
+    settings_variable(SETTINGS)
+    monkeypatch.setenv("AIRFLOW_CONN_MSGRAPH_DEFAULT", standin.airflow_connection())
+    folder = ObjectStoragePath(resolve()["folder"])
+    body = RenderedReport("Daily process report 2026-11-26", "<html><body>x</body></html>", "x")
+    email = ReportEmail(body, (), None)
+    assert dag_tasks._send(folder, email, ["ops@example.com"], 0)["sent"] is True
+    (folder / "outbox/send-record-1.json").write_text('{"state": "sen')  # damaged
+    with pytest.raises(AirflowFailException, match=r"remove \S+/outbox/send-record-1\.json"):
+        dag_tasks._send(folder, email, ["ops@example.com"], 1)
+    assert len(standin.sent_messages()) == 1

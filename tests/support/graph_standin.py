@@ -12,11 +12,18 @@ the calls this project makes:
 - `$batch` (at most 20 requests, unique ids, responses in shuffled order, per-item
   status and `Retry-After`);
 - mail: create a draft from MIME (`Prefer: IdType="ImmutableId"` ids that survive
-  sending), send it, read it back, `sendMail`; every accepted message is written to
-  `outbox_dir`; requests over 4 MB get 413;
+  sending; the MIME's Message-ID becomes `internetMessageId`), send it, read it back,
+  list Drafts, Sent Items or the whole mailbox filtered by `internetMessageId`,
+  `sendMail`; every accepted send is written to `outbox_dir` as one file (a second
+  accepted send of the same draft is a second file: a duplicate email). Like Exchange,
+  a sent draft leaves Drafts (`isDraft` false, listed in Sent Items) only
+  `Faults.send_delay_s` after the 202; requests over 4 MB get 413;
 - faults: 401 on missing, bad or expired tokens; a latency per request; a share of
   requests and batch items throttled with 429 and `Retry-After`; a one-shot "lose the
-  response" after an action was carried out.
+  response" after an action was carried out (`"create"` a draft, `"send"` it); a
+  one-shot refusal (`refuse_once`, an error status, nothing done); `hold()` an
+  action's next request until the test decides whether Graph carries it out (to kill
+  a client while its request is in flight).
 """
 
 from __future__ import annotations
@@ -58,8 +65,29 @@ class Faults:
     latency_s: float = 0.0
     throttle_rate: float = 0.0  # share of requests and batch items answered 429
     retry_after_s: int = 1
-    lose_response_once: set[str] = field(default_factory=set)  # e.g. {"send"}
+    lose_response_once: set[str] = field(default_factory=set)  # {"create", "send"}
+    send_delay_s: float = 0.0  # after a 202 on /send, the draft leaves Drafts this late
+    refuse_once: dict[str, int] = field(default_factory=dict)  # {"send": 403}: not done
     seed: int = 7
+
+
+class Gate:
+    """Holds one request until the test decides whether Graph carries it out."""
+
+    def __init__(self) -> None:
+        self.arrived = threading.Event()
+        self._decided = threading.Event()
+        self._perform = True
+
+    def wait(self) -> bool:
+        """Called by the request's handler; True when the action is to be carried out."""
+        self.arrived.set()
+        self._decided.wait()
+        return self._perform
+
+    def release(self, perform: bool) -> None:
+        self._perform = perform
+        self._decided.set()
 
 
 @dataclass
@@ -102,6 +130,8 @@ class GraphStandIn:
         self.device_codes: dict[str, bool] = {}  # device code -> approved
         self.auto_approve = False  # as if the person completed sign-in at once
         self.messages: dict[str, dict[str, Any]] = {}
+        self.gates: dict[str, Gate] = {}  # action -> the gate its next request waits at
+        self._deliveries = 0
         self.requests: list[str] = []  # "METHOD path" of every HTTP request, for figures
         self.token_lifetime_s = 3600
         self._rng = random.Random(self.faults.seed)
@@ -195,7 +225,28 @@ class GraphStandIn:
                 self.device_codes[code] = True
 
     def sent_messages(self) -> list[Path]:
+        """One file per accepted send, in the order Graph accepted them."""
         return sorted(self.outbox_dir.glob("*.eml"))
+
+    def hold(self, action: str) -> Gate:
+        """Hold the next request of `action` ("create", "send") before Graph acts on it."""
+        gate = self.gates[action] = Gate()
+        return gate
+
+    def delete_message(self, message_id: str) -> None:
+        """As if someone deleted the message in Outlook."""
+        with self._lock:
+            del self.messages[message_id]
+
+    def refusal(self, action: str) -> int | None:
+        """The error status to answer `action` with once, without carrying it out."""
+        with self._lock:
+            return self.faults.refuse_once.pop(action, None)
+
+    def is_draft(self, stored: dict[str, Any]) -> bool:
+        """A sent message stays a draft until `send_delay_s` after its first 202."""
+        sent_at = stored.get("sent_at")
+        return sent_at is None or time.time() < sent_at + self.faults.send_delay_s
 
     def throttled(self) -> bool:
         with self._lock:
@@ -390,9 +441,11 @@ def _graph(standin, method, url, body, headers, subject):
     path, query = unquote(split.path), parse_qs(split.query)
     if path == "/$batch" and method == "POST":
         return _batch(standin, json.loads(body or b"{}"), subject)
-    mailbox = re.match(r"^/(?:users/(?P<upn>[^/]+)|me)/(?P<rest>messages.*|sendMail)$", path)
+    mailbox = re.match(
+        r"^/(?:users/(?P<upn>[^/]+)|me)/(?P<rest>messages.*|mailFolders/.*|sendMail)$", path
+    )
     if mailbox:
-        return _mail(standin, method, mailbox["rest"], body, headers)
+        return _mail(standin, method, mailbox["rest"], body, headers, query)
     drive = _DRIVE.match(path)
     if drive:
         return _drive(standin, method, path[drive.end() :], query)
@@ -505,19 +558,15 @@ def _item_json(item: Item) -> dict[str, Any]:
     return data
 
 
-def _mail(standin, method, rest, body, headers):
+def _mail(standin, method, rest, body, headers, query):
     if rest == "sendMail" and method == "POST":
         _store_message(standin, _parse_mime(body), "sendmail-" + secrets.token_hex(6))
         return 202, None, {}
     if rest == "messages" and method == "POST":
-        message = _parse_mime(body)
-        if message is None:
-            return 400, _graph_error("ErrorMimeContentInvalid", "Invalid MIME content."), {}
-        immutable = 'IdType="ImmutableId"' in headers.get("Prefer", "")
-        message_id = ("imm-" if immutable else "AAMk-") + uuidlib.uuid4().hex
-        with standin._lock:
-            standin.messages[message_id] = {"mime": message, "isDraft": True}
-        return 201, {"id": message_id, "isDraft": True, "subject": message["Subject"]}, {}
+        return _create_draft(standin, body, headers)
+    listing = re.match(r"^(?:mailFolders/(?P<folder>[^/]+)/)?messages$", rest)
+    if listing and method == "GET":
+        return _list_messages(standin, (listing["folder"] or "").lower(), query)
     match = re.match(r"^messages/(?P<id>[^/]+)(?P<send>/send)?$", rest)
     if not match:
         return 404, _graph_error("BadRequest", "Unsupported mail path."), {}
@@ -526,20 +575,80 @@ def _mail(standin, method, rest, body, headers):
     if stored is None:
         return 404, _graph_error("ErrorItemNotFound", "The specified object was not found."), {}
     if match["send"] and method == "POST":
-        if not stored["isDraft"]:
-            return 400, _graph_error("ErrorInvalidOperation", "Message already sent."), {}
-        stored["isDraft"] = False
-        _store_message(standin, stored["mime"], match["id"])
-        if standin.lose_response("send"):
-            return None, None, {}
-        return 202, None, {}
+        return _send_draft(standin, match["id"], stored)
     if method == "GET":
-        return (
-            200,
-            {"id": match["id"], "isDraft": stored["isDraft"], "subject": stored["mime"]["Subject"]},
-            {},
-        )
+        return 200, _message_json(standin, match["id"], stored), {}
     return 405, _graph_error("BadRequest", "Method not allowed."), {}
+
+
+def _create_draft(standin, body, headers):
+    message = _parse_mime(body)
+    if message is None:
+        return 400, _graph_error("ErrorMimeContentInvalid", "Invalid MIME content."), {}
+    gate = standin.gates.pop("create", None)
+    if gate and not gate.wait():
+        return None, None, {}  # the request never reached the mailbox
+    immutable = 'IdType="ImmutableId"' in headers.get("Prefer", "")
+    message_id = ("imm-" if immutable else "AAMk-") + uuidlib.uuid4().hex
+    internet_id = message["Message-ID"] or f"<{uuidlib.uuid4().hex}@standin.example>"
+    stored = {"mime": message, "internetMessageId": str(internet_id).strip(), "sent_at": None}
+    with standin._lock:
+        standin.messages[message_id] = stored
+    if standin.lose_response("create"):
+        return None, None, {}
+    return 201, _message_json(standin, message_id, stored), {}
+
+
+def _send_draft(standin, message_id, stored):
+    """Deliver the draft: every accepted send is an email. The draft leaves Drafts only
+    `send_delay_s` later, as Exchange moves it once transport has taken it."""
+    if not standin.is_draft(stored):
+        return 400, _graph_error("ErrorInvalidOperation", "Message already sent."), {}
+    gate = standin.gates.pop("send", None)
+    if gate and not gate.wait():
+        return None, None, {}
+    refused = standin.refusal("send")
+    if refused:
+        return refused, _graph_error("ErrorAccessDenied", "Access is denied."), {}
+    with standin._lock:
+        if stored["sent_at"] is None:
+            stored["sent_at"] = time.time()
+    _store_message(standin, stored["mime"], message_id)
+    if standin.lose_response("send"):
+        return None, None, {}
+    return 202, None, {}
+
+
+def _list_messages(standin, folder, query):
+    """Drafts, Sent Items or the whole mailbox, filtered by internetMessageId only."""
+    if folder not in ("", "drafts", "sentitems"):
+        return 404, _graph_error("ErrorInvalidIdMalformed", f"Unknown folder {folder}."), {}
+    wanted = re.fullmatch(
+        r"internetMessageId eq '((?:[^']|'')*)'", query.get("$filter", [""])[0].strip()
+    )
+    if not wanted:
+        return 400, _graph_error("ErrorInvalidUrlQueryFilter", "Unsupported $filter."), {}
+    internet_id = wanted[1].replace("''", "'")
+    with standin._lock:
+        found = [
+            _message_json(standin, message_id, stored)
+            for message_id, stored in standin.messages.items()
+            if stored["internetMessageId"] == internet_id
+        ]
+    if folder:
+        found = [m for m in found if m["isDraft"] == (folder == "drafts")]
+    return 200, {"value": found}, {}
+
+
+def _message_json(standin, message_id, stored) -> dict[str, Any]:
+    draft = standin.is_draft(stored)
+    return {
+        "id": message_id,
+        "isDraft": draft,
+        "internetMessageId": stored["internetMessageId"],
+        "parentFolderId": "drafts" if draft else "sentitems",
+        "subject": stored["mime"]["Subject"],
+    }
 
 
 def _parse_mime(body: bytes):
@@ -550,8 +659,11 @@ def _parse_mime(body: bytes):
 
 
 def _store_message(standin, message, message_id: str) -> None:
+    with standin._lock:
+        standin._deliveries += 1
+        number = standin._deliveries
     stamp = time.strftime("%Y%m%dT%H%M%S")
-    path = standin.outbox_dir / f"{stamp}-{message_id}.eml"
+    path = standin.outbox_dir / f"{number:04d}-{stamp}-{message_id}.eml"
     path.write_bytes(message.as_bytes())
 
 
