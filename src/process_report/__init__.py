@@ -5,8 +5,8 @@ the image) so every Airflow component imports this one copy.
 Three modules import Airflow, and only these: `dag_tasks` (the task bodies: variables,
 connections, hooks, and which errors fail without retries), `run_context` and
 `artifacts` (the run's folder, an `ObjectStoragePath`); `graph.login` reads the
-connection through `dag_tasks`. Everything else takes and returns plain values and is
-tested without a scheduler:
+connection through `dag_tasks` and names only Airflow's not-found and fail errors.
+Everything else takes and returns plain values and is tested without a scheduler:
 
 - `settings`, `window`: the settings variable and the report window;
 - `processes`: the window's processes from the database, categorized;

@@ -13,13 +13,29 @@ from __future__ import annotations
 import sys
 
 import requests
+from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
 
-from process_report.dag_tasks import graph_config
+from process_report.dag_tasks import GRAPH_CONN_ID, graph_config
 from process_report.graph.auth import SignInRequiredError, device_code_login, http_session
+
+NO_CONNECTION = (
+    f"No Airflow connection '{GRAPH_CONN_ID}': create it first, e.g. "
+    f"`airflow connections add {GRAPH_CONN_ID} --conn-json '{{...}}'` or "
+    f"AIRFLOW_CONN_{GRAPH_CONN_ID.upper()} (README, Operations, both sign-in modes)."
+)
 
 
 def main() -> int:
-    config = graph_config()
+    """Exit status 0 when signed in (or nothing to sign in to), 1 with a one-line reason
+    otherwise: the person running it needs what to do next, not a traceback."""
+    try:
+        config = graph_config()
+    except AirflowNotFoundException:
+        print(NO_CONNECTION, file=sys.stderr)
+        return 1
+    except AirflowFailException as exc:  # the connection exists but is malformed
+        print(exc, file=sys.stderr)
+        return 1
     if config.auth != "delegated":
         print("msgraph_default uses client_credentials: there is nothing to sign in to.")
         return 0
