@@ -5,7 +5,10 @@ configuration wired from .env.example into values the project accepts."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 import yaml
@@ -135,3 +138,47 @@ def test_settings_variable_from_env_is_accepted_by_the_project(compose, tmp_path
 def test_process_logs_are_mounted_read_only(compose):
     volumes = compose["services"]["airflow-worker"]["volumes"]
     assert any(v.endswith(":/opt/airflow/process-logs:ro") for v in volumes)
+
+
+IMPORT_EXECUTOR_AND_AUTH_MANAGER = """
+from airflow.api_fastapi.app import get_auth_manager_cls
+from airflow.executors.executor_loader import ExecutorLoader
+executor = ExecutorLoader.import_default_executor_cls()[0]
+auth_manager = get_auth_manager_cls()
+print(executor.__module__ + "." + executor.__name__)
+print(auth_manager.__module__)
+"""
+
+
+def test_the_executor_and_auth_manager_the_compose_file_names_load_in_the_locked_env(
+    compose, tmp_path
+):
+    """CeleryExecutor and FabAuthManager come from providers the lock must hold, at
+    versions that import (celery 5.7 broke the Celery provider's executor)."""
+    common = compose["services"]["airflow-scheduler"]["environment"]
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")},
+        "AIRFLOW_HOME": str(tmp_path),
+        "AIRFLOW__CORE__EXECUTOR": common["AIRFLOW__CORE__EXECUTOR"],
+        "AIRFLOW__CORE__AUTH_MANAGER": common["AIRFLOW__CORE__AUTH_MANAGER"],
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORT_EXECUTOR_AND_AUTH_MANAGER],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.splitlines()[-2:] == [
+        "airflow.providers.celery.executors.celery_executor.CeleryExecutor",
+        "airflow.providers.fab.auth_manager.fab_auth_manager",
+    ]
+
+
+def test_the_locked_environment_passes_pip_check():
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "check"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout
