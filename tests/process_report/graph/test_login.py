@@ -46,7 +46,7 @@ def test_login_without_the_connection_says_in_one_line_how_to_create_it():
     assert result.stderr.count("\n") == 1, result.stderr
     assert "Traceback" not in result.stderr
     assert "'msgraph_default'" in result.stderr
-    assert "airflow connections add msgraph_default" in result.stderr
+    assert "AIRFLOW_CONN_MSGRAPH_DEFAULT" in result.stderr
 
 
 def test_login_with_an_invalid_connection_lists_the_bad_fields_without_a_traceback():
