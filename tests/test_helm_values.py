@@ -2,8 +2,8 @@
 
 Neither the chart nor a helm binary can be had from the package registries this project
 installs from, so the values are not rendered here. What is checked is what this
-project's deployment depends on: only top-level keys the chart defines (the chart's
-values.schema.json rejects any other), the image and Airflow version of this checkout,
+project's deployment depends on: only top-level keys the chart defines (a misspelt
+one would otherwise go unnoticed), the image and Airflow version of this checkout,
 a settings variable the project accepts, and every path it names (logs, artifacts,
 connections file, token cache) on a volume mounted the way the tasks use it.
 """
@@ -21,7 +21,7 @@ from process_report.settings import parse_settings
 from tests.support import PROJECT_DIR
 
 # The chart's top-level keys this file may use, as named in the chart's values.yaml
-# (apache/airflow, chart/values.yaml): a misspelt key would be rejected by the chart.
+# (apache/airflow, chart/values.yaml and values.schema.json).
 CHART_KEYS = {
     "defaultAirflowRepository",
     "defaultAirflowTag",
