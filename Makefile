@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: venv browser demo login test test-integration lint bench bench-logs bench-graph bench-report lock clean
+.PHONY: venv browser compose-cli demo login test test-integration lint bench bench-logs bench-graph bench-report lock clean
 
 ## The locked dependencies, then the project's package (src/process_report) editable,
 ## so Airflow, the tests and the dev tools import the one copy of the library.
@@ -22,17 +22,30 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 
 venv: $(STAMP)
 
+## $(call debian_package,COMMAND,PACKAGE,WHAT HAPPENS WITHOUT IT): install a Debian
+## package when its command is missing. That needs root and apt-get; without them it
+## says so in one line and the make goes on (the tests then skip, or fail under CI=true).
+define debian_package
+	@command -v $(1) >/dev/null || \
+	{ [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null; } || \
+	echo "$(1) is not installed and could not be (needs root and apt-get: apt-get install $(2)); $(3)"
+endef
+
 ## Debian's Chromium, for the report's rendering tests and the demo's screenshots.
 browser:
-	command -v chromium >/dev/null || (apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+	$(call debian_package,chromium,chromium,make demo skips its screenshots and the browser tests are skipped)
+
+## Debian's docker-compose, for checking docker-compose.yaml with `docker-compose config`.
+compose-cli:
+	$(call debian_package,docker-compose,docker-compose,the docker-compose.yaml checks that need it are skipped)
 
 ## Run the whole DAG on the embedded default and print where the report is.
 demo: venv browser
 	$(PY) -m dev.run_demo
 
 ## The whole test suite (README's test command; .ci/run calls it).
-test: venv browser
+test: venv browser compose-cli
 	$(PY) -m pytest
 
 ## Only the tests that need a real PostgreSQL (CI reruns them against the

@@ -5,8 +5,9 @@ the image) so every Airflow component imports this one copy.
 Four modules import Airflow, and only these: `dag_tasks` (the task bodies and alert
 callbacks: variables, connections, hooks), `retry_policy` (which errors Airflow
 retries), `run_context` and `artifacts` (the run's folder, an `ObjectStoragePath`);
-`graph.login` reads the connection through `dag_tasks`. Everything else takes and
-returns plain values and is tested without a scheduler:
+`graph.login` reads the connection through `dag_tasks` and names only Airflow's
+not-found and fail errors. Everything else takes and returns plain values and is
+tested without a scheduler:
 
 - `settings`, `window`: the settings variable and the report window;
 - `processes`: the window's processes from the database, categorized;

@@ -3,15 +3,22 @@
 `screenshot` renders an HTML file at a width to PNG; `overflow_px` loads a copy of the
 page with a probe script and reads back, through `--dump-dom`, how far the page is wider
 than the viewport: 0 means nothing scrolls sideways on a phone.
+
+Chromium comes from Debian's packages (`make browser`, as root). When it is missing,
+a test that needs it is skipped with that reason (an error under CI=true, see
+tests/support/tools.py), and anything else (`make demo`) gets ChromiumMissingError.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+
+from tests.support.tools import missing
 
 FLAGS = [
     "--headless",
@@ -31,14 +38,22 @@ _PROBE = (
 )
 
 
+MISSING = "chromium is not installed: run `make browser` as root (apt-get install chromium)"
+
+
+class ChromiumMissingError(RuntimeError):
+    """No `chromium` on PATH."""
+
+
 def chromium() -> str:
+    """The browser's path. Under pytest (PYTEST_CURRENT_TEST is set while a test runs)
+    a missing browser skips the test, or fails it under CI; elsewhere it raises."""
     found = shutil.which("chromium")
-    if not found:
-        raise RuntimeError(
-            "Debian's chromium is not installed: apt-get install -y chromium "
-            "(make test and make demo install it)"
-        )
-    return found
+    if found:
+        return found
+    if "PYTEST_CURRENT_TEST" in os.environ:
+        missing(MISSING)
+    raise ChromiumMissingError(MISSING)
 
 
 def screenshot(html: Path, width: int, png: Path, height: int = 2400) -> Path:

@@ -37,3 +37,21 @@ def test_login_with_client_credentials_says_there_is_nothing_to_sign_in_to(stand
     result = run_login(standin.airflow_connection())
     assert result.returncode == 0, result.stderr
     assert "nothing to sign in to" in result.stdout
+
+
+def test_login_without_the_connection_says_in_one_line_how_to_create_it():
+    result = run_login(None)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "'msgraph_default'" in result.stderr
+    assert "AIRFLOW_CONN_MSGRAPH_DEFAULT" in result.stderr
+
+
+def test_login_with_an_invalid_connection_lists_the_bad_fields_without_a_traceback():
+    result = run_login(json.dumps({"conn_type": "msgraph", "extra": {"auth": "delegated"}}))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("Airflow connection 'msgraph_default' is invalid:")
+    assert "- extra token_cache: expected a file path" in result.stderr
