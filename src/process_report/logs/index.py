@@ -75,7 +75,7 @@ def index_logs(logs_dir: str | Path, patterns: tuple[str, ...] = DEFAULT_LOG_PAT
     """Walk `logs_dir` once and sort every matching file into per-process or shared."""
     root = Path(logs_dir)
     index = LogIndex()
-    compiled = [compile_pattern(p) for p in patterns]
+    compiled = [compile_pattern(p) for p in _safe_patterns(patterns, index.problems)]
     try:
         real_root = root.resolve(strict=True)
         if not real_root.is_dir():
@@ -90,6 +90,17 @@ def index_logs(logs_dir: str | Path, patterns: tuple[str, ...] = DEFAULT_LOG_PAT
         index.files_seen += 1
         _classify(path, compiled, index)
     return index
+
+
+def _safe_patterns(patterns: tuple[str, ...], problems: list[str]) -> list[str]:
+    """The patterns without `..`: names are matched inside `logs_dir` only, and a
+    pattern that tries to climb out of it is a configuration mistake worth a note."""
+    for pattern in patterns:
+        if ".." in pattern:
+            problems.append(
+                f"Log pattern {pattern!r} refused: '..' could lead outside the logs folder."
+            )
+    return [pattern for pattern in patterns if ".." not in pattern]
 
 
 def _walk(folder: Path, real_root: Path, problems: list[str]):
