@@ -14,6 +14,8 @@ its part.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import gzip
 import itertools
 import os
@@ -26,7 +28,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from process_report.logs.index import LogFile
+from process_report.logs.index import LogFile, open_log
 from process_report.logs.records import RecordFinder, Records, cap_long_lines, last_record_start
 
 CHUNK_BYTES = 8 << 20
@@ -165,9 +167,24 @@ def _scan_one(
             if log_file.uuid
             else _search_file(log_file, number, finder, spool)
         )
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+    except OSError as exc:
+        return 0, _read_problem(log_file, exc)
+    except (EOFError, gzip.BadGzipFile) as exc:
         return 0, f"{log_file.path.name} could not be read: {exc}"
     return size, None
+
+
+def _read_problem(log_file: LogFile, exc: OSError) -> str:
+    """Why a file was not read, for the report; a swapped-in link is named as such."""
+    name = log_file.path.name
+    if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+        return (
+            f"{name} skipped: it or its folder became a link after the logs folder was "
+            f"walked, and links are not followed while reading."
+        )
+    if exc.errno == errno.EINVAL and exc.strerror == "not a regular file":
+        return f"{name} skipped: it is not a regular file any more."
+    return f"{name} could not be read: {exc}"
 
 
 def file_headers(files: list[LogFile], root: Path) -> list[bytes]:
@@ -186,8 +203,15 @@ def assemble(segments: Segments, headers: list[bytes]) -> bytes:
     return b"".join(parts)
 
 
-def _open(log_file: LogFile):
-    return gzip.open(log_file.path, "rb") if log_file.gzipped else log_file.path.open("rb")
+@contextlib.contextmanager
+def _open(log_file: LogFile) -> Iterator[BinaryIO]:
+    """The file's bytes (decompressed if gzipped), opened without following links."""
+    with open_log(log_file) as raw:
+        if not log_file.gzipped:
+            yield raw
+            return
+        with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
+            yield unzipped
 
 
 def _chunks(log_file: LogFile) -> Iterator[bytes]:

@@ -3,11 +3,13 @@ bad and unreadable files noted instead of failing the scan."""
 
 from __future__ import annotations
 
+import os
 import re
 
 from process_report.logs import records as log_records
 from process_report.logs import scan as log_scan
-from tests.support.failure_logs import A, B, OTHER, failed, run
+from process_report.logs.index import index_logs
+from tests.support.failure_logs import A, B, OTHER, PATTERNS, failed, run
 
 
 def test_records_across_chunk_boundaries_are_whole(tmp_path, monkeypatch):
@@ -79,3 +81,55 @@ def test_unreadable_file_is_a_problem_not_a_failure(tmp_path, monkeypatch):
     result, texts, _ = run(tmp_path, [failed(A)])
     assert "kept" in texts[A]
     assert any("app_2026-11-26.log.1 could not be read" in p for p in result["problems"])
+
+
+def scan_text(files, uuids, folder):
+    """(scan stats, every record the spool got) for `files`, as the extract step reads them."""
+    with log_scan.Spool(folder) as spool:
+        stats = log_scan.scan_logs(files, uuids, spool)
+        data = b"".join(part for _, rows in spool.groups() for _, part in spool.read(rows))
+    return stats, data
+
+
+def test_a_file_swapped_for_a_link_outside_after_the_walk_is_not_read(tmp_path):
+    logs, outside = tmp_path / "logs", tmp_path / "outside"
+    logs.mkdir()
+    outside.mkdir()
+    (outside / "shadow").write_text(f"2026-11-26 09:00:00 ERROR {A} root:$6$SECRET-HASH\n")
+    own, shared = logs / f"encode_{A}.log", logs / "app_2026-11-26.log"
+    own.write_text("own file\n")
+    shared.write_text(f"2026-11-26 09:00:00 ERROR {A} shared line\n")
+    files = [f for group in index_logs(logs, PATTERNS).files_for({A: {"2026-11-26"}}) for f in group]
+    for walked in (own, shared):
+        walked.unlink()
+        walked.symlink_to(outside / "shadow")
+    stats, data = scan_text(files, [A], tmp_path / "spool")
+    assert b"SECRET-HASH" not in data
+    assert len([p for p in stats.problems if "became a link" in p]) == 2
+
+
+def test_a_folder_swapped_for_a_link_outside_after_the_walk_is_not_followed(tmp_path):
+    logs, outside = tmp_path / "logs", tmp_path / "outside"
+    (logs / "w1").mkdir(parents=True)
+    outside.mkdir()
+    (logs / "w1" / f"encode_{A}.log").write_text("own file\n")
+    (outside / f"encode_{A}.log").write_text("SECRET from another part of the disk\n")
+    files = index_logs(logs, PATTERNS).files_for({A: set()})[0]
+    (logs / "w1").rename(logs / "w1-old")
+    (logs / "w1").symlink_to(outside)
+    stats, data = scan_text(files, [A], tmp_path / "spool")
+    assert b"SECRET" not in data
+    assert any(f"encode_{A}.log" in p and "became a link" in p for p in stats.problems)
+
+
+def test_a_file_swapped_for_a_fifo_is_skipped_without_blocking(tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    own = logs / f"encode_{A}.log"
+    own.write_text("own file\n")
+    files = index_logs(logs, PATTERNS).files_for({A: set()})[0]
+    own.unlink()
+    os.mkfifo(own)
+    stats, data = scan_text(files, [A], tmp_path / "spool")
+    assert data == b""
+    assert any("not a regular file" in p for p in stats.problems)
