@@ -99,11 +99,11 @@ def test_a_file_swapped_for_a_link_outside_after_the_walk_is_not_read(tmp_path):
     own, shared = logs / f"encode_{A}.log", logs / "app_2026-11-26.log"
     own.write_text("own file\n")
     shared.write_text(f"2026-11-26 09:00:00 ERROR {A} shared line\n")
-    files = [f for group in index_logs(logs, PATTERNS).files_for({A: {"2026-11-26"}}) for f in group]
+    own_files, shared_files = index_logs(logs, PATTERNS).files_for({A: {"2026-11-26"}})
     for walked in (own, shared):
         walked.unlink()
         walked.symlink_to(outside / "shadow")
-    stats, data = scan_text(files, [A], tmp_path / "spool")
+    stats, data = scan_text(own_files + shared_files, [A], tmp_path / "spool")
     assert b"SECRET-HASH" not in data
     assert len([p for p in stats.problems if "became a link" in p]) == 2
 
