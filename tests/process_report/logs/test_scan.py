@@ -9,7 +9,7 @@ import re
 from process_report.logs import records as log_records
 from process_report.logs import scan as log_scan
 from process_report.logs.index import index_logs
-from tests.support.failure_logs import A, B, OTHER, PATTERNS, failed, run
+from tests.support.failure_logs import OTHER, PATTERNS, A, B, failed, run
 
 
 def test_records_across_chunk_boundaries_are_whole(tmp_path, monkeypatch):
