@@ -147,31 +147,42 @@ def scan_logs(
         results = list(
             threads.map(lambda item: _scan_one(item, finder, numbers, spool), largest_first)
         )
-    for size, problem in results:
+    for size, scanned, problem in results:
         stats.bytes_scanned += size
-        stats.files_scanned += problem is None
+        stats.files_scanned += scanned
         if problem:
             stats.problems.append(problem)
     spool.close()
     return stats
 
 
+class _BinaryFileError(Exception):
+    """NUL bytes at the start: not log text."""
+
+
 def _scan_one(
     item: tuple[int, LogFile], finder: RecordFinder, numbers: dict[str, int], spool: Spool
-) -> tuple[int, str | None]:
-    """(bytes read, problem or None): a file that cannot be read never fails the scan."""
+) -> tuple[int, bool, str | None]:
+    """(bytes read, whether it was scanned, a note for the report or None): a file that
+    cannot be read never fails the scan, and none is left out or cut without a note."""
     number, log_file = item
+    name = log_file.path.name
     try:
-        size = (
-            _copy_file(log_file, number, numbers[log_file.uuid], spool)
-            if log_file.uuid
-            else _search_file(log_file, number, finder, spool)
-        )
+        if log_file.uuid:
+            return _copy_file(log_file, number, numbers[log_file.uuid], spool), True, None
+        size, cut = _search_file(log_file, number, finder, spool)
+    except _BinaryFileError:
+        return 0, False, f"{name} skipped: a binary file (NUL bytes in its first 8 KB)."
     except OSError as exc:
-        return 0, _read_problem(log_file, exc)
+        return 0, False, _read_problem(log_file, exc)
     except (EOFError, gzip.BadGzipFile) as exc:
-        return 0, f"{log_file.path.name} could not be read: {exc}"
-    return size, None
+        return 0, False, f"{name} could not be read: {exc}"
+    note = (
+        f"{name}: a record longer than {2 * CHUNK_BYTES / 2**20:g} MiB was cut at a line "
+        f"end ({cut} time(s)); its lines after the cut are kept only where they name a "
+        f"failed process."
+    )
+    return size, True, note if cut else None
 
 
 def _read_problem(log_file: LogFile, exc: OSError) -> str:
@@ -226,31 +237,37 @@ def _copy_file(log_file: LogFile, number: int, uuid_number: int, spool: Spool) -
     for block in _chunks(log_file):
         if size == 0 and b"\0" in block[:8192]:
             spool.add(number, Records.whole(uuid_number, 0, b"[binary file skipped]\n"))
-            return len(block)
+            raise _BinaryFileError
         spool.add(number, Records.whole(uuid_number, size, cap_long_lines(block)))
         size += len(block)
     return size
 
 
-def _search_file(log_file: LogFile, number: int, finder: RecordFinder, spool: Spool) -> int:
+def _search_file(
+    log_file: LogFile, number: int, finder: RecordFinder, spool: Spool
+) -> tuple[int, int]:
     """Stream a shared file through one reused buffer: each chunk is cut at its last
     record start and the rest carried to the front for the next, so no record is split,
-    memory stays at three chunks, and only the carry is ever copied."""
+    memory stays at three chunks, and only the carry is ever copied. A record longer
+    than two chunks is cut at its last line end (only a longer line is cut inside).
+
+    Returns (bytes read, number of records cut)."""
     buffer = bytearray(3 * CHUNK_BYTES)
     view = memoryview(buffer)
-    size, base, filled = 0, 0, 0
+    size, base, filled, cuts = 0, 0, 0, 0
     pending = _Pending(spool, number)
     with _open(log_file) as handle:
         while read := handle.readinto(view[filled : filled + CHUNK_BYTES]):
             if size == 0 and buffer.find(b"\0", 0, min(read, 8192)) >= 0:
-                return read  # binary: nothing to read as log records
+                raise _BinaryFileError
             size += read
             filled += read
             cut = last_record_start(buffer, filled)
             if cut <= 0 and filled < 2 * CHUNK_BYTES:
                 continue
-            if cut <= 0:
-                cut = filled  # one enormous record: take it as it is, keep memory bounded
+            if cut <= 0:  # one enormous record: cut it, to keep memory bounded
+                cut = buffer.rfind(b"\n", 0, filled) + 1 or filled
+                cuts += 1
             pending.add(finder.records(view[:cut], base))
             base += cut
             view[: filled - cut] = bytes(view[cut:filled])
@@ -258,7 +275,7 @@ def _search_file(log_file: LogFile, number: int, finder: RecordFinder, spool: Sp
     if filled:
         pending.add(finder.records(view[:filled], base))
     pending.flush()
-    return size
+    return size, cuts
 
 
 class _Pending:

@@ -133,3 +133,27 @@ def test_a_file_swapped_for_a_fifo_is_skipped_without_blocking(tmp_path):
     stats, data = scan_text(files, [A], tmp_path / "spool")
     assert data == b""
     assert any("not a regular file" in p for p in stats.problems)
+
+
+def test_skipped_binary_files_are_named_in_the_problems(tmp_path):
+    (tmp_path / f"bin_{A}.log").write_bytes(b"\x00\x01\x02binary\x00")
+    (tmp_path / "app_2026-11-26.log").write_bytes(b"\x00\x00" + A.encode() + b"\n")
+    result, _, _ = run(tmp_path, [failed(A)])
+    skipped = [p for p in result["problems"] if "binary" in p]
+    assert sorted(p.split(" ")[0] for p in skipped) == ["app_2026-11-26.log", f"bin_{A}.log"]
+
+
+def test_a_record_over_two_chunks_is_cut_at_a_line_end_and_noted(tmp_path, monkeypatch):
+    monkeypatch.setattr(log_scan, "CHUNK_BYTES", 64)
+    record = (
+        f"2026-11-26 09:00:00 ERROR {A} start\n"
+        + "".join(f"  frame {i:03d} of a very deep stack\n" for i in range(20))
+        + f"2026-11-26 09:00:01 INFO {A} after\n"
+    )
+    (tmp_path / "app_2026-11-26.log").write_text(record)
+    result, texts, _ = run(tmp_path, [failed(A)])
+    whole_lines = set(record.splitlines())
+    assert [line for line in texts[A].splitlines()[1:] if line not in whole_lines] == []
+    assert "start" in texts[A]
+    assert "after" in texts[A]
+    assert any(p.startswith("app_2026-11-26.log: a record longer than") for p in result["problems"])
