@@ -24,7 +24,7 @@ from process_report.graph.auth import GraphConfig, GraphConfigError, SignInRequi
 from process_report.graph.client import GraphClient, GraphError
 from process_report.graph.connect import graph_client as client_from_connection
 from process_report.graph.connect import graph_config as config_from_connection
-from process_report.logs.extracts import extract_failure_logs, failed_processes, read_extract
+from process_report.logs.extracts import extract_failure_logs, extract_lines, failed_processes
 from process_report.logs.summary import summarize
 from process_report.mail import build_message, send_once
 from process_report.processes import FINISHED, categorize, fetch_api_keys, fetch_process_rows
@@ -172,7 +172,7 @@ def scan_failure_logs_task(
         window_end=window.end,
         zones=tuple(dict.fromkeys(("UTC", settings.timezone, settings.db_timezone))),
         redactor=redactor,
-        store=lambda name, data: artifacts.write_bytes(folder, f"failure_logs/{name}", data),
+        store=lambda name, blocks: artifacts.write_chunks(folder, f"failure_logs/{name}", blocks),
         redact_text=airflow_redact,
     )
     uuids = [p["uuid"] for p in failed]
@@ -186,7 +186,10 @@ def summarize_failures_task(*, batch: Mapping[str, Any]) -> list[dict]:
     summaries = []
     for uuid in failures["uuids"][batch["start"] : batch["stop"]]:
         path = failures["extracts"].get((uuid or "").lower())
-        text = read_extract(ObjectStoragePath(path).read_bytes(), path) if path else None
+        text = None
+        if path:
+            with ObjectStoragePath(path).open("rb") as handle:
+                text = "".join(extract_lines(handle, path))
         summaries.append(summarize(uuid, text, path))
     return summaries
 

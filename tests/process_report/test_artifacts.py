@@ -29,3 +29,19 @@ def test_bytes_and_text_land_in_subfolders_created_on_demand(tmp_path):
     artifacts.write_text(folder, "report.txt", "text")
     assert (tmp_path / "2026-11-26" / "manual__1" / "a" / "b" / "c.bin").read_bytes() == b"\x00\x01"
     assert (tmp_path / "2026-11-26" / "manual__1" / "report.txt").read_text() == "text"
+
+
+def test_chunks_are_written_as_they_come_never_held_whole(tmp_path):
+    import tracemalloc
+
+    folder = artifacts.run_folder(tmp_path.as_uri(), "2026-11-26", "manual__1")
+    chunk = b"x" * (1 << 20)
+    tracemalloc.start()
+    try:
+        url = artifacts.write_chunks(folder, "logs/big.log", (chunk for _ in range(40)))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert (tmp_path / "2026-11-26" / "manual__1" / "logs" / "big.log").stat().st_size == 40 << 20
+    assert url.endswith("logs/big.log")
+    assert peak < 8 << 20

@@ -7,9 +7,10 @@ not carry its UUID. Shared daily logs are searched for every failed UUID at once
 cores), streamed in bounded chunks so memory does not grow with file size. Per-process
 files belong to their process whole.
 
-Records go to a spool on local disk; `Spool.groups` and `Spool.read` then give each
-process its records in file order, and `assemble` puts a header naming each file before
-its part.
+Records go to a spool on local disk; `Spool.groups` and `Spool.stream` then give each
+process its records in file order, in pieces of at most READ_BYTES, and `assemble` puts
+a header naming each file before its part. Nothing is cut here but a record longer
+than two chunks: lines are truncated and extracts capped after redaction (`cap`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import gzip
 import itertools
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,12 +30,11 @@ from typing import BinaryIO
 import numpy as np
 
 from process_report.logs.index import LogFile, open_log
-from process_report.logs.records import RecordFinder, Records, cap_long_lines, last_record_start
+from process_report.logs.records import RecordFinder, Records, last_record_start
 
 CHUNK_BYTES = 8 << 20
 FLUSH_BYTES = 16 << 20  # per scanning thread
-# one segment per UUID: (file number, records)
-Segments = list[tuple[int, bytes]]
+READ_BYTES = 1 << 20  # pieces in which an extract is read back from the spool
 
 
 @dataclass
@@ -111,12 +111,18 @@ class Spool:
             for begin, end in itertools.pairwise(edges)
         ]
 
-    def read(self, rows: list[list[int]]) -> Segments:
-        """The segments of one group; safe from several threads (positional reads)."""
-        return [
-            (file, os.pread(self._readers[spool], length, position))
-            for _, file, _, spool, position, length in rows
-        ]
+    def stream(self, rows: list[list[int]]) -> Iterator[tuple[int, bytes, bool]]:
+        """The segments of one group as (file number, piece, whether the piece ends its
+        segment), pieces of at most READ_BYTES; safe from several threads (positional
+        reads), and a segment of any size is never held whole."""
+        for _, file, _, spool, position, length in rows:
+            for start in range(position, position + length, READ_BYTES):
+                size = min(READ_BYTES, position + length - start)
+                yield (
+                    file,
+                    os.pread(self._readers[spool], size, start),
+                    start + size == (position + length),
+                )
 
     def _writer(self) -> tuple[int, BinaryIO]:
         """This thread's spool file (number, handle), opened on its first segment."""
@@ -203,15 +209,28 @@ def file_headers(files: list[LogFile], root: Path) -> list[bytes]:
     return [f"==> {_relative(log_file.path, root)} <==\n".encode() for log_file in files]
 
 
-def assemble(segments: Segments, headers: list[bytes]) -> bytes:
-    """One process's segments (in file order) under a header line per file."""
-    parts, current = [], None
-    for number, records in segments:
+def assemble(
+    pieces: Iterable[tuple[int, bytes, bool]], headers: list[bytes], whole: list[bool]
+) -> Iterator[bytes]:
+    """One process's pieces (`Spool.stream`) under a header line per file, each file's
+    part ending its last line. A shared file's segment ends a line too (its records
+    are not contiguous in the file); a per-process file (`whole[number]`) is read in
+    contiguous blocks that may end anywhere, so it is joined as it is."""
+    current, line_ended = None, True
+    for number, piece, segment_end in pieces:
         if number != current:
-            current = number
-            parts.append(headers[number])
-        parts.append(records if records.endswith(b"\n") else records + b"\n")
-    return b"".join(parts)
+            if not line_ended:
+                yield b"\n"
+            current, line_ended = number, True
+            yield headers[number]
+        if piece:
+            line_ended = piece.endswith(b"\n")
+            yield piece
+        if segment_end and not line_ended and not whole[number]:
+            line_ended = True
+            yield b"\n"
+    if not line_ended:
+        yield b"\n"
 
 
 @contextlib.contextmanager
@@ -238,7 +257,7 @@ def _copy_file(log_file: LogFile, number: int, uuid_number: int, spool: Spool) -
         if size == 0 and b"\0" in block[:8192]:
             spool.add(number, Records.whole(uuid_number, 0, b"[binary file skipped]\n"))
             raise _BinaryFileError
-        spool.add(number, Records.whole(uuid_number, size, cap_long_lines(block)))
+        spool.add(number, Records.whole(uuid_number, size, block))
         size += len(block)
     return size
 

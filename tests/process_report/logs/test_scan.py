@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import re
 
-from process_report.logs import records as log_records
+from process_report.logs import cap as log_cap
 from process_report.logs import scan as log_scan
 from process_report.logs.index import index_logs
 from tests.support.failure_logs import OTHER, PATTERNS, A, B, failed, run
@@ -57,7 +57,7 @@ def test_bad_files_never_fail_the_scan(tmp_path):
     )
     (tmp_path / "app_2026-11-26.log.1").write_text("")
     (tmp_path / "app_2026-11-26.log.3.gz").write_bytes(b"not gzip at all")
-    long_line = f"2026-11-26 09:00:01 ERROR {A} " + "x" * (log_records.LINE_MAX_BYTES + 10) + "\n"
+    long_line = f"2026-11-26 09:00:01 ERROR {A} " + "x" * (log_cap.LINE_MAX_BYTES + 10) + "\n"
     (tmp_path / "app_2026-11-26.log.2").write_text(long_line)
     result, texts, _ = run(tmp_path, [failed(A)])
     assert "[binary file skipped]" in texts[A]
@@ -87,7 +87,7 @@ def scan_text(files, uuids, folder):
     """(scan stats, every record the spool got) for `files`, as the extract step reads them."""
     with log_scan.Spool(folder) as spool:
         stats = log_scan.scan_logs(files, uuids, spool)
-        data = b"".join(part for _, rows in spool.groups() for _, part in spool.read(rows))
+        data = b"".join(part for _, rows in spool.groups() for _, part, _ in spool.stream(rows))
     return stats, data
 
 
@@ -157,3 +157,14 @@ def test_a_record_over_two_chunks_is_cut_at_a_line_end_and_noted(tmp_path, monke
     assert "start" in texts[A]
     assert "after" in texts[A]
     assert any(p.startswith("app_2026-11-26.log: a record longer than") for p in result["problems"])
+
+
+def test_a_per_process_log_longer_than_a_chunk_is_kept_byte_for_byte(tmp_path, monkeypatch):
+    monkeypatch.setattr(log_scan, "CHUNK_BYTES", 100)
+    monkeypatch.setattr(log_scan, "READ_BYTES", 64)
+    body = "".join(
+        f"2026-11-26 09:00:{i % 60:02d} INFO step {i} of the encoder\n" for i in range(50)
+    )
+    (tmp_path / f"encode_{A}.log").write_text(body)
+    _, texts, _ = run(tmp_path, [failed(A)])
+    assert texts[A] == f"==> encode_{A}.log <==\n" + body
