@@ -186,11 +186,11 @@ def summarize_failures_task(*, batch: Mapping[str, Any]) -> list[dict]:
     summaries = []
     for uuid in failures["uuids"][batch["start"] : batch["stop"]]:
         path = failures["extracts"].get((uuid or "").lower())
-        text = None
-        if path:
-            with ObjectStoragePath(path).open("rb") as handle:
-                text = "".join(extract_lines(handle, path))
-        summaries.append(summarize(uuid, text, path))
+        if not path:
+            summaries.append(summarize(uuid, None, None))
+            continue
+        with ObjectStoragePath(path).open("rb") as handle:  # streamed: never read whole
+            summaries.append(summarize(uuid, extract_lines(handle, path), path))
     return summaries
 
 

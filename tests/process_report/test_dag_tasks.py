@@ -151,3 +151,29 @@ def test_run_context_in_xcom_holds_no_skip_listed_api_key(settings_variable):
     assert context.settings.skip_api_keys == frozenset({"test-key-9f8e7d"})
     assert context.recipients == ("other@example.com",)
     assert context.dry_run is True
+
+
+def test_summaries_read_gzipped_extracts_as_a_stream_in_bounded_memory(tmp_path):
+    import gzip
+    import tracemalloc
+
+    uuid = "0b7c9d1e-2f3a-4b5c-8d6e-7f8091a2b3c4"
+    folder = artifacts.run_folder(tmp_path.as_uri(), "2026-11-26", "manual__1")
+    lines = b"".join(b"2026-11-26 09:00:00 ERROR step %06d failed\n" % i for i in range(10_000))
+    with gzip.open(tmp_path / "extract.log.gz", "wb", compresslevel=1) as extract:
+        for _ in range(5):  # 2 MB of text, a small file
+            extract.write(lines)
+        extract.write(b"Traceback (most recent call last):\nValueError: the last one\n")
+    failures = {"uuids": [uuid], "extracts": {uuid: (tmp_path / "extract.log.gz").as_uri()}}
+    path = artifacts.write_json(folder, "failures.json", failures)
+    batch = {"failures_path": path, "start": 0, "stop": 1}
+    dag_tasks.summarize_failures_task(batch=batch)  # imports done before measuring
+    tracemalloc.start()
+    try:
+        (summary,) = dag_tasks.summarize_failures_task(batch=batch)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert summary["key_error"] == "ValueError: the last one"
+    assert summary["last_error_at"] == "2026-11-26 09:00:00"
+    assert peak < 1 << 20  # reading it whole took 7 times its size
