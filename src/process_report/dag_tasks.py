@@ -10,6 +10,7 @@ gets it from XCom instead of reading the settings variable again.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
@@ -40,6 +41,8 @@ from process_report.settings import (
 )
 from process_report.videos import find_videos, plan_batches
 from process_report.window import WindowError, resolve_window
+
+log = logging.getLogger(__name__)
 
 PROCESS_DB_CONN_ID = "process_db"
 GRAPH_CONN_ID = "msgraph_default"
@@ -177,6 +180,15 @@ def scan_failure_logs_task(
     )
     uuids = [p["uuid"] for p in failed]
     failures_path = artifacts.write_json(folder, "failures.json", {"uuids": uuids, **result})
+    log.info(
+        "Scanned %d log files (%.1f MB) for %d failed processes: %d extracts stored, "
+        "%d problem(s) noted for the report.",
+        result["files_scanned"],
+        result["bytes_scanned"] / 1e6,
+        len(uuids),
+        len(result["extracts"]),
+        len(result["problems"]),
+    )
     return [{"failures_path": failures_path, **batch} for batch in batch_ranges(len(uuids))]
 
 
@@ -191,6 +203,11 @@ def summarize_failures_task(*, batch: Mapping[str, Any]) -> list[dict]:
             continue
         with ObjectStoragePath(path).open("rb") as handle:  # streamed: never read whole
             summaries.append(summarize(uuid, extract_lines(handle, path), path))
+    log.info(
+        "Summarized %d failed processes, %d of them from log records.",
+        len(summaries),
+        sum(summary["found"] for summary in summaries),
+    )
     return summaries
 
 

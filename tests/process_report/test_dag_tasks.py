@@ -153,7 +153,7 @@ def test_run_context_in_xcom_holds_no_skip_listed_api_key(settings_variable):
     assert context.dry_run is True
 
 
-def test_summaries_read_gzipped_extracts_as_a_stream_in_bounded_memory(tmp_path):
+def test_summaries_read_gzipped_extracts_as_a_stream_in_bounded_memory(tmp_path, caplog):
     import gzip
     import tracemalloc
 
@@ -167,6 +167,7 @@ def test_summaries_read_gzipped_extracts_as_a_stream_in_bounded_memory(tmp_path)
     failures = {"uuids": [uuid], "extracts": {uuid: (tmp_path / "extract.log.gz").as_uri()}}
     path = artifacts.write_json(folder, "failures.json", failures)
     batch = {"failures_path": path, "start": 0, "stop": 1}
+    caplog.set_level("INFO", logger=dag_tasks.__name__)
     dag_tasks.summarize_failures_task(batch=batch)  # imports done before measuring
     tracemalloc.start()
     try:
@@ -176,4 +177,7 @@ def test_summaries_read_gzipped_extracts_as_a_stream_in_bounded_memory(tmp_path)
         tracemalloc.stop()
     assert summary["key_error"] == "ValueError: the last one"
     assert summary["last_error_at"] == "2026-11-26 09:00:00"
-    assert peak < 1 << 20  # reading it whole took 7 times its size
+    assert peak < 1 << 20
+    assert (
+        "Summarized 1 failed processes, 1 of them from log records." in caplog.text
+    )  # reading it whole took 7 times its size
