@@ -165,7 +165,7 @@ def _cut_notes(cuts_by_uuid: Mapping[str, Cuts]) -> list[str]:
     """One note per cut extract, the first NOTES_NAMED by UUID and the rest counted:
     the report keeps every note in its body, which has a size budget."""
     notes = [
-        f"Log extract of {uuid} cut: {text}."
+        f"Log extract of {uuid}: {text}."
         for uuid, cuts in sorted(cuts_by_uuid.items())
         if (text := cap.describe(cuts))
     ]
@@ -173,7 +173,7 @@ def _cut_notes(cuts_by_uuid: Mapping[str, Cuts]) -> list[str]:
         return notes
     return [
         *notes[:NOTES_NAMED],
-        f"{len(notes) - NOTES_NAMED} more log extracts were cut the same way "
+        f"{len(notes) - NOTES_NAMED} more log extract(s) cut the same way "
         f"(each says where, at its '… lines cut …' line).",
     ]
 

@@ -6,6 +6,7 @@ import re
 import tracemalloc
 
 from process_report.logs import cap as log_cap
+from process_report.logs import extracts as log_extracts
 from process_report.logs import scan as log_scan
 from process_report.redact import Redactor
 from tests.support.failure_logs import OTHER, A, B, failed, run
@@ -139,3 +140,15 @@ def test_extracting_a_large_log_takes_memory_bounded_by_the_caps(tmp_path, monke
     assert "lines cut" in texts[A]
     assert "hunter2" not in texts[A]
     assert peak < 6_000_000  # the logs are 16 MB; extracting them whole took 3 times that
+
+
+def test_cut_extracts_past_the_first_few_are_counted_in_one_note(tmp_path, monkeypatch):
+    monkeypatch.setattr(log_cap, "HEAD_BYTES", 100)
+    monkeypatch.setattr(log_cap, "TAIL_BYTES", 100)
+    monkeypatch.setattr(log_extracts, "NOTES_NAMED", 2)
+    for uuid in (A, B, OTHER):
+        (tmp_path / f"encode_{uuid}.log").write_text(f"{uuid} line\n" * 20)
+    result, _, _ = run(tmp_path, [failed(A), failed(B), failed(OTHER)])
+    named = [p for p in result["problems"] if p.startswith("Log extract of ")]
+    assert [p.split(":")[0] for p in named] == [f"Log extract of {A}", f"Log extract of {B}"]
+    assert "1 more log extract(s) cut the same way" in result["problems"][-1]
