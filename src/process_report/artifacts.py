@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -55,9 +56,17 @@ def write_text(folder: ObjectStoragePath, name: str, text: str) -> str:
 
 
 def write_bytes(folder: ObjectStoragePath, name: str, data: bytes) -> str:
+    return write_chunks(folder, name, (data,))
+
+
+def write_chunks(folder: ObjectStoragePath, name: str, chunks: Iterable[bytes]) -> str:
+    """Write `chunks` as they come, so a large file (a failure-log extract) is never
+    held whole, and return the file's URL."""
     target = folder / name
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
+    with target.open("wb") as handle:
+        for chunk in chunks:
+            handle.write(chunk)
     return str(target)
 
 

@@ -26,7 +26,7 @@ from process_report.graph.auth import GraphConfig, GraphConfigError, SignInRequi
 from process_report.graph.client import GraphClient, GraphError
 from process_report.graph.connect import graph_client as client_from_connection
 from process_report.graph.connect import graph_config as config_from_connection
-from process_report.logs.extracts import extract_failure_logs, failed_processes, read_extract
+from process_report.logs.extracts import extract_failure_logs, extract_lines, failed_processes
 from process_report.logs.summary import summarize
 from process_report.mail import build_message
 from process_report.processes import FINISHED, categorize, fetch_api_keys, fetch_process_rows
@@ -201,15 +201,16 @@ def scan_failure_logs_task(
         window_end=window.end,
         zones=tuple(dict.fromkeys(("UTC", settings.timezone, settings.db_timezone))),
         redactor=redactor,
-        store=lambda name, data: artifacts.write_bytes(folder, f"failure_logs/{name}", data),
+        store=lambda name, blocks: artifacts.write_chunks(folder, f"failure_logs/{name}", blocks),
         redact_text=airflow_redact,
     )
     uuids = [p["uuid"] for p in failed]
     failures_path = artifacts.write_json(folder, "failures.json", {"uuids": uuids, **result})
     log.info(
-        "Scanned %d log files (%d bytes) for %d failed processes: %d extracts, %d problems",
+        "Scanned %d log files (%.1f MB) for %d failed processes: %d extracts stored, "
+        "%d problem(s) noted for the report.",
         result["files_scanned"],
-        result["bytes_scanned"],
+        result["bytes_scanned"] / 1e6,
         len(uuids),
         len(result["extracts"]),
         len(result["problems"]),
@@ -232,12 +233,15 @@ def summarize_failures_task(*, batch: Mapping[str, Any]) -> dict[str, Any]:
     summaries = []
     for uuid in failures["uuids"][batch["start"] : batch["stop"]]:
         path = failures["extracts"].get((uuid or "").lower())
-        text = read_extract(ObjectStoragePath(path).read_bytes(), path) if path else None
-        summaries.append(summarize(uuid, text, path))
+        if not path:
+            summaries.append(summarize(uuid, None, None))
+            continue
+        with ObjectStoragePath(path).open("rb") as handle:  # streamed: never read whole
+            summaries.append(summarize(uuid, extract_lines(handle, path), path))
     folder = ObjectStoragePath(batch["failures_path"]).parent
     artifacts.write_json(folder, _summaries_name(batch), summaries)
     found = sum(1 for s in summaries if s["found"])
-    log.info("Summarized %d failures (%d with log records)", len(summaries), found)
+    log.info("Summarized %d failed processes, %d of them from log records.", len(summaries), found)
     return {"summaries": len(summaries), "found": found}
 
 

@@ -49,3 +49,19 @@ def test_report_day_that_could_leave_the_root_is_refused(tmp_path, report_day):
     with pytest.raises(ValueError, match="report day"):
         artifacts.run_folder(tmp_path.as_uri(), report_day, "manual__1")
     assert not list(tmp_path.iterdir())
+
+
+def test_chunks_are_written_as_they_come_never_held_whole(tmp_path):
+    import tracemalloc
+
+    folder = artifacts.run_folder(tmp_path.as_uri(), "2026-11-26", "manual__1")
+    chunk = b"x" * (1 << 20)
+    tracemalloc.start()
+    try:
+        url = artifacts.write_chunks(folder, "logs/big.log", (chunk for _ in range(40)))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert (Path(folder.path) / "logs" / "big.log").stat().st_size == 40 << 20
+    assert url.endswith("logs/big.log")
+    assert peak < 8 << 20

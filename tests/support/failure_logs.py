@@ -3,9 +3,10 @@ and `run`, which extracts into memory and returns the texts by UUID."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 
-from process_report.logs.extracts import extract_failure_logs, read_extract
+from process_report.logs.extracts import extract_failure_logs, extract_lines
 from process_report.redact import Redactor
 
 A = "0b7c9d1e-2f3a-4b5c-8d6e-7f8091a2b3c4"
@@ -22,8 +23,8 @@ def failed(uuid, start="2026-11-26T09:00:00+00:00", stop="2026-11-26T10:00:00+00
 def run(logs_dir, processes, redactor=None, patterns=PATTERNS):
     stored = {}
 
-    def store(name, data):
-        stored[name] = data
+    def store(name, blocks):
+        stored[name] = b"".join(blocks)
         return f"mem://{name}"
 
     result = extract_failure_logs(
@@ -35,5 +36,8 @@ def run(logs_dir, processes, redactor=None, patterns=PATTERNS):
         redactor=redactor or Redactor(),
         store=store,
     )
-    texts = {name.split(".")[0]: read_extract(data, name) for name, data in stored.items()}
+    texts = {
+        name.split(".")[0]: "".join(extract_lines(io.BytesIO(data), name))
+        for name, data in stored.items()
+    }
     return result, texts, stored

@@ -1,28 +1,37 @@
 """Failure logs of a window: find, scan, redact and store an extract per failed process.
 
 Plain inputs and outputs: the DAG's adapter passes the settings, a Redactor and a
-function that stores an extract; tests pass temporary folders.
+function that stores an extract from a stream of blocks; tests pass temporary folders.
+Each extract flows from the spool through redaction, the cap (`cap`) and gzip to its
+file as a stream, so memory holds a few blocks and a tail per extract, not the extract.
 """
 
 from __future__ import annotations
 
+import codecs
 import gzip
+import itertools
 import os
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
+from process_report.logs import cap
+from process_report.logs.cap import Cuts
 from process_report.logs.index import index_logs, is_canonical_uuid
 from process_report.logs.scan import Spool, assemble, file_headers, scan_logs
 from process_report.processes import FAILED
 from process_report.redact import Redactor
 
 GZIP_ABOVE_BYTES = 256 * 1024
+NOTES_NAMED = 10  # cut extracts named one by one in the report; the rest counted
+Store = Callable[[str, Iterable[bytes]], str]
 
 
 def failed_processes(process_data: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -51,21 +60,14 @@ def extract_failure_logs(
     window_end: datetime,
     zones: tuple[str, ...],
     redactor: Redactor,
-    store: Callable[[str, bytes], str],
+    store: Store,
     redact_text: Callable[[str], str] = lambda text: text,
 ) -> dict[str, Any]:
-    """Scan once for every failed process; store each redacted extract with `store(name,
-    data)` (gzipped when large). Returns stored paths by UUID, problems and figures."""
+    """Scan once for every failed process; store each redacted, capped extract with
+    `store(name, blocks)` (gzipped when large), which writes the blocks as they come.
+    Returns stored paths by UUID, problems (each cut named) and figures."""
     problems: list[str] = []
-    days_by_uuid: dict[str, set[str]] = {}
-    for process in failed:
-        if is_canonical_uuid(process["uuid"]):
-            days_by_uuid[process["uuid"].lower()] = days_ran(process, window_end, zones)
-        else:
-            problems.append(
-                f"Process UUID {process['uuid']!r} is not a canonical UUID; "
-                f"its logs were not searched."
-            )
+    days_by_uuid = _days_by_uuid(failed, window_end, zones, problems)
     index = index_logs(logs_dir, log_patterns)
     problems += index.problems
     own, shared = index.files_for(days_by_uuid)
@@ -76,15 +78,18 @@ def extract_failure_logs(
         stats = scan_logs(files, uuids, spool)
         scan_s = time.perf_counter() - started
         problems += stats.problems
-        extracts = _store_extracts(
+        headers = file_headers(files, Path(logs_dir))
+        whole = [log_file.uuid is not None for log_file in files]
+        stored = _store_extracts(
             spool,
             uuids,
-            file_headers(files, Path(logs_dir)),
-            lambda raw: redact_text(redactor.redact(raw).decode("utf-8", "replace")).encode(),
+            lambda rows: assemble(spool.stream(rows), headers, whole),
+            lambda raw: _redacted(raw, redactor, redact_text),
             store,
         )
+    problems += _cut_notes({uuid: cuts for uuid, (_, cuts) in stored.items()})
     return {
-        "extracts": extracts,
+        "extracts": {uuid: path for uuid, (path, _) in stored.items()},
         "problems": problems,
         "bytes_scanned": stats.bytes_scanned,
         "files_scanned": stats.files_scanned,
@@ -93,31 +98,106 @@ def extract_failure_logs(
     }
 
 
+def _days_by_uuid(
+    failed: list[Mapping[str, Any]],
+    window_end: datetime,
+    zones: tuple[str, ...],
+    problems: list[str],
+) -> dict[str, set[str]]:
+    """The days each failed process ran, by canonical UUID; any other UUID is noted and
+    never reaches a pattern or a path."""
+    days_by_uuid = {}
+    for process in failed:
+        if is_canonical_uuid(process["uuid"]):
+            days_by_uuid[process["uuid"].lower()] = days_ran(process, window_end, zones)
+        else:
+            problems.append(
+                f"Process UUID {process['uuid']!r} is not a canonical UUID; "
+                f"its logs were not searched."
+            )
+    return days_by_uuid
+
+
 def _store_extracts(
     spool: Spool,
     uuids: list[str],
-    headers: list[bytes],
-    redact: Callable[[bytes], bytes],
-    store: Callable[[str, bytes], str],
-) -> dict[str, str]:
-    """Assemble, redact and store each process's extract; stored paths by UUID.
+    assembled: Callable[[list[list[int]]], Iterator[bytes]],
+    redact: Callable[[Iterable[bytes]], Iterator[bytes]],
+    store: Store,
+) -> dict[str, tuple[str, Cuts]]:
+    """Assemble, redact, cap and store each process's extract, as a stream; (stored
+    path, what was cut) by UUID.
 
     On threads, because reading, searching for secrets, compressing and writing release
     the GIL; each extract is read only when its turn comes, so memory holds a few."""
 
-    def finish(group: tuple[int, list[list[int]]]) -> tuple[str, str]:
+    def finish(group: tuple[int, list[list[int]]]) -> tuple[str, tuple[str, Cuts]]:
         number, rows = group
-        text = redact(assemble(spool.read(rows), headers))
-        name, data = (
-            (f"{uuids[number]}.log.gz", gzip.compress(text, 6))
-            if len(text) > GZIP_ABOVE_BYTES
-            else (f"{uuids[number]}.log", text)
-        )
-        return uuids[number], store(name, data)
+        cuts = Cuts()
+        text = cap.bounded(redact(assembled(rows)), cuts)
+        return uuids[number], (_stored(uuids[number], text, store), cuts)
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as threads:
         return dict(threads.map(finish, spool.groups()))
 
 
-def read_extract(data: bytes, name: str) -> str:
-    return (gzip.decompress(data) if name.endswith(".gz") else data).decode("utf-8", "replace")
+def _redacted(
+    raw: Iterable[bytes], redactor: Redactor, redact_text: Callable[[str], str]
+) -> Iterator[bytes]:
+    """Secrets out of every line before anything is cut; text made valid UTF-8 on the
+    way (a character split between two blocks is decoded whole)."""
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    for block in redactor.redact_stream(raw):
+        yield redact_text(decoder.decode(block)).encode()
+    if rest := decoder.decode(b"", final=True):
+        yield redact_text(rest).encode()
+
+
+def _stored(uuid: str, text: Iterator[bytes], store: Store) -> str:
+    """Stored as `{uuid}.log`, or gzipped as `{uuid}.log.gz` once it passes
+    GZIP_ABOVE_BYTES: only that much is held to decide."""
+    held, size = [], 0
+    for block in text:
+        held.append(block)
+        size += len(block)
+        if size > GZIP_ABOVE_BYTES:
+            return store(f"{uuid}.log.gz", _gzipped(itertools.chain(held, text)))
+    return store(f"{uuid}.log", held)
+
+
+def _gzipped(blocks: Iterable[bytes]) -> Iterator[bytes]:
+    compressor = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # gzip format
+    for block in blocks:
+        if data := compressor.compress(block):
+            yield data
+    yield compressor.flush()
+
+
+def _cut_notes(cuts_by_uuid: Mapping[str, Cuts]) -> list[str]:
+    """One note per cut extract, the first NOTES_NAMED by UUID and the rest counted:
+    the report keeps every note in its body, which has a size budget."""
+    notes = [
+        f"Log extract of {uuid}: {text}."
+        for uuid, cuts in sorted(cuts_by_uuid.items())
+        if (text := cap.describe(cuts))
+    ]
+    if len(notes) <= NOTES_NAMED:
+        return notes
+    return [
+        *notes[:NOTES_NAMED],
+        f"{len(notes) - NOTES_NAMED} more log extract(s) cut the same way "
+        f"(each says where, at its '… lines cut …' line).",
+    ]
+
+
+def extract_lines(handle: BinaryIO, name: str) -> Iterator[str]:
+    """A stored extract's lines, read as a stream (gunzipped on the way when `name`
+    ends in .gz). A line is read up to twice LINE_MAX_BYTES, more than the cap lets
+    through, so even a file that was not capped cannot make a reader hold it whole."""
+    stream = gzip.GzipFile(fileobj=handle, mode="rb") if name.endswith(".gz") else handle
+    limit = 2 * cap.LINE_MAX_BYTES
+    while line := stream.readline(limit):
+        if not line.endswith(b"\n"):
+            while (rest := stream.readline(limit)) and not rest.endswith(b"\n"):
+                pass
+        yield line.decode("utf-8", "replace")

@@ -5,15 +5,24 @@ walked once per run and every file name is matched against the `log_patterns` se
 (`{uuid}` and `{date}` placeholders, shell wildcards), rotated siblings (`.log.1`,
 `.log.2.gz`, `.log.gz`) included. Symlinks are followed only while they stay inside
 `logs_dir`, so a link cannot make the report read (and mail) another part of the disk.
+
+The walk and the reads are apart in time, so a walked file can be swapped for a link
+before it is read. `open_log` therefore follows no link at all: it opens each folder of
+the walked (or link-resolved) path relative to the one before, from `logs_dir` down,
+with O_NOFOLLOW, and reads only regular files.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from process_report.logs.format import UUID_PATTERN
 from process_report.settings import DEFAULT_LOG_PATTERNS
@@ -22,13 +31,20 @@ CANONICAL_UUID = re.compile(rf"^{UUID_PATTERN}$")
 _ROTATION = re.compile(r"(?:\.(?P<n>\d+))?(?P<gz>\.gz)?$")
 
 
+_OPEN_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+# O_NONBLOCK: a FIFO swapped in for a log must not hang the open (cleared afterwards).
+_OPEN_FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
+
+
 @dataclass(frozen=True)
 class LogFile:
-    path: Path
+    path: Path  # as walked: its name is what the patterns matched
     uuid: str | None  # per-process file of this process
     day: str | None  # shared daily file of this day (YYYY-MM-DD)
     rotation: int  # 0 for the live file; higher is older
     gzipped: bool
+    root: Path  # logs_dir, resolved once at the walk
+    parts: tuple[str, ...]  # the file under `root`, a link inside logs_dir resolved
 
     @property
     def order(self) -> tuple:
@@ -75,7 +91,7 @@ def index_logs(logs_dir: str | Path, patterns: tuple[str, ...] = DEFAULT_LOG_PAT
     """Walk `logs_dir` once and sort every matching file into per-process or shared."""
     root = Path(logs_dir)
     index = LogIndex()
-    compiled = [compile_pattern(p) for p in patterns]
+    compiled = [compile_pattern(p) for p in _safe_patterns(patterns, index.problems)]
     try:
         real_root = root.resolve(strict=True)
         if not real_root.is_dir():
@@ -86,13 +102,49 @@ def index_logs(logs_dir: str | Path, patterns: tuple[str, ...] = DEFAULT_LOG_PAT
             f"{exc}); no failure logs could be extracted."
         )
         return index
-    for path in _walk(root, real_root, index.problems):
+    for path, parts in _walk(root, real_root, index.problems):
         index.files_seen += 1
-        _classify(path, compiled, index)
+        _classify(path, parts, real_root, compiled, index)
     return index
 
 
-def _walk(folder: Path, real_root: Path, problems: list[str]):
+def open_log(log_file: LogFile) -> BinaryIO:
+    """The walked file, opened without following any link (see the module docstring).
+
+    Raises OSError: ELOOP or ENOTDIR when the file or one of its folders has become a
+    link since the walk, EINVAL when it is no longer a regular file."""
+    folder = os.open(log_file.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        for name in log_file.parts[:-1]:
+            inner = os.open(name, _OPEN_DIR, dir_fd=folder)
+            os.close(folder)
+            folder = inner
+        handle = os.open(log_file.parts[-1], _OPEN_FILE, dir_fd=folder)
+    finally:
+        os.close(folder)
+    if not stat.S_ISREG(os.fstat(handle).st_mode):
+        os.close(handle)
+        raise OSError(errno.EINVAL, "not a regular file", str(log_file.path))
+    os.set_blocking(handle, True)
+    return os.fdopen(handle, "rb")
+
+
+def _safe_patterns(patterns: tuple[str, ...], problems: list[str]) -> list[str]:
+    """The patterns without `..`: names are matched inside `logs_dir` only, and a
+    pattern that tries to climb out of it is a configuration mistake worth a note."""
+    for pattern in patterns:
+        if ".." in pattern:
+            problems.append(
+                f"Log pattern {pattern!r} refused: '..' could lead outside the logs folder."
+            )
+    return [pattern for pattern in patterns if ".." not in pattern]
+
+
+def _walk(
+    folder: Path, real_root: Path, problems: list[str], parts: tuple[str, ...] = ()
+) -> Iterator[tuple[Path, tuple[str, ...]]]:
+    """(walked path, its parts under `real_root`) of every file; links are resolved
+    here, once, and only when they stay inside."""
     try:
         entries = list(os.scandir(folder))
     except OSError as exc:
@@ -100,23 +152,33 @@ def _walk(folder: Path, real_root: Path, problems: list[str]):
         return
     for entry in entries:
         path = Path(entry.path)
-        if entry.is_symlink() and not _inside(path, real_root):
-            problems.append(f"{path} skipped: it links outside the logs folder.")
-            continue
-        if entry.is_dir(follow_symlinks=False):
-            yield from _walk(path, real_root, problems)
-        elif entry.is_file():
-            yield path
+        if entry.is_symlink():
+            target = _inside(path, real_root)
+            if target is None:
+                problems.append(f"{path} skipped: it links outside the logs folder.")
+            elif entry.is_file():
+                yield path, target
+        elif entry.is_dir(follow_symlinks=False):
+            yield from _walk(path, real_root, problems, (*parts, entry.name))
+        elif entry.is_file(follow_symlinks=False):
+            yield path, (*parts, entry.name)
 
 
-def _inside(path: Path, real_root: Path) -> bool:
+def _inside(path: Path, real_root: Path) -> tuple[str, ...] | None:
+    """The parts under `real_root` of where the link leads; None if outside or broken."""
     try:
-        return path.resolve(strict=True).is_relative_to(real_root)
-    except OSError:
-        return False
+        return path.resolve(strict=True).relative_to(real_root).parts
+    except (OSError, ValueError):
+        return None
 
 
-def _classify(path: Path, compiled: list[re.Pattern[str]], index: LogIndex) -> None:
+def _classify(
+    path: Path,
+    parts: tuple[str, ...],
+    real_root: Path,
+    compiled: list[re.Pattern[str]],
+    index: LogIndex,
+) -> None:
     rotation = _ROTATION.search(path.name)
     base = path.name[: rotation.start()]
     for pattern in compiled:
@@ -130,6 +192,8 @@ def _classify(path: Path, compiled: list[re.Pattern[str]], index: LogIndex) -> N
             groups.get("date"),
             int(rotation["n"] or 0),
             bool(rotation["gz"]),
+            real_root,
+            parts,
         )
         if log_file.uuid:
             index.per_process[log_file.uuid].append(log_file)

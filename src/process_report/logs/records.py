@@ -35,7 +35,6 @@ _STAMP_LIMITS = np.array([10 if byte == ord("0") else 1 for byte in _STAMP], dty
 _STAMP_MIDDLE = _STAMP.index(b" ")
 _BUCKET_BITS = 16
 _HASH = np.uint64(0x9E3779B97F4A7C15)
-LINE_MAX_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -106,14 +105,13 @@ class RecordFinder:
         key = np.unique(numbers * len(record_starts) + record)
         numbers, record = np.divmod(key, len(record_starts))
         bounds = np.append(record_starts, len(data))
-        pieces = _slices(data, bounds[record], bounds[record + 1])
+        starts, ends = bounds[record], bounds[record + 1]
         first = np.flatnonzero(np.diff(numbers, prepend=-1))
-        lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
         return Records(
-            b"".join(pieces),
+            b"".join([data[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]),
             numbers[first],
-            base + bounds[record[first]],
-            np.add.reduceat(lengths, first),
+            base + starts[first],
+            np.add.reduceat(ends - starts, first),
         )
 
     def _occurrences(self, buffer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -166,27 +164,3 @@ def last_record_start(buffer: bytes | bytearray, end: int) -> int:
         if _STAMP_PATTERN.match(buffer, position + 1, end):
             return position + 1
     return 0
-
-
-def _slices(
-    data: bytes | memoryview, starts: np.ndarray, ends: np.ndarray
-) -> list[bytes | memoryview]:
-    """The records (slices of `data`), lines over LINE_MAX_BYTES cut (only long records
-    are looked at line by line)."""
-    pieces = [data[start:end] for start, end in zip(starts.tolist(), ends.tolist(), strict=True)]
-    for index in np.flatnonzero(ends - starts > LINE_MAX_BYTES).tolist():
-        pieces[index] = cap_long_lines(bytes(pieces[index]))
-    return pieces
-
-
-def cap_long_lines(block: bytes) -> bytes:
-    """Lines over LINE_MAX_BYTES are cut there and marked, never dropped."""
-    if len(block) <= LINE_MAX_BYTES:
-        return block
-    lines = block.split(b"\n")
-    return b"\n".join(
-        line
-        if len(line) <= LINE_MAX_BYTES
-        else line[:LINE_MAX_BYTES] + f" [line truncated: {len(line)} bytes]".encode()
-        for line in lines
-    )

@@ -7,18 +7,21 @@ not carry its UUID. Shared daily logs are searched for every failed UUID at once
 cores), streamed in bounded chunks so memory does not grow with file size. Per-process
 files belong to their process whole.
 
-Records go to a spool on local disk; `Spool.groups` and `Spool.read` then give each
-process its records in file order, and `assemble` puts a header naming each file before
-its part.
+Records go to a spool on local disk; `Spool.groups` and `Spool.stream` then give each
+process its records in file order, in pieces of at most READ_BYTES, and `assemble` puts
+a header naming each file before its part. Nothing is cut here but a record longer
+than two chunks: lines are truncated and extracts capped after redaction (`cap`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import gzip
 import itertools
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,13 +29,12 @@ from typing import BinaryIO
 
 import numpy as np
 
-from process_report.logs.index import LogFile
-from process_report.logs.records import RecordFinder, Records, cap_long_lines, last_record_start
+from process_report.logs.index import LogFile, open_log
+from process_report.logs.records import RecordFinder, Records, last_record_start
 
 CHUNK_BYTES = 8 << 20
 FLUSH_BYTES = 16 << 20  # per scanning thread
-# one segment per UUID: (file number, records)
-Segments = list[tuple[int, bytes]]
+READ_BYTES = 1 << 20  # pieces in which an extract is read back from the spool
 
 
 @dataclass
@@ -109,12 +111,18 @@ class Spool:
             for begin, end in itertools.pairwise(edges)
         ]
 
-    def read(self, rows: list[list[int]]) -> Segments:
-        """The segments of one group; safe from several threads (positional reads)."""
-        return [
-            (file, os.pread(self._readers[spool], length, position))
-            for _, file, _, spool, position, length in rows
-        ]
+    def stream(self, rows: list[list[int]]) -> Iterator[tuple[int, bytes, bool]]:
+        """The segments of one group as (file number, piece, whether the piece ends its
+        segment), pieces of at most READ_BYTES; safe from several threads (positional
+        reads), and a segment of any size is never held whole."""
+        for _, file, _, spool, position, length in rows:
+            for start in range(position, position + length, READ_BYTES):
+                size = min(READ_BYTES, position + length - start)
+                yield (
+                    file,
+                    os.pread(self._readers[spool], size, start),
+                    start + size == (position + length),
+                )
 
     def _writer(self) -> tuple[int, BinaryIO]:
         """This thread's spool file (number, handle), opened on its first segment."""
@@ -145,29 +153,55 @@ def scan_logs(
         results = list(
             threads.map(lambda item: _scan_one(item, finder, numbers, spool), largest_first)
         )
-    for size, problem in results:
+    for size, scanned, problem in results:
         stats.bytes_scanned += size
-        stats.files_scanned += problem is None
+        stats.files_scanned += scanned
         if problem:
             stats.problems.append(problem)
     spool.close()
     return stats
 
 
+class _BinaryFileError(Exception):
+    """NUL bytes at the start: not log text."""
+
+
 def _scan_one(
     item: tuple[int, LogFile], finder: RecordFinder, numbers: dict[str, int], spool: Spool
-) -> tuple[int, str | None]:
-    """(bytes read, problem or None): a file that cannot be read never fails the scan."""
+) -> tuple[int, bool, str | None]:
+    """(bytes read, whether it was scanned, a note for the report or None): a file that
+    cannot be read never fails the scan, and none is left out or cut without a note."""
     number, log_file = item
+    name = log_file.path.name
     try:
-        size = (
-            _copy_file(log_file, number, numbers[log_file.uuid], spool)
-            if log_file.uuid
-            else _search_file(log_file, number, finder, spool)
+        if log_file.uuid:
+            return _copy_file(log_file, number, numbers[log_file.uuid], spool), True, None
+        size, cut = _search_file(log_file, number, finder, spool)
+    except _BinaryFileError:
+        return 0, False, f"{name} skipped: a binary file (NUL bytes in its first 8 KB)."
+    except OSError as exc:
+        return 0, False, _read_problem(log_file, exc)
+    except (EOFError, gzip.BadGzipFile) as exc:
+        return 0, False, f"{name} could not be read: {exc}"
+    note = (
+        f"{name}: a record longer than {2 * CHUNK_BYTES / 2**20:g} MiB was cut at a line "
+        f"end ({cut} time(s)); its lines after the cut are kept only where they name a "
+        f"failed process."
+    )
+    return size, True, note if cut else None
+
+
+def _read_problem(log_file: LogFile, exc: OSError) -> str:
+    """Why a file was not read, for the report; a swapped-in link is named as such."""
+    name = log_file.path.name
+    if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+        return (
+            f"{name} skipped: it or its folder became a link after the logs folder was "
+            f"walked, and links are not followed while reading."
         )
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        return 0, f"{log_file.path.name} could not be read: {exc}"
-    return size, None
+    if exc.errno == errno.EINVAL and exc.strerror == "not a regular file":
+        return f"{name} skipped: it is not a regular file any more."
+    return f"{name} could not be read: {exc}"
 
 
 def file_headers(files: list[LogFile], root: Path) -> list[bytes]:
@@ -175,19 +209,39 @@ def file_headers(files: list[LogFile], root: Path) -> list[bytes]:
     return [f"==> {_relative(log_file.path, root)} <==\n".encode() for log_file in files]
 
 
-def assemble(segments: Segments, headers: list[bytes]) -> bytes:
-    """One process's segments (in file order) under a header line per file."""
-    parts, current = [], None
-    for number, records in segments:
+def assemble(
+    pieces: Iterable[tuple[int, bytes, bool]], headers: list[bytes], whole: list[bool]
+) -> Iterator[bytes]:
+    """One process's pieces (`Spool.stream`) under a header line per file, each file's
+    part ending its last line. A shared file's segment ends a line too (its records
+    are not contiguous in the file); a per-process file (`whole[number]`) is read in
+    contiguous blocks that may end anywhere, so it is joined as it is."""
+    current, line_ended = None, True
+    for number, piece, segment_end in pieces:
         if number != current:
-            current = number
-            parts.append(headers[number])
-        parts.append(records if records.endswith(b"\n") else records + b"\n")
-    return b"".join(parts)
+            if not line_ended:
+                yield b"\n"
+            current, line_ended = number, True
+            yield headers[number]
+        if piece:
+            line_ended = piece.endswith(b"\n")
+            yield piece
+        if segment_end and not line_ended and not whole[number]:
+            line_ended = True
+            yield b"\n"
+    if not line_ended:
+        yield b"\n"
 
 
-def _open(log_file: LogFile):
-    return gzip.open(log_file.path, "rb") if log_file.gzipped else log_file.path.open("rb")
+@contextlib.contextmanager
+def _open(log_file: LogFile) -> Iterator[BinaryIO]:
+    """The file's bytes (decompressed if gzipped), opened without following links."""
+    with open_log(log_file) as raw:
+        if not log_file.gzipped:
+            yield raw
+            return
+        with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
+            yield unzipped
 
 
 def _chunks(log_file: LogFile) -> Iterator[bytes]:
@@ -202,31 +256,37 @@ def _copy_file(log_file: LogFile, number: int, uuid_number: int, spool: Spool) -
     for block in _chunks(log_file):
         if size == 0 and b"\0" in block[:8192]:
             spool.add(number, Records.whole(uuid_number, 0, b"[binary file skipped]\n"))
-            return len(block)
-        spool.add(number, Records.whole(uuid_number, size, cap_long_lines(block)))
+            raise _BinaryFileError
+        spool.add(number, Records.whole(uuid_number, size, block))
         size += len(block)
     return size
 
 
-def _search_file(log_file: LogFile, number: int, finder: RecordFinder, spool: Spool) -> int:
+def _search_file(
+    log_file: LogFile, number: int, finder: RecordFinder, spool: Spool
+) -> tuple[int, int]:
     """Stream a shared file through one reused buffer: each chunk is cut at its last
     record start and the rest carried to the front for the next, so no record is split,
-    memory stays at three chunks, and only the carry is ever copied."""
+    memory stays at three chunks, and only the carry is ever copied. A record longer
+    than two chunks is cut at its last line end (only a longer line is cut inside).
+
+    Returns (bytes read, number of records cut)."""
     buffer = bytearray(3 * CHUNK_BYTES)
     view = memoryview(buffer)
-    size, base, filled = 0, 0, 0
+    size, base, filled, cuts = 0, 0, 0, 0
     pending = _Pending(spool, number)
     with _open(log_file) as handle:
         while read := handle.readinto(view[filled : filled + CHUNK_BYTES]):
             if size == 0 and buffer.find(b"\0", 0, min(read, 8192)) >= 0:
-                return read  # binary: nothing to read as log records
+                raise _BinaryFileError
             size += read
             filled += read
             cut = last_record_start(buffer, filled)
             if cut <= 0 and filled < 2 * CHUNK_BYTES:
                 continue
-            if cut <= 0:
-                cut = filled  # one enormous record: take it as it is, keep memory bounded
+            if cut <= 0:  # one enormous record: cut it, to keep memory bounded
+                cut = buffer.rfind(b"\n", 0, filled) + 1 or filled
+                cuts += 1
             pending.add(finder.records(view[:cut], base))
             base += cut
             view[: filled - cut] = bytes(view[cut:filled])
@@ -234,7 +294,7 @@ def _search_file(log_file: LogFile, number: int, finder: RecordFinder, spool: Sp
     if filled:
         pending.add(finder.records(view[:filled], base))
     pending.flush()
-    return size
+    return size, cuts
 
 
 class _Pending:

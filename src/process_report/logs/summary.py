@@ -4,12 +4,17 @@ The key error is the final exception line of the last traceback, else the last E
 CRITICAL line, else the last lines of the extract. The summary also keeps the latest
 error lines with their timestamps and the key error's signature, and never exceeds
 8 KB, because it travels through XCom for every failed process.
+
+The extract is read line by line, once, keeping only what the summary needs: its
+memory does not grow with the extract.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections import deque
+from collections.abc import Iterable
 from typing import Any
 
 from process_report.logs.format import RECORD_START
@@ -23,9 +28,12 @@ _TIMESTAMP = re.compile("^" + RECORD_START)
 _TRACEBACK = "Traceback (most recent call last):"
 
 
-def summarize(uuid: str, extract: str | None, extract_path: str | None) -> dict[str, Any]:
-    """The summary of `extract` (None when no log mentioned the process)."""
-    if not extract or not extract.strip():
+def summarize(uuid: str, lines: Iterable[str] | None, extract_path: str | None) -> dict[str, Any]:
+    """The summary of an extract's `lines` (None when no log mentioned the process)."""
+    reading = _Reading()
+    for line in lines or ():
+        reading.add(line.rstrip("\r\n"))
+    if not reading.found:
         return {
             "uuid": uuid,
             "found": False,
@@ -37,36 +45,56 @@ def summarize(uuid: str, extract: str | None, extract_path: str | None) -> dict[
             "extract": None,
             "note": "no log records found for this process",
         }
-    lines = [
-        line
-        for line in extract.splitlines()
-        if line.strip() and not (line.startswith("==> ") and line.endswith(" <=="))
-    ]
-    errors = [(_timestamp(line), _clip(line)) for line in lines if _ERROR.search(line)]
-    key_error = _key_error(lines, errors)
+    key_error = reading.key_error()
     summary = {
         "uuid": uuid,
         "found": True,
         "key_error": key_error,
         "signature": signature(key_error),
-        "error_lines": [{"at": at, "line": line} for at, line in errors[-ERROR_LINES_KEPT:]],
-        "first_error_at": next((at for at, _ in errors if at), None),
-        "last_error_at": next((at for at, _ in reversed(errors) if at), None),
+        "error_lines": [{"at": at, "line": line} for at, line in reading.errors],
+        "first_error_at": reading.first_error_at,
+        "last_error_at": reading.last_error_at,
         "extract": extract_path,
         "note": None,
     }
     return _within_budget(summary)
 
 
-def _key_error(lines: list[str], errors: list[tuple[str | None, str]]) -> str:
-    last_traceback = max((i for i, line in enumerate(lines) if _TRACEBACK in line), default=None)
-    if last_traceback is not None:
-        for line in lines[last_traceback + 1 :]:
-            if not line[:1].isspace():  # frames are indented; the exception line is not
-                return _clip(line.strip())
-    if errors:
-        return errors[-1][1]
-    return _clip(" | ".join(line.strip() for line in lines[-3:]))
+class _Reading:
+    """What the summary needs, gathered line by line."""
+
+    def __init__(self) -> None:
+        self.found = False
+        self.errors: deque[tuple[str | None, str]] = deque(maxlen=ERROR_LINES_KEPT)
+        self.first_error_at: str | None = None
+        self.last_error_at: str | None = None
+        self.last_lines: deque[str] = deque(maxlen=3)
+        self.in_traceback = False  # after the last traceback, before its exception line
+        self.exception: str | None = None  # the last traceback's exception line
+
+    def add(self, line: str) -> None:
+        if not line.strip():
+            return
+        self.found = True
+        if line.startswith("==> ") and line.endswith(" <=="):
+            return
+        self.last_lines.append(line)
+        if _ERROR.search(line):
+            at = _timestamp(line)
+            self.errors.append((at, _clip(line)))
+            self.first_error_at = self.first_error_at or at
+            self.last_error_at = at or self.last_error_at
+        if _TRACEBACK in line:
+            self.in_traceback, self.exception = True, None
+        elif self.in_traceback and not line[:1].isspace():  # frames are indented
+            self.in_traceback, self.exception = False, _clip(line.strip())
+
+    def key_error(self) -> str:
+        if self.exception:
+            return self.exception
+        if self.errors:
+            return self.errors[-1][1]
+        return _clip(" | ".join(line.strip() for line in self.last_lines))
 
 
 def _timestamp(line: str) -> str | None:

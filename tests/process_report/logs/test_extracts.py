@@ -1,7 +1,14 @@
-"""One stored, redacted extract per failed process."""
+"""One stored, redacted extract per failed process, bounded whatever the log's size."""
 
 from __future__ import annotations
 
+import io
+import re
+import tracemalloc
+
+from process_report.logs import cap as log_cap
+from process_report.logs import extracts as log_extracts
+from process_report.logs import scan as log_scan
 from process_report.redact import Redactor
 from tests.support.failure_logs import OTHER, A, B, failed, run
 
@@ -71,3 +78,85 @@ def test_large_extracts_are_gzipped(tmp_path):
     _, texts, stored = run(tmp_path, [failed(A)])
     assert list(stored) == [f"{A}.log.gz"]
     assert texts[A].count(A) == 2000
+
+
+def test_an_extract_over_its_cap_keeps_head_and_tail_and_the_report_says_so(tmp_path, monkeypatch):
+    monkeypatch.setattr(log_cap, "HEAD_BYTES", 2000)
+    monkeypatch.setattr(log_cap, "TAIL_BYTES", 3000)
+    lines = [f"2026-11-26 09:00:00 INFO {A} line {i:04d}\n" for i in range(1000)]
+    (tmp_path / f"encode_{A}.log").write_text("".join(lines))
+    result, texts, _ = run(tmp_path, [failed(A)])
+    full = f"==> encode_{A}.log <==\n" + "".join(lines)
+    head, cut, tail = re.split(r"… (\d+) lines cut …\n", texts[A])
+    assert full.startswith(head)
+    assert full.endswith(tail)
+    assert int(cut) == full.count("\n") - head.count("\n") - tail.count("\n")
+    assert [p for p in result["problems"] if A in p and f"{cut} lines" in p]
+
+
+def test_a_secret_across_the_line_limit_leaves_no_prefix(tmp_path, monkeypatch):
+    monkeypatch.setattr(log_cap, "LINE_MAX_BYTES", 100)
+    secret = "ck_live_0123456789abcdef"
+    start = f"2026-11-26 09:00:00 ERROR {A} "
+    # the secret starts 8 bytes before the limit: cut first, its prefix would be kept
+    line = start + "x" * (100 - len(start) - 8) + secret + " rest of the line\n"
+    (tmp_path / "app_2026-11-26.log").write_text(line)
+    _, texts, _ = run(tmp_path, [failed(A)], redactor=Redactor([secret]))
+    assert "ck_live" not in texts[A]
+    assert "[line truncated: " in texts[A]
+
+
+def test_a_secret_block_across_the_head_and_tail_cut_is_redacted_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(log_cap, "HEAD_BYTES", 300)
+    monkeypatch.setattr(log_cap, "TAIL_BYTES", 300)
+    pem = "".join(f"MIIEvQIBADANBgkqhkiG9w0BAQEFAASC{i:04d}\n" for i in range(40))
+    (tmp_path / f"encode_{A}.log").write_text(
+        f"2026-11-26 09:00:00 ERROR {A} key\n-----BEGIN PRIVATE KEY-----\n{pem}"
+        "-----END PRIVATE KEY-----\n" + "2026-11-26 09:00:01 ERROR done\n" * 20
+    )
+    _, texts, _ = run(tmp_path, [failed(A)])
+    assert "MIIEvQ" not in texts[A]
+    assert "lines cut" in texts[A]
+
+
+def test_extracting_a_large_log_takes_memory_bounded_by_the_caps(tmp_path, monkeypatch):
+    monkeypatch.setattr(log_scan, "CHUNK_BYTES", 1 << 18)
+    monkeypatch.setattr(log_scan, "FLUSH_BYTES", 1 << 19)
+    monkeypatch.setattr(log_scan, "READ_BYTES", 1 << 16)
+    monkeypatch.setattr(log_cap, "HEAD_BYTES", 1 << 16)
+    monkeypatch.setattr(log_cap, "TAIL_BYTES", 1 << 16)
+    run(tmp_path / "none", [failed(A)])  # imports done before measuring
+    lines = "".join(
+        f"2026-11-26 09:00:00 ERROR {A} {'password=hunter2 ' if i % 100 == 0 else ''}{'z' * 60}\n"
+        for i in range(1000)
+    )
+    (tmp_path / f"encode_{A}.log").write_text(lines * (10_000_000 // len(lines)))
+    (tmp_path / "app_2026-11-26.log").write_text(lines * (6_000_000 // len(lines)))
+    tracemalloc.start()
+    try:
+        _, texts, _ = run(tmp_path, [failed(A)])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "lines cut" in texts[A]
+    assert "hunter2" not in texts[A]
+    assert peak < 6_000_000  # the logs are 16 MB; extracting them whole took 3 times that
+
+
+def test_cut_extracts_past_the_first_few_are_counted_in_one_note(tmp_path, monkeypatch):
+    monkeypatch.setattr(log_cap, "HEAD_BYTES", 100)
+    monkeypatch.setattr(log_cap, "TAIL_BYTES", 100)
+    monkeypatch.setattr(log_extracts, "NOTES_NAMED", 2)
+    for uuid in (A, B, OTHER):
+        (tmp_path / f"encode_{uuid}.log").write_text(f"{uuid} line\n" * 20)
+    result, _, _ = run(tmp_path, [failed(A), failed(B), failed(OTHER)])
+    named = [p for p in result["problems"] if p.startswith("Log extract of ")]
+    assert [p.split(":")[0] for p in named] == [f"Log extract of {A}", f"Log extract of {B}"]
+    assert "1 more log extract(s) cut the same way" in result["problems"][-1]
+
+
+def test_reading_an_extract_never_holds_more_of_a_line_than_the_cap_lets_through(monkeypatch):
+    monkeypatch.setattr(log_cap, "LINE_MAX_BYTES", 100)
+    data = b"first\n" + b"x" * 10_000 + b"\nlast\n"
+    lines = list(log_extracts.extract_lines(io.BytesIO(data), "x.log"))
+    assert lines == ["first\n", "x" * 200, "last\n"]

@@ -58,3 +58,20 @@ def test_custom_pattern_finds_renamed_logs(tmp_path):
     (tmp_path / f"proc-{A}.txt").write_text("custom pattern log\n")
     index = index_logs(tmp_path, ("proc-{uuid}.txt",))
     assert [f.path.name for f in index.per_process[A]] == [f"proc-{A}.txt"]
+
+
+def test_a_pattern_with_dotdot_is_refused_and_noted(tmp_path):
+    (tmp_path / f"encode_{A}.log").write_text("own file\n")
+    index = index_logs(tmp_path, ("../*{uuid}*.log", "*{uuid}*.log", "x/..{uuid}.log"))
+    assert [f.path.name for f in index.per_process[A]] == [f"encode_{A}.log"]
+    refused = [p for p in index.problems if "refused" in p]
+    assert len(refused) == 2
+    assert "'../*{uuid}*.log'" in refused[0]
+    assert "'x/..{uuid}.log'" in refused[1]
+
+
+def test_a_dotdot_pattern_note_reaches_the_scan_problems(tmp_path):
+    (tmp_path / f"encode_{A}.log").write_text("own file\n")
+    result, texts, _ = run(tmp_path, [failed(A)], patterns=("../{uuid}.log", "*{uuid}*.log"))
+    assert "own file" in texts[A]
+    assert any("'../{uuid}.log'" in p and "refused" in p for p in result["problems"])

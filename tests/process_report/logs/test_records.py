@@ -5,7 +5,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from process_report.logs.records import LINE_MAX_BYTES, RecordFinder, Records
+from process_report.logs.records import RecordFinder, Records
 
 A = "0b7c9d1e-2f3a-4b5c-8d6e-7f8091a2b3c4"
 B = "1c8dae2f-3a4b-4c5d-9e7f-8091a2b3c4d5"
@@ -85,13 +85,6 @@ def test_nothing_to_search_and_tiny_buffers_find_nothing():
     assert RecordFinder([A]).records(b"", 0) is None
     assert RecordFinder([A]).records(A[:-1].encode(), 0) is None
     assert as_dict(RecordFinder([A]).records(A.encode(), 0), [A]) == {A: (0, A.encode())}
-
-
-def test_lines_over_the_limit_are_cut_and_marked():
-    data = f"2026-11-26 09:00:01 ERROR {A} ".encode() + b"x" * (LINE_MAX_BYTES + 10) + b"\n"
-    record = as_dict(RecordFinder([A]).records(data, 0), [A])[A][1]
-    assert len(record) < LINE_MAX_BYTES + 100
-    assert record.endswith(f"[line truncated: {len(data) - 1} bytes]\n".encode())
 
 
 def test_merge_keeps_one_run_per_uuid_in_part_order():
