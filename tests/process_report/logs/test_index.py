@@ -1,0 +1,60 @@
+"""Which files belong to which failed process: one walk of logs_dir, patterns with
+placeholders, rotated siblings, and links that must not lead outside the folder."""
+
+from __future__ import annotations
+
+import gzip
+
+from process_report.logs.index import compile_pattern, index_logs
+from tests.support.failure_logs import A, B, OTHER, failed, run
+
+
+def test_rotated_and_gzipped_siblings_are_read_oldest_first(tmp_path):
+    (tmp_path / "app_2026-11-26.log").write_text(f"2026-11-26 09:30:00 ERROR {A} third\n")
+    (tmp_path / "app_2026-11-26.log.1").write_text(f"2026-11-26 09:20:00 ERROR {A} second\n")
+    with gzip.open(tmp_path / "app_2026-11-26.log.2.gz", "wt") as handle:
+        handle.write(f"2026-11-26 09:10:00 ERROR {A} first\n")
+    _, texts, _ = run(tmp_path, [failed(A)])
+    assert texts[A].index("first") < texts[A].index("second") < texts[A].index("third")
+    assert "==> app_2026-11-26.log.2.gz <==" in texts[A]
+
+
+def test_shared_logs_of_every_day_the_process_ran_are_read(tmp_path):
+    for day in ("2026-11-24", "2026-11-25", "2026-11-26"):
+        (tmp_path / f"app_{day}.log").write_text(f"{day} 12:00:00 INFO {A} on {day}\n")
+    _, texts, _ = run(tmp_path, [failed(A, start="2026-11-25T22:00:00+00:00")])
+    assert "on 2026-11-25" in texts[A]
+    assert "on 2026-11-26" in texts[A]
+    assert "on 2026-11-24" not in texts[A]
+
+
+def test_symlinks_leading_outside_logs_dir_are_not_followed(tmp_path):
+    logs, outside = tmp_path / "logs", tmp_path / "secret"
+    logs.mkdir()
+    outside.mkdir()
+    (outside / f"leak_{A}.log").write_text("/etc/shadow contents\n")
+    (logs / f"link_{A}.log").symlink_to(outside / f"leak_{A}.log")
+    (logs / "inside.txt").write_text("fine\n")
+    (logs / f"ok_{A}.log").symlink_to(logs / "inside.txt")
+    result, texts, _ = run(logs, [failed(A)])
+    assert "shadow" not in texts.get(A, "")
+    assert "fine" in texts[A]
+    assert any("links outside the logs folder" in p for p in result["problems"])
+
+
+def test_missing_logs_dir_is_reported_not_raised(tmp_path):
+    result, texts, _ = run(tmp_path / "nope", [failed(A)])
+    assert texts == {}
+    assert "cannot be read" in result["problems"][0]
+
+
+def test_log_patterns_are_configurable_with_placeholders():
+    pattern = compile_pattern("jobs/{date}/*-{uuid}.txt")
+    assert pattern.match(f"jobs/2026-11-26/encode-{A}.txt")["uuid"] == A
+    assert not pattern.match(f"jobs/2026-11-26/encode-{A}.log")
+
+
+def test_custom_pattern_finds_renamed_logs(tmp_path):
+    (tmp_path / f"proc-{A}.txt").write_text("custom pattern log\n")
+    index = index_logs(tmp_path, ("proc-{uuid}.txt",))
+    assert [f.path.name for f in index.per_process[A]] == [f"proc-{A}.txt"]
