@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import gzip
-
 from process_report.redact import Redactor
-from tests.support.failure_logs import A, B, OTHER, failed, run
+from tests.support.failure_logs import OTHER, A, B, failed, run
 
 
 def test_traceback_lines_without_the_uuid_stay_with_their_record(tmp_path):

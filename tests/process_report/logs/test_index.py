@@ -6,7 +6,7 @@ from __future__ import annotations
 import gzip
 
 from process_report.logs.index import compile_pattern, index_logs
-from tests.support.failure_logs import A, B, OTHER, failed, run
+from tests.support.failure_logs import A, failed, run
 
 
 def test_rotated_and_gzipped_siblings_are_read_oldest_first(tmp_path):

@@ -7,7 +7,7 @@ import re
 
 from process_report.logs import records as log_records
 from process_report.logs import scan as log_scan
-from tests.support.failure_logs import A, B, OTHER, failed, run
+from tests.support.failure_logs import OTHER, A, B, failed, run
 
 
 def test_records_across_chunk_boundaries_are_whole(tmp_path, monkeypatch):
