@@ -145,6 +145,9 @@ _ENCODED_USERINFO = (  # the same inside a URL-encoded URL: https%3A%2F%2Fuser%3
     rb"(?P<pw>(?:[^\s&\"'<>%]|%(?!40)[0-9a-f]{2}){1,1024})%40"
     rb"|(?P<user>(?:[^\s&\"'<>%]|%(?!3a|40|2f)[0-9a-f]{2}){1,1024})%40)"
 )
+# A whole field that is a URL without its scheme: `admin:pw@192.168.1.10:554/stream1`.
+_BARE_URL_USERINFO = re.compile(rb"\A[^\s/?#@:\"'<>]+:[^\s\"'<>]*@(?=[\w.\[\]:-]+(?:[/?#]\S*)?\Z)")
+_URL_USERINFO = re.compile(rb"(?<=://)" + _USERINFO)
 
 # --- Token formats ----------------------------------------------------------------------
 _B = rb"(?<![A-Za-z0-9])"  # a token starts at a word boundary
@@ -385,6 +388,17 @@ class Redactor:
         return found
 
 
+def scrub_url(text: str) -> str:
+    """A database field that holds a URL, fit to be shown: the URL's `user:password@`
+    dropped, its secret parameters (`token=`, `sig=`, `X-Amz-Signature=`...) and any
+    token shape redacted. Text without a URL is returned as it is."""
+    data = text.encode("utf-8", "surrogatepass")
+    if b"://" not in data and not _BARE_URL_USERINFO.match(data):
+        return text
+    data = _BARE_URL_USERINFO.sub(b"", _URL_USERINFO.sub(b"", data))
+    return _SHAPES.redact(data).decode("utf-8", "replace")
+
+
 def _replace_spans(data: bytes, spans: list[tuple[int, int]]) -> bytes:
     """Each span replaced by MARK; overlapping spans become one, adjacent ones stay two
     (as they would across two pieces of a stream)."""
@@ -399,3 +413,6 @@ def _replace_spans(data: bytes, spans: list[tuple[int, int]]) -> bytes:
         cursor = end
     pieces.append(data[cursor:])
     return b"".join(pieces)
+
+
+_SHAPES = Redactor()

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from process_report.redact import _ROUND, MARK, STREAM_LINE_MAX, Redactor
+from process_report.redact import _ROUND, MARK, STREAM_LINE_MAX, Redactor, scrub_url
 
 JWT = (
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
@@ -369,6 +369,33 @@ def test_stream_of_a_gzip_sized_extract_is_redacted_like_the_whole():
     text = gzip.decompress(gzip.compress(realistic_log(200_000)))
     redactor = Redactor()
     assert b"".join(redactor.redact_stream([text])) == redactor.redact(text)
+
+
+@pytest.mark.parametrize(
+    ("uri", "expected"),
+    [
+        ("rtsp://admin:CamPass123@cam.example/live", "rtsp://cam.example/live"),
+        ("rtsp://admin:Pa@ss@cam.example:554/live", "rtsp://cam.example:554/live"),
+        ("https://ghp_T0kenAsUser@git.example/x", "https://git.example/x"),
+        (
+            "https://cams.example/feed?id=7&token=T0k3n&sig=S1g&X-Amz-Signature=abc123",
+            "https://cams.example/feed?id=7&token=[REDACTED]&sig=[REDACTED]"
+            "&X-Amz-Signature=[REDACTED]",
+        ),
+        (
+            "https://h.example/x?key=K3y&password=P4ss&secret=S3c&access_token=At&apikey=Ak",
+            "https://h.example/x?key=[REDACTED]&password=[REDACTED]&secret=[REDACTED]"
+            "&access_token=[REDACTED]&apikey=[REDACTED]",
+        ),
+        ("admin:CamPass123@192.168.1.10:554/stream1", "192.168.1.10:554/stream1"),
+        ("cam-1 (rtsp://u:CamPw9@cam.example/a)", "cam-1 (rtsp://cam.example/a)"),
+        ("https://cams.example.net/1", "https://cams.example.net/1"),
+        ("Acme Corp", "Acme Corp"),
+        ("Lobby camera", "Lobby camera"),
+    ],
+)
+def test_url_in_a_database_field_loses_credentials_and_secret_parameters(uri, expected):
+    assert scrub_url(uri) == expected
 
 
 # --- Property tests: secrets of every shape inside realistic log lines -------------------
