@@ -9,12 +9,15 @@ found again: `{root}/{report_day}/{run_id}/`.
 from __future__ import annotations
 
 import json
+import os
 import re
 from typing import Any
 
 from airflow.sdk import ObjectStoragePath
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_LOCAL_PROTOCOLS = ("", "file", "local")
+_PRIVATE = 0o600
 
 
 def run_folder(root: str, report_day: str, run_id: str) -> ObjectStoragePath:
@@ -36,10 +39,26 @@ def write_text(folder: ObjectStoragePath, name: str, text: str) -> str:
 
 
 def write_bytes(folder: ObjectStoragePath, name: str, data: bytes) -> str:
+    """Write `data` to `name` and return the file's URL. A file on the local disk is
+    readable by its owner only: the archive holds the clients' API keys
+    (processes.json, videos/plan.json, run/settings.json)."""
     target = folder / name
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
+    if target.protocol in _LOCAL_PROTOCOLS:
+        _write_private(target.path, data)
+    else:  # object storage: access is the bucket's policy
+        target.write_bytes(data)
     return str(target)
+
+
+def _write_private(path: str, data: bytes) -> None:
+    """Create the file with mode 0600, so it is never readable by others, not even for
+    a moment; a file that already existed with a wider mode is narrowed before a byte
+    of the new content is written."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, _PRIVATE)
+    with open(descriptor, "wb") as handle:
+        os.fchmod(descriptor, _PRIVATE)
+        handle.write(data)
 
 
 def read_json(url: str) -> Any:
