@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterable
 from datetime import date
@@ -18,6 +19,8 @@ from typing import Any
 from airflow.sdk import ObjectStoragePath
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_LOCAL_PROTOCOLS = ("", "file", "local")
+_PRIVATE = 0o600
 
 
 def run_folder(root: str, report_day: str, run_id: str) -> ObjectStoragePath:
@@ -61,13 +64,28 @@ def write_bytes(folder: ObjectStoragePath, name: str, data: bytes) -> str:
 
 def write_chunks(folder: ObjectStoragePath, name: str, chunks: Iterable[bytes]) -> str:
     """Write `chunks` as they come, so a large file (a failure-log extract) is never
-    held whole, and return the file's URL."""
+    held whole, and return the file's URL. A file on the local disk is readable by its
+    owner only: the archive holds the clients' API keys (processes.json,
+    videos/plan.json, run/settings.json)."""
     target = folder / name
     target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("wb") as handle:
+    if target.protocol in _LOCAL_PROTOCOLS:
+        _write_private(target.path, chunks)
+    else:  # object storage, whose access is the bucket's policy; files are capped
+        # (an extract keeps at most 4 MiB), so joining them costs little
+        target.write_bytes(b"".join(chunks))
+    return str(target)
+
+
+def _write_private(path: str, chunks: Iterable[bytes]) -> None:
+    """Create the file with mode 0600, so it is never readable by others, not even for
+    a moment; a file that already existed with a wider mode is narrowed before a byte
+    of the new content is written."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, _PRIVATE)
+    with open(descriptor, "wb") as handle:
+        os.fchmod(descriptor, _PRIVATE)
         for chunk in chunks:
             handle.write(chunk)
-    return str(target)
 
 
 def read_json(url: str) -> Any:

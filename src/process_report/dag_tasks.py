@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -50,6 +50,7 @@ PROCESS_DB_CONN_ID = "process_db"
 VIDEO_PLAN = "videos/plan.json"
 FAILURES_PER_BATCH = 100  # summaries are quick: a small day needs one instance
 GRAPH_CONN_ID = "msgraph_default"
+log = logging.getLogger(__name__)
 
 
 def load_settings() -> Settings:
@@ -137,6 +138,7 @@ def fetch_processes_task(*, run: Mapping[str, Any]) -> dict[str, Any]:
         previous = fetch_process_rows(
             conn, window.previous_start, window.previous_end, settings.db_timezone
         )
+    masked = mask_api_keys([row["api_key"] for row in current + previous], settings)
     options = {
         "hung_after_minutes": settings.hung_after_minutes,
         "skip_api_keys": settings.skip_api_keys,
@@ -144,10 +146,12 @@ def fetch_processes_task(*, run: Mapping[str, Any]) -> dict[str, Any]:
     process_set = categorize(current, window_end=window.end, **options)
     previous_set = categorize(previous, window_end=window.previous_end, **options)
     log.info(
-        "Read %d rows for the window, %d for the previous one; counts %s",
+        "Read %d processes in the window (%s) and %d in the previous one; %d client API "
+        "keys masked in task logs",
         len(current),
+        ", ".join(f"{n} {c}" for c, n in process_set.counts.items() if c != "total"),
         len(previous),
-        process_set.counts,
+        masked,
     )
     return {
         "processes_path": artifacts.write_json(
@@ -156,6 +160,20 @@ def fetch_processes_task(*, run: Mapping[str, Any]) -> dict[str, Any]:
         "counts": process_set.counts,
         "previous_counts": previous_set.counts,
     }
+
+
+def mask_api_keys(keys: Iterable[str | None], settings: Settings) -> int:
+    """Register the clients' API keys (those read from the database and the skip-listed
+    ones) with Airflow's secrets masker, in this task's process and its supervisor's, so
+    that any log line holding one shows *** instead. Returns how many were registered.
+
+    Each task runs in its own process, so every task that reads keys registers them."""
+    from airflow.sdk.log import mask_secret
+
+    unique = {key for key in [*keys, *settings.skip_api_keys] if key}
+    for key in unique:
+        mask_secret(key)
+    return len(unique)
 
 
 @contextlib.contextmanager
@@ -193,7 +211,9 @@ def scan_failure_logs_task(
     settings, window, folder = context.settings, context.window, context.folder
     failed = failed_processes(artifacts.read_json(fetched["processes_path"]))
     with process_db() as conn:
-        redactor = Redactor(fetch_api_keys(conn))
+        api_keys = fetch_api_keys(conn)
+    masked = mask_api_keys(api_keys, settings)
+    redactor = Redactor([*api_keys, *settings.skip_api_keys])
     result = extract_failure_logs(
         failed,
         logs_dir=settings.logs_dir,
@@ -207,13 +227,14 @@ def scan_failure_logs_task(
     uuids = [p["uuid"] for p in failed]
     failures_path = artifacts.write_json(folder, "failures.json", {"uuids": uuids, **result})
     log.info(
-        "Scanned %d log files (%.1f MB) for %d failed processes: %d extracts stored, "
-        "%d problem(s) noted for the report.",
+        "Scanned %d log files (%.1f MB) for %d failed processes: %d redacted extracts "
+        "stored, %d problem(s) noted for the report; %d client API keys masked in task logs",
         result["files_scanned"],
         result["bytes_scanned"] / 1e6,
         len(uuids),
         len(result["extracts"]),
         len(result["problems"]),
+        masked,
     )
     batches = batch_ranges(len(uuids), FAILURES_PER_BATCH)
     return [

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from process_report.paths import sql_path
+from process_report.redact import scrub_url
 
 CLIENT_ROLE_ID = 2
 FINISHED, FAILED, RUNNING, OTHER = "finished", "failed", "running", "other"
@@ -35,6 +36,10 @@ def fetch_process_rows(
 
     The session TimeZone is set (for this transaction only) to the zone naive timestamp
     columns are written in, which is what lets the one query read both column types.
+
+    Every text field that holds a URL (a camera's source URI above all) loses its
+    credentials here, at the source: these rows become processes.json, the email and
+    its CSV, none of which may carry `user:password@` or a `token=` parameter.
     """
     with conn.cursor() as cur:
         cur.execute("SELECT set_config('TimeZone', %(tz)s, true)", {"tz": db_timezone})
@@ -47,9 +52,13 @@ def fetch_process_rows(
             },
         )
         names = [col[0] for col in cur.description]
-        rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        rows = [_shown(dict(zip(names, row, strict=True))) for row in cur.fetchall()]
     conn.rollback()  # read-only; end the transaction so the session setting goes too
     return rows
+
+
+def _shown(row: dict[str, Any]) -> dict[str, Any]:
+    return {name: scrub_url(v) if isinstance(v, str) else v for name, v in row.items()}
 
 
 def fetch_api_keys(conn: Any) -> list[str]:

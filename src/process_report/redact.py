@@ -1,61 +1,297 @@
-"""Secrets out of log text before it leaves the task: known values and secret shapes.
+"""Secrets out of text before it leaves a task: known values and secret shapes.
 
-Log extracts travel into the email and the archive, so anything that looks like a
-credential is replaced first (and escaped for HTML later, never the other way round).
-Works on bytes because log text arrives as bytes and ASCII lower-casing keeps offsets.
+Log extracts travel into the email, XCom, task logs and the archive, so anything that
+looks like a credential is replaced first (and escaped for HTML later, never the other
+way round). Works on bytes because log text arrives as bytes and ASCII lower-casing
+keeps offsets.
 
-The shapes are matched by regular expressions, but those run only on lines that contain
-one of a few trigger words (found by one Aho-Corasick pass), and only the rules those
-words call for, so clean text costs a single scan: the extracts of a bad day are a
-hundred megabytes.
+What counts as a secret:
+
+- known values (the clients' API keys), anywhere;
+- the value of any key whose name contains a sensitive word, in every notation a log
+  line uses: `key=v`, `key: v`, `"key": "v"` (to the closing quote, escapes honoured),
+  `\\"key\\": \\"v\\"`, URL-encoded (`key%3Dv`, `%22key%22%3A%22v%22`), camelCase
+  (`clientSecret`), command-line flags (`--password v`, `-pV`), a value on the line
+  after its key (`password:` then the value), headers (`Cookie:`, `Authorization:` to
+  the end of the line). The words are Airflow's DEFAULT_SENSITIVE_FIELDS (its secrets
+  masker), Sentry's DEFAULT_DENYLIST and detect-secrets' KeywordDetector DENYLIST;
+  short ones (`key`, `auth`, `pass`, `sig`, `sid`) count only as a whole part of the
+  key (`AccountKey`, `x-auth`, `sig`), not inside `monkey` or `author`;
+- `user:password@` in URLs (also URL-encoded);
+- the well-known token formats of the big providers, with no key name beside them,
+  ported from gitleaks' rules (config/gitleaks.toml; the rule ids are noted beside each)
+  and detect-secrets' detectors; private-key blocks.
+
+Speed: one Aho-Corasick pass over the lower-cased text finds the trigger words (the
+sensitive words, the token prefixes, `://`...), and only the rules a trigger calls for
+are tried, anchored where it was found. Clean text costs a single scan; the extracts
+of a bad day are a hundred megabytes. The detect-secrets package itself runs every
+detector's regular expressions on every line, far too slow for that.
+
+Redaction finds spans of the original text and replaces each with MARK, so the rules
+never see each other's output, and a stream can be redacted in pieces that give the
+same text as redacting it whole (`redact_stream`).
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import NamedTuple
 
 import ahocorasick_rs
 
 MARK = b"[REDACTED]"
 _ASCII_LOWER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
 _MIN_KNOWN_LENGTH = 6  # shorter "secrets" would redact ordinary words
-STREAM_LINE_MAX = 1 << 20  # redact_stream holds at most this much of one line
+STREAM_LINE_MAX = 1 << 20  # redact_stream holds at most about this much of one line
+# redact_stream works in pieces of about _ROUND bytes (small enough to stay in cache),
+# each cut at a line end with _LOOKAHEAD bytes after it in view and _CONTEXT before it.
+# No match spans more than ~12 KB (values 4 KB, a JWT 12 KB, private keys 8 KB), so every
+# match that starts before a cut, and any it overlaps, is seen whole; the context serves
+# look-behinds.
+_ROUND = 256 << 10
+_LOOKAHEAD = 48 << 10
+_CONTEXT = 1 << 10
 
-_PEM = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----.*?(?:-----END \1-----|\Z)", re.S)
-_URL_PASSWORD = re.compile(rb"([a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@]*:)[^\s@/]+(@)")
-_AUTHORIZATION = re.compile(rb"(?i)(authorization[\"']?\s*[:=]\s*[\"']?)[^\"'\r\n]+")
-_BEARER = re.compile(rb"(?i)(\bbearer\s+)[A-Za-z0-9\-._~+/]+=*")
-_KEY_VALUE = re.compile(
-    rb"(?i)((?:\b|_)(?:password|passwd|pwd|secret|token|api[_-]?key)[\"']?\s*[:=]\s*"
-    rb"[\"']?)[^\s\"'&,;]+"
-)
-_JWT = re.compile(rb"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
-_AWS_KEY_ID = re.compile(rb"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
-# (shape, replacement), in the order they are applied to a line.
-_LINE_RULES: list[tuple[re.Pattern[bytes], bytes]] = [
-    (_URL_PASSWORD, rb"\1" + MARK + rb"\2"),  # user:password@ in any URL
-    (_AUTHORIZATION, rb"\1" + MARK),  # Authorization headers, whatever the scheme
-    (_BEARER, rb"\1" + MARK),  # bearer tokens outside headers
-    (_KEY_VALUE, rb"\1" + MARK),  # key=value and "key": "value" forms
-    (_JWT, MARK),
-    (_AWS_KEY_ID, MARK),
+# --- Key names ------------------------------------------------------------------------
+# A value follows one of these anywhere inside a key's name (`clientSecret`,
+# `aws_secret_access_key`, `dbPassword`), each also with `-` or nothing for `_`
+# (`api-key`, `apikey`). Airflow's DEFAULT_SENSITIVE_FIELDS, Sentry's DEFAULT_DENYLIST
+# (sentry_sdk/scrubber.py) and detect-secrets' KeywordDetector DENYLIST.
+_NAMES = (
+    "password", "passwd", "passphrase", "passcode", "pwd", "contrase", "secret", "token",
+    "api_key", "access_key", "private_key", "priv_key", "credential", "authorization",
+    "bearer", "connection_string", "dsn", "keyfile", "service_account", "service_key",
+    "webhook", "proxy", "proxies", "session", "sessid", "cookie", "csrf", "xsrf",
+    "signature", "symfony", "ip_address", "remote_addr", "x_forwarded_for", "x_real_ip",
+)  # fmt: skip
+# Too short to count inside another word: only as a whole part of the key's name
+# (`key`, `AccountKey`, `ssh_key`, `x-auth`, `db_pass`, `sig`, `connect.sid`).
+_PART_NAMES = ("key", "auth", "pass", "sig", "sid")
+# What may follow such a name: its separator, its closing quote, or the rest of a longer
+# name (`key_id`; `keyId` is lower-cased to `keyid` and left out). A space only before a
+# separator (`key = v`): `key frame` is common in an encoder's log.
+_PART_FOLLOWERS = [bytes([c]) for c in b"=:\"'`%\\[>_-.0123456789"] + [
+    b" =",
+    b" :",
+    b"\t=",
+    b"\t:",
 ]
-# Lower-case words without which a rule cannot match, and the rule each one calls for:
-# a line runs only the rules its words call for.
-_TRIGGERS: dict[bytes, int] = {
-    b"://": 0,
-    b"authorization": 1,
-    b"bearer": 2,
-    **dict.fromkeys(
-        [b"password", b"passwd", b"pwd", b"secret", b"token", b"api_key", b"api-key", b"apikey"],
-        3,
+# Header values run to the end of the line: `Cookie: a=1; b=2`, `Authorization: Digest ...`.
+_HEADER_NAMES = ("cookie", "authorization")
+
+
+def _value(name: bytes = b"") -> bytes:
+    """A value, its groups' names prefixed with `name` (a pattern may hold two)."""
+    return (
+        rb"(?:\"(?P<%sdq>(?:[^\"\\\r\n]|\\.){0,4096})"  # "v", escapes honoured, to its quote
+        rb"|'(?P<%ssq>(?:[^'\\\r\n]|\\.){0,4096})"  # 'v'
+        # \"v\": JSON inside a JSON string, to the \" that is not an escaped \\\"
+        rb"|\\\"(?P<%seq>(?:[^\"\\\r\n]|\\\\(?:\\\"|\\\\|[^\"\\\r\n])|\\[^\"\\\r\n]){0,4096})"
+        rb"|&quot;(?P<%shq>(?:(?!&quot;)[^\r\n]){0,4096})"  # HTML-escaped quotes
+        rb"|(?P<%sscheme>(?i:basic|bearer|digest|negotiate|ntlm|token|bot|sharedkey|sso-key"
+        rb"|hmac)[ \t]+[^\s&]{1,4096})"  # an auth scheme and its credential
+        # to the next space or '&', whatever it holds: quotes too, so `%22v%22` (a URL-encoded
+        # JSON value) is taken whole, whatever quotes it holds
+        rb"|(?P<%sbare>[^\s&]{1,4096}))"
+    ) % ((name,) * 6)
+
+
+_KEY_REST = rb"[\w.\-]{0,64}(?:\[[^\]\s]{0,32}\])?"  # the name's end: `Secret`, `_key[]`
+_KEY_CLOSE = rb"(?:\\?[\"'`]|%22|%2522|&quot;)?"
+_SEPARATOR = (  # `=`, `:`, `=>`, `:=`, `==`, URL-encoded; the value may start a new line
+    rb"(?:[ \t]*(?:=>|:=|==|!=|[:=>]|%3[ADad]|%253[ADad])[ \t]*(?:\r?\n[ \t]*)?"
+    rb"|[ \t]+(?=\\?[\"']))"  # `private_key "v"`
+)
+# `key=v` and the other notations, or a command-line flag and its value (`--password v`,
+# group `flag`: the key must then start with '-', which the rule checks).
+_KEY_VALUE = (
+    _KEY_REST
+    + rb"(?:"
+    + _KEY_CLOSE
+    + _SEPARATOR
+    + _value()
+    + rb"|(?P<flag>[ \t]+)(?![-\s])"
+    + _value(b"flag_")
+    + rb")"
+)
+_FLAG_START = re.compile(rb"(?<![\w.-])-[\w.-]*\Z")  # the key is a command-line flag
+
+
+def _part_name(word: str) -> bytes:
+    """`key` as a whole part of a name: `key`, `ssh_key`, `AccountKey`, `KEY`, `keyId`,
+    not `monkey`, `keyboard` or `MONKEY`."""
+    low, cap, up = word.encode(), word.capitalize().encode(), word.upper().encode()
+    return rb"(?:(?<![A-Za-z])%s(?![a-z])|%s(?![a-z])|(?<![A-Z])%s(?![A-Za-z]))" % (
+        low,
+        cap,
+        up,
+    )
+
+
+# --- URLs -------------------------------------------------------------------------------
+# After `scheme://`: `user:password@`, the password running to the last '@' of the URL
+# (passwords hold '@', '/', '?' and ':' that no parser would read as theirs, but people
+# write them; an '@' later in the URL costs some of the URL, never the secret), or
+# `token@` (a token as the user name).
+_USERINFO = (
+    rb"(?:[^\s/?#@:\"'<>]*:(?P<pw>[^\s\"'<>]{0,1024})@"
+    rb"|(?P<user>[^\s/?#@:\"'<>]{1,1024})@)"
+)
+_ENCODED_USERINFO = (  # the same inside a URL-encoded URL: https%3A%2F%2Fuser%3Apw%40host
+    rb"(?i)(?:(?:[^\s&\"'<>%]|%(?!3a|40|2f)[0-9a-f]{2}){0,256}%3a"
+    rb"(?P<pw>(?:[^\s&\"'<>%]|%(?!40)[0-9a-f]{2}){1,1024})%40"
+    rb"|(?P<user>(?:[^\s&\"'<>%]|%(?!3a|40|2f)[0-9a-f]{2}){1,1024})%40)"
+)
+# A whole field that is a URL without its scheme: `admin:pw@192.168.1.10:554/stream1`.
+_BARE_URL_USERINFO = re.compile(rb"\A[^\s/?#@:\"'<>]+:[^\s\"'<>]*@(?=[\w.\[\]:-]+(?:[/?#]\S*)?\Z)")
+_URL_USERINFO = re.compile(rb"(?<=://)" + _USERINFO)
+
+# --- Token formats ----------------------------------------------------------------------
+_B = rb"(?<![A-Za-z0-9])"  # a token starts at a word boundary
+# (trigger words, pattern, where to try it relative to the trigger's start)
+_TOKENS: list[tuple[tuple[str, ...], bytes, int]] = [
+    # gitleaks github-pat, github-oauth, github-app-token, github-refresh-token
+    (("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), _B + rb"gh[pousr]_[0-9A-Za-z]{36,251}", 0),
+    (("github_pat_",), _B + rb"github_pat_\w{22,255}", 0),  # github-fine-grained-pat
+    (  # gitlab-pat, -deploy-token, -runner-authentication-token, -ptt, -cicd-job-token...
+        ("glpat-", "gldt-", "glrt-", "glptt-", "glcbt-", "glimt-", "glsoat-", "glft-"),
+        _B + rb"gl[a-z]{1,6}-[\w-]{20,255}",
+        0,
     ),
-    b"eyj": 4,
-    b"akia": 5,
-    b"asia": 5,
-}
+    (("xox",), _B + rb"xox[abeoprs][.-][\w-]{10,255}", 0),  # slack-bot/user/legacy-token
+    (("xapp-",), _B + rb"xapp-\d-[\w-]{10,255}", 0),  # slack-app-token
+    (  # slack-webhook-url
+        ("hooks.slack.com/",),
+        rb"hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/]{20,120}",
+        0,
+    ),
+    (  # stripe-access-token, and webhook signing secrets
+        ("sk_live_", "sk_test_", "sk_prod_", "rk_live_", "rk_test_", "rk_prod_", "whsec_"),
+        _B + rb"(?:[sr]k_(?:live|test|prod)|whsec)_[0-9A-Za-z]{10,255}",
+        0,
+    ),
+    (("aiza",), _B + rb"AIza[\w-]{35}", 0),  # gcp-api-key
+    (("gocspx-",), _B + rb"GOCSPX-[\w-]{28}", 0),  # Google OAuth client secret
+    (("ya29.",), _B + rb"ya29\.[\w-]{20,2048}", 0),  # Google OAuth access token
+    (  # aws-access-token (detect-secrets AWSKeyDetector)
+        ("akia", "asia", "abia", "acca", "a3t"),
+        rb"(?<![A-Z0-9])(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])",
+        0,
+    ),
+    (  # azure-ad-client-secret: xxxNQ~ and 31-34 more
+        ("q~",),
+        rb"(?<![A-Za-z0-9_~.])[A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.-]{31,34}",
+        -4,
+    ),
+    (  # Azure storage account key (detect-secrets AzureStorageKeyDetector): 64 bytes base64
+        ("==",),
+        rb"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{86}==",
+        -86,
+    ),
+    (("npm_",), _B + rb"npm_[A-Za-z0-9]{36}", 0),  # npm-access-token
+    (("sg.",), _B + rb"SG\.[\w-]{22}\.[\w-]{43}", 0),  # sendgrid-api-token
+    (  # twilio-api-key; triggered by `sk` and a hex digit, as `task` and `disk` are common
+        tuple(f"sk{digit}" for digit in "0123456789abcdef"),
+        _B + rb"SK[0-9a-fA-F]{32}(?![0-9a-fA-F])",
+        0,
+    ),
+    (("sk-",), rb"(?<![\w-])sk-(?:[a-z]{2,10}-)?[\w-]{20,255}", 0),  # openai, anthropic
+    (("hf_",), _B + rb"hf_[A-Za-z]{34}", 0),  # huggingface-access-token
+    (("pypi-ageichlwas5vcmc",), rb"pypi-AgEIcHlwaS5vcmc[\w-]{50,1000}", 0),  # pypi-upload
+    (("shpat_", "shpca_", "shppa_", "shpss_"), _B + rb"shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}", 0),
+    (("dop_v1_", "doo_v1_", "dor_v1_"), _B + rb"do[opr]_v1_[a-f0-9]{64}", 0),  # digitalocean
+    (("dckr_pat_",), _B + rb"dckr_pat_[\w-]{27,255}", 0),  # dockerhub-pat
+    (("hvs.", "hvb."), _B + rb"hv[sb]\.[\w-]{20,255}", 0),  # vault-service/batch-token
+    (("atlasv1",), rb"(?<![A-Za-z0-9])[A-Za-z0-9]{14}\.atlasv1\.[\w=-]{60,70}", -15),
+    (("dapi",), _B + rb"dapi[a-f0-9]{32}", 0),  # databricks-api-token
+    (("key-",), _B + rb"key-[0-9a-f]{32}", 0),  # mailgun-private-api-token
+    (  # age-secret-key
+        ("age-secret-key-1",),
+        rb"AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}",
+        0,
+    ),
+    (("atatt3",), _B + rb"ATATT3[\w=-]{150,255}", 0),  # atlassian-api-token
+    (("sq0csp-", "sq0atp-"), _B + rb"sq0(?:csp|atp)-[\w-]{22,60}", 0),  # square
+    (("eyj",), _B + rb"eyJ[\w-]{5,4096}\.eyJ[\w-]{5,4096}\.[\w-]{0,4096}", 0),  # jwt
+    (  # private-key: any PEM block, to its END line (or 8 KB when it has none)
+        ("-----begin",),
+        rb"(?s)-----BEGIN[ A-Z0-9_-]{0,100}-----"
+        rb"(?:.{0,8192}?-----END[ A-Z0-9_-]{0,100}-----|.{0,8192})",
+        0,
+    ),
+    (  # PuTTY private key: the lines after `Private-Lines: N`
+        ("private-lines:",),
+        rb"(?i)Private-Lines:[ \t]*\d{1,3}[ \t]*\r?\n"
+        rb"(?P<body>(?:[A-Za-z0-9+/=]{1,128}\r?\n?){1,128})",
+        0,
+    ),
+]
+
+
+class _Rule(NamedTuple):
+    """A secret shape, tried where one of its trigger words was found."""
+
+    match: Callable[[bytes, int], re.Match[bytes] | None]  # a compiled pattern's match
+    at: int = 0  # where to try it, from the trigger's start...
+    after: bool = False  # ...or from its end (a key name: the value follows)
+    flag: bool = False  # a match of group `flag` counts only after a command-line flag
+
+
+def _secret(
+    match: re.Match[bytes], data: bytes, trigger_start: int, flag: bool
+) -> tuple[int, int, int] | None:
+    """(where the match starts, the secret's span) of a rule's match, if it is one."""
+    if (
+        flag
+        and match["flag"] is not None
+        and not _FLAG_START.search(data, max(0, trigger_start - 64), trigger_start)
+    ):
+        return None
+    secret_start, secret_end = match.span(match.lastgroup or 0)
+    if secret_start == secret_end:
+        return None
+    return min(trigger_start, match.start()), secret_start, secret_end
+
+
+def _rule_table() -> dict[bytes, list[_Rule]]:
+    """Trigger word (lower case) -> the rules it calls for."""
+    table: dict[bytes, list[_Rule]] = defaultdict(list)
+    key_value = _Rule(re.compile(_KEY_VALUE).match, after=True, flag=True)
+    for name in _NAMES:
+        for spelling in {name, name.replace("_", "-"), name.replace("_", "")}:
+            table[spelling.encode()].append(key_value)
+    for name in _PART_NAMES:
+        rule = _Rule(re.compile(_part_name(name) + _KEY_VALUE).match, flag=True)
+        for follower in _PART_FOLLOWERS:  # `key=`, `key"`, `key_`: not `keyboard`, `key frame`
+            table[name.encode() + follower].append(rule)
+        for space in (b" ", b"\t"):  # a flag and its value: `--key v`, `--account-key v`
+            table[b"-" + name.encode() + space].append(rule._replace(at=1))
+    header = re.compile(rb"[\w-]{0,16}[ \t]*:[ \t]*(?P<bare>[^\r\n]{1,4096})").match
+    for name in _HEADER_NAMES:
+        table[name.encode()].append(_Rule(header, after=True))
+    bearer = re.compile(rb"[ \t]+(?P<bare>[\w\-.~+/]{1,4096}=*)").match
+    table[b"bearer"].append(_Rule(bearer, after=True))
+    table[b"://"].append(_Rule(re.compile(_USERINFO).match, after=True))
+    table[b"%3a%2f%2f"].append(_Rule(re.compile(_ENCODED_USERINFO).match, after=True))
+    mysql = re.compile(rb"(?<![\w-])-p(?=[^\s-])" + _value()).match  # mysql -pX
+    table[b"-p"].append(_Rule(mysql))
+    for triggers, pattern, at in _TOKENS:
+        rule = _Rule(re.compile(pattern).match, at=at)
+        for trigger in triggers:
+            table[trigger.encode()].append(rule)
+    return table
+
+
+_RULES = _rule_table()
+_TRIGGER_WORDS = list(_RULES)
+_RULES_BY_TRIGGER = [tuple(_RULES[word]) for word in _TRIGGER_WORDS]
+# A DFA: with this many patterns it finds them twice as fast as the default automaton.
+_TRIGGERS = ahocorasick_rs.BytesAhoCorasick(
+    _TRIGGER_WORDS, implementation=ahocorasick_rs.Implementation.DFA
+)
 
 
 class Redactor:
@@ -74,70 +310,109 @@ class Redactor:
             if known
             else None
         )
-        self._triggers = ahocorasick_rs.BytesAhoCorasick(list(_TRIGGERS))
-        self._rule_of = list(_TRIGGERS.values())
 
     def redact(self, data: bytes) -> bytes:
-        if self._known is not None:
-            data = _replace_spans(
-                data, [(s, e) for _, s, e in self._known.find_matches_as_indexes(data)]
-            )
-        if b"-----BEGIN " in data:
-            data = _PEM.sub(b"[REDACTED PEM BLOCK]", data)
-        lower = data.translate(_ASCII_LOWER)  # twice as fast as bytes.lower()
-        hits = self._triggers.find_matches_as_indexes(lower, overlapping=True)
-        if not hits:
-            return data
-        rules: dict[tuple[int, int], set[int]] = defaultdict(set)
-        for trigger, start, _ in hits:
-            rules[_line_span(data, start)].add(self._rule_of[trigger])
-        return _redact_lines(data, sorted(rules.items()))
+        return self._redact_from(data, 0)
 
     def redact_stream(self, blocks: Iterable[bytes]) -> Iterator[bytes]:
-        """Redact a stream of bytes cut anywhere, in bounded memory: text is redacted in
-        whole lines, and a line longer than STREAM_LINE_MAX in pieces of that size."""
-        carry = b""
+        """Redact a stream of bytes cut anywhere, in bounded memory, into the same text as
+        redacting it whole: pieces end at a line end (inside a line only when it is
+        longer than STREAM_LINE_MAX), a key at the end of one piece is redacted with its
+        value in the next, and the text just before a cut is kept for look-behinds."""
+        pending, start = bytearray(), 0
         for block in blocks:
-            data = carry + block
-            cut = data.rfind(b"\n") + 1
-            if not cut and len(data) >= STREAM_LINE_MAX:
-                cut = len(data)
-            carry = data[cut:]
-            if cut:
-                yield self.redact(data[:cut])
-        if carry:
-            yield self.redact(carry)
+            pending += block
+            while (piece := self._next_piece(pending, start)) is not None:
+                done, keep, start = piece
+                del pending[:keep]
+                yield done
+        if len(pending) > start:
+            yield self._redact_from(bytes(pending), start)
 
     def redact_text(self, text: str) -> str:
         return self.redact(text.encode("utf-8", "surrogatepass")).decode("utf-8", "replace")
 
+    def _redact_from(self, data: bytes, start: int) -> bytes:
+        """data[start:] redacted; data[:start] is context already redacted and emitted."""
+        spans = [(s - start, e - start) for _, s, e in self._matches(data, start)]
+        return _replace_spans(data[start:], spans)
 
-def _line_span(data: bytes, position: int) -> tuple[int, int]:
-    start = data.rfind(b"\n", 0, position) + 1
-    end = data.find(b"\n", position)
-    return start, len(data) if end < 0 else end
+    def _next_piece(self, pending: bytearray, start: int) -> tuple[bytes, int, int] | None:
+        """The next piece of a stream, redacted: its new text (from `start`) runs to the
+        last line end within _ROUND bytes, or within STREAM_LINE_MAX bytes when no line
+        ends sooner, or to STREAM_LINE_MAX inside a longer line. None until that much
+        and _LOOKAHEAD more have arrived."""
+        for size in (_ROUND, STREAM_LINE_MAX):
+            end = start + size
+            if len(pending) < end + _LOOKAHEAD:
+                return None
+            cut = pending.rfind(b"\n", start, end) + 1
+            if cut > start:
+                break
+        else:
+            cut = end
+        return self._redact_to_cut(bytes(memoryview(pending)[: end + _LOOKAHEAD]), start, cut)
+
+    def _redact_to_cut(self, data: bytes, start: int, cut: int) -> tuple[bytes, int, int]:
+        """data[start:] redacted up to `cut`, pushed past every match that starts before
+        it. Returns the redacted text, where the rest (with _CONTEXT bytes of context)
+        begins in data, and where its new text starts."""
+        spans = []
+        for match_start, s, e in self._matches(data, start):
+            if match_start >= cut:
+                break
+            spans.append((s - start, e - start))
+            cut = max(cut, e)
+        keep = max(0, cut - _CONTEXT)
+        return _replace_spans(data[start:cut], spans), keep, cut - keep
+
+    def _matches(self, data: bytes, start: int) -> list[tuple[int, int, int]]:
+        """Every secret found in data whose match starts at or after `start`, as
+        (match start, secret start, secret end), in order."""
+        found = []
+        if self._known is not None:
+            found += [
+                (s, s, e) for _, s, e in self._known.find_matches_as_indexes(data) if s >= start
+            ]
+        lower = data.translate(_ASCII_LOWER)  # twice as fast as bytes.lower()
+        for trigger, hit_start, hit_end in _TRIGGERS.find_matches_as_indexes(
+            lower, overlapping=True
+        ):
+            for match_at, at, after, flag in _RULES_BY_TRIGGER[trigger]:
+                position = (hit_end if after else hit_start) + at
+                match = match_at(data, position) if position >= 0 else None
+                secret = match and _secret(match, data, hit_start, flag)
+                if secret and secret[0] >= start:
+                    found.append(secret)
+        found.sort()
+        return found
 
 
-def _redact_lines(data: bytes, lines: list[tuple[tuple[int, int], set[int]]]) -> bytes:
-    """Each (start, end) line with the rules it calls for, lines in order."""
-    pieces, cursor = [], 0
-    for (start, end), rules in lines:
-        line = data[start:end]
-        for rule in sorted(rules):
-            pattern, replacement = _LINE_RULES[rule]
-            line = pattern.sub(replacement, line)
-        pieces += [data[cursor:start], line]
-        cursor = end
-    pieces.append(data[cursor:])
-    return b"".join(pieces)
+def scrub_url(text: str) -> str:
+    """A database field that holds a URL, fit to be shown: the URL's `user:password@`
+    dropped, its secret parameters (`token=`, `sig=`, `X-Amz-Signature=`...) and any
+    token shape redacted. Text without a URL is returned as it is."""
+    data = text.encode("utf-8", "surrogatepass")
+    if b"://" not in data and not _BARE_URL_USERINFO.match(data):
+        return text
+    data = _BARE_URL_USERINFO.sub(b"", _URL_USERINFO.sub(b"", data))
+    return _SHAPES.redact(data).decode("utf-8", "replace")
 
 
 def _replace_spans(data: bytes, spans: list[tuple[int, int]]) -> bytes:
+    """Each span replaced by MARK; overlapping spans become one, adjacent ones stay two
+    (as they would across two pieces of a stream)."""
     if not spans:
         return data
     pieces, cursor = [], 0
-    for start, end in spans:
+    for start, end in sorted(spans):
+        if start < cursor:
+            cursor = max(cursor, end)
+            continue
         pieces += [data[cursor:start], MARK]
         cursor = end
     pieces.append(data[cursor:])
     return b"".join(pieces)
+
+
+_SHAPES = Redactor()

@@ -107,7 +107,7 @@ def parse_settings(raw: Any, *, default_artifacts_root: str = "") -> Settings:
     if not isinstance(artifacts_root, str) or not artifacts_root.strip():
         errors.append(
             "artifacts_root: expected a folder path or object-storage URL such as "
-            f"'file:///opt/airflow/artifacts'; got {artifacts_root!r}"
+            f"'file:///opt/airflow/artifacts'; got {_described(artifacts_root)}"
         )
 
     log_patterns = _log_patterns(data.get("log_patterns", list(DEFAULT_LOG_PATTERNS)), errors)
@@ -239,14 +239,22 @@ def _skip_api_keys(data: Mapping[str, Any], errors: list[str]) -> frozenset[str]
     keys: set[str] = set()
     listed = data.get("skip_api_keys", [])
     if not isinstance(listed, list) or not all(isinstance(k, str) for k in listed):
-        errors.append(f"skip_api_keys: expected a list of API key strings; got {listed!r}")
+        errors.append(
+            'skip_api_keys: expected a list of API key strings such as ["test-api-key-1"]; '
+            f"got {_described(listed)}"
+        )
     else:
         keys.update(k.strip() for k in listed if k.strip())
     path = data.get("skip_api_keys_file")
-    if path is not None:
+    if path is not None and not isinstance(path, str):
+        errors.append(
+            "skip_api_keys_file: expected a file path such as "
+            f"'/opt/airflow/include/folders_2_skip.txt'; got {_described(path)}"
+        )
+    elif path is not None:
         try:
             keys.update(read_skip_file(path))
-        except (OSError, TypeError, UnicodeDecodeError) as exc:
+        except (OSError, UnicodeDecodeError) as exc:  # the path and the reason, no content
             errors.append(
                 f"skip_api_keys_file: expected a readable text file with one API key "
                 f"a line; could not read {path!r}: {exc}"
@@ -262,6 +270,20 @@ def _positive_minutes(data: Mapping[str, Any], key: str, default: int, errors: l
         )
         return default
     return value
+
+
+def _described(value: Any) -> str:
+    """What a bad value is, without repeating it: validation errors reach task logs and
+    the UI, and a misplaced value may be an API key."""
+    if isinstance(value, list):
+        odd = next((i for i, item in enumerate(value) if not isinstance(item, str)), None)
+        if odd is not None:
+            return f"a list whose item {odd + 1} is {_described(value[odd])}"
+        return f"a list of {len(value)} strings"
+    if isinstance(value, str):
+        return f"a string of {len(value)} characters" if value.strip() else "an empty string"
+    kinds = {bool: "true or false", int: "a number", float: "a number", dict: "an object"}
+    return next((name for kind, name in kinds.items() if isinstance(value, kind)), "null")
 
 
 def _log_patterns(value: Any, errors: list[str]) -> tuple[str, ...]:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
+from airflow.sdk import ObjectStoragePath
 
 from process_report import artifacts
 
@@ -65,3 +68,41 @@ def test_chunks_are_written_as_they_come_never_held_whole(tmp_path):
     assert (Path(folder.path) / "logs" / "big.log").stat().st_size == 40 << 20
     assert url.endswith("logs/big.log")
     assert peak < 8 << 20
+
+
+@pytest.mark.parametrize("root", ["uri", "plain path"])
+def test_local_files_are_readable_by_their_owner_only(tmp_path, root):
+    """processes.json holds every client's API key, videos/plan.json is keyed by them and
+    run/settings.json lists the skip-listed ones: no other user of the machine may read
+    them, whatever the process umask."""
+    base = tmp_path.as_uri() if root == "uri" else str(tmp_path)
+    folder = artifacts.run_folder(base, "2026-11-26", "manual__1")
+    old_umask = os.umask(0)
+    try:
+        written = [
+            artifacts.write_json(folder, "processes.json", {"api_key": "c0ffee-key"}),
+            artifacts.write_text(folder, "report.txt", "text"),
+            artifacts.write_bytes(folder, "failure_logs/u.log.gz", b"\x1f\x8b"),
+        ]
+    finally:
+        os.umask(old_umask)
+    for url in written:
+        assert stat.S_IMODE(os.stat(ObjectStoragePath(url).path).st_mode) == 0o600, url
+
+
+def test_a_file_rewritten_over_a_readable_one_is_narrowed_to_its_owner(tmp_path):
+    folder = artifacts.run_folder(tmp_path.as_uri(), "2026-11-26", "manual__1")
+    path = Path(folder.path) / "outbox" / "send-record-0.json"
+    path.parent.mkdir(parents=True)
+    path.write_text("{}")
+    path.chmod(0o644)
+    artifacts.write_json(folder, "outbox/send-record-0.json", {"draft_id": "d1"})
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert artifacts.read_json(path.as_uri()) == {"draft_id": "d1"}
+
+
+def test_object_storage_files_are_written_through_their_filesystem():
+    folder = ObjectStoragePath("memory://artifacts-test/2026-11-26/manual__1")
+    url = artifacts.write_json(folder, "processes.json", {"counts": {"total": 1}})
+    assert url == "memory://artifacts-test/2026-11-26/manual__1/processes.json"
+    assert artifacts.read_json(url) == {"counts": {"total": 1}}

@@ -4,7 +4,8 @@ message, an unreachable database is a retryable error naming the connection."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+import secrets
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from airflow.sdk import ObjectStoragePath
@@ -13,6 +14,8 @@ from airflow.sdk.exceptions import AirflowFailException
 from process_report import artifacts, dag_tasks
 from process_report.report import RenderedReport, ReportEmail
 from process_report.run_context import RunContext
+from tests.support.embedded_db import airflow_connection_json
+from tests.support.factories import insert_client, insert_process, insert_statuses
 
 SETTINGS = {
     "logs_dir": "/logs",
@@ -212,3 +215,45 @@ def test_summaries_read_gzipped_extracts_as_a_stream_in_bounded_memory(tmp_path,
     assert (
         "Summarized 1 failed processes, 1 of them from log records." in caplog.text
     )  # reading it whole took 7 times its size
+
+
+@pytest.fixture
+def clients_in_db(process_db, process_db_uri, monkeypatch):
+    """Two clients with a process each in the sample window, keys unique to this test
+    (Airflow's masker is process-wide: a key masked by an earlier test proves nothing)."""
+    keys = [f"client-key-{secrets.token_hex(8)}" for _ in range(2)]
+    insert_statuses(process_db)
+    for number, key in enumerate(keys):
+        source = insert_client(process_db, f"Client {number}", key)
+        insert_process(process_db, source, "Failed", DAY_END - timedelta(hours=3))
+    monkeypatch.setenv("AIRFLOW_CONN_PROCESS_DB", airflow_connection_json(process_db_uri))
+    return keys
+
+
+def masked_in_task_logs(value: str) -> bool:
+    """What Airflow's log processors do to a log line holding `value`."""
+    from airflow.sdk._shared.secrets_masker import redact
+
+    return value not in redact(f"listing folder Videos/{value}/ failed")
+
+
+def test_fetch_processes_masks_the_api_keys_it_read_in_task_logs(settings_variable, clients_in_db):
+    skip_key = f"skip-key-{secrets.token_hex(8)}"
+    settings_variable({**SETTINGS, "skip_api_keys": [skip_key]})
+    assert not any(masked_in_task_logs(key) for key in [*clients_in_db, skip_key])
+    dag_tasks.fetch_processes_task(run=resolve())
+    assert all(masked_in_task_logs(key) for key in [*clients_in_db, skip_key])
+
+
+def test_scan_failure_logs_masks_every_api_key_of_the_database_in_task_logs(
+    settings_variable, clients_in_db, process_db, tmp_path
+):
+    idle_key = f"idle-key-{secrets.token_hex(8)}"
+    insert_client(process_db, "Client without processes", idle_key)
+    settings_variable({**SETTINGS, "logs_dir": str(tmp_path)})
+    run = resolve()
+    folder = ObjectStoragePath(run["folder"])
+    fetched = {"processes_path": artifacts.write_json(folder, "processes.json", {"processes": []})}
+    assert not masked_in_task_logs(idle_key)
+    dag_tasks.scan_failure_logs_task(run=run, fetched=fetched)
+    assert all(masked_in_task_logs(key) for key in [*clients_in_db, idle_key])

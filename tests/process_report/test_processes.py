@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -213,6 +214,31 @@ def test_session_time_zone_does_not_leak_into_the_connection(process_db, client_
     with process_db.cursor() as cur:
         cur.execute("SHOW TimeZone")
         assert cur.fetchone()[0] != "Asia/Tokyo"
+
+
+def test_urls_from_the_database_lose_their_credentials_before_they_leave(process_db, client_source):
+    """The rows become processes.json, the email and its CSV: a source URI (or any other
+    field holding a URL) keeps its host and path but not its user:password@ or its
+    secret parameters."""
+    with process_db.cursor() as cur:
+        cur.execute(
+            "UPDATE source SET uri = %s, alias = %s WHERE id = %s",
+            (
+                "rtsp://admin:CamPass123@cam.example/live?token=T0k3n-Abc&ch=2",
+                "lobby (rtsp://view:AliasPw9@cam.example/sub)",
+                client_source,
+            ),
+        )
+        cur.execute('UPDATE "USER" SET name = %s', ("Acme https://ops:NamePw77@portal.example/",))
+    process_db.commit()
+    insert_process(process_db, client_source, "Finished", START + timedelta(hours=1))
+    (row,) = fetch_process_rows(process_db, START, END, "UTC")
+    shown = json.dumps(row, default=str)
+    for secret in ("CamPass123", "T0k3n-Abc", "AliasPw9", "NamePw77", "admin:", "view:", "ops:"):
+        assert secret not in shown
+    assert row["source_uri"] == "rtsp://cam.example/live?token=[REDACTED]&ch=2"
+    assert row["source_alias"] == "lobby (rtsp://cam.example/sub)"
+    assert row["api_key"] == "acme-key"
 
 
 # --- property: every in-window process lands in exactly one category -------------------

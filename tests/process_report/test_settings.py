@@ -68,6 +68,26 @@ def test_invalid_key_is_named_with_expected_form(change, named):
     assert "Example value:" in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"skip_api_keys": "key-one-s3cret,key-two-s3cret"}, "skip_api_keys: expected a list"),
+        ({"skip_api_keys": ["key-one-s3cret", 7, "key-two-s3cret"]}, "item 2 is a number"),
+        ({"skip_api_keys": {"key-one-s3cret": "key-two-s3cret"}}, "got an object"),
+        ({"skip_api_keys_file": ["key-one-s3cret"]}, "skip_api_keys_file: expected a"),
+        ({"artifacts_root": {"key": "key-one-s3cret"}}, "artifacts_root: expected a folder"),
+    ],
+)
+def test_malformed_secret_settings_are_named_without_echoing_their_values(change, named):
+    """Validation errors land in task logs and the UI: they name the key and the expected
+    form, and describe a bad value without repeating it (API keys are secrets)."""
+    with pytest.raises(SettingsError) as caught:
+        parse_settings({**MINIMAL, **change}, default_artifacts_root="file:///tmp/a")
+    message = str(caught.value)
+    assert named in message
+    assert "s3cret" not in message
+
+
 def test_every_problem_is_reported_at_once():
     with pytest.raises(SettingsError) as caught:
         parse_settings({"timezone": "nowhere"}, default_artifacts_root="file:///tmp/a")
