@@ -67,15 +67,7 @@ def extract_failure_logs(
     `store(name, blocks)` (gzipped when large), which writes the blocks as they come.
     Returns stored paths by UUID, problems (each cut named) and figures."""
     problems: list[str] = []
-    days_by_uuid: dict[str, set[str]] = {}
-    for process in failed:
-        if is_canonical_uuid(process["uuid"]):
-            days_by_uuid[process["uuid"].lower()] = days_ran(process, window_end, zones)
-        else:
-            problems.append(
-                f"Process UUID {process['uuid']!r} is not a canonical UUID; "
-                f"its logs were not searched."
-            )
+    days_by_uuid = _days_by_uuid(failed, window_end, zones, problems)
     index = index_logs(logs_dir, log_patterns)
     problems += index.problems
     own, shared = index.files_for(days_by_uuid)
@@ -104,6 +96,26 @@ def extract_failure_logs(
         "files_indexed": index.files_seen,
         "scan_s": round(scan_s, 3),
     }
+
+
+def _days_by_uuid(
+    failed: list[Mapping[str, Any]],
+    window_end: datetime,
+    zones: tuple[str, ...],
+    problems: list[str],
+) -> dict[str, set[str]]:
+    """The days each failed process ran, by canonical UUID; any other UUID is noted and
+    never reaches a pattern or a path."""
+    days_by_uuid = {}
+    for process in failed:
+        if is_canonical_uuid(process["uuid"]):
+            days_by_uuid[process["uuid"].lower()] = days_ran(process, window_end, zones)
+        else:
+            problems.append(
+                f"Process UUID {process['uuid']!r} is not a canonical UUID; "
+                f"its logs were not searched."
+            )
+    return days_by_uuid
 
 
 def _store_extracts(
