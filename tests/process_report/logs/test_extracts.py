@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import tracemalloc
 
@@ -152,3 +153,10 @@ def test_cut_extracts_past_the_first_few_are_counted_in_one_note(tmp_path, monke
     named = [p for p in result["problems"] if p.startswith("Log extract of ")]
     assert [p.split(":")[0] for p in named] == [f"Log extract of {A}", f"Log extract of {B}"]
     assert "1 more log extract(s) cut the same way" in result["problems"][-1]
+
+
+def test_reading_an_extract_never_holds_more_of_a_line_than_the_cap_lets_through(monkeypatch):
+    monkeypatch.setattr(log_cap, "LINE_MAX_BYTES", 100)
+    data = b"first\n" + b"x" * 10_000 + b"\nlast\n"
+    lines = list(log_extracts.extract_lines(io.BytesIO(data), "x.log"))
+    assert lines == ["first\n", "x" * 200, "last\n"]
