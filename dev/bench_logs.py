@@ -14,7 +14,13 @@ errors carry tracebacks whose lines lack the UUID). Measured on the same files:
   scaled to 3,000 (running it fully would take hours; `naive_sampled_uuids` says how
   many were timed).
 
-Then the peak RSS again on one 2 GB shared file. Writes out/bench/logs.json.
+Then the peak RSS again on one 2 GB shared file, and the worst cases for memory, each
+built once under out/bench/logs-worst/ and measured in its own child process (peak
+RSS from ru_maxrss, both log tasks: the extract scan and the summaries of what it
+stored): a 2 GB per-process log whose every line is an error of the process, a 2 GB
+line without a newline, and 200 MB of shared-log lines of the process that all trigger
+redaction (`worst_case_peak_rss_mb`, `worst_case_s`; target 256 MB whatever the input).
+Writes out/bench/logs.json.
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ from tests.support import PROJECT_DIR
 OUT = PROJECT_DIR / "out" / "bench"
 CORPUS = OUT / "logs-corpus"
 BIG = OUT / "logs-2gb"
+WORST = OUT / "logs-worst"
+WORST_UUID = "0b7c9d1e-2f3a-4b5c-8d6e-7f8091a2b3c4"
 DAYS = [f"2026-11-{d:02d}" for d in range(19, 27)]
 FAILED, PROCESSES, NAIVE_SAMPLE = 3000, 20000, 2
 RUNS = 3  # ours and ripgrep alternate; medians, as one run varies by ±15 % here
@@ -43,15 +51,17 @@ CHILD = r"""
 import json, resource, sys, time
 from datetime import datetime
 from pathlib import Path
-from process_report.logs.extracts import extract_failure_logs
+from process_report.logs.extracts import extract_failure_logs, extract_lines
+from process_report.logs.summary import summarize
 from process_report.redact import Redactor
 
-logs, out = Path(sys.argv[1]), Path(sys.argv[2])
+logs, out, with_summaries = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3] == "1"
 failed = json.loads((logs / "failed.json").read_text())
 out.mkdir(parents=True, exist_ok=True)
 
-def store(name, data):
-    (out / name).write_bytes(data)
+def store(name, blocks):
+    with (out / name).open("wb") as handle:
+        handle.writelines(blocks)
     return str(out / name)
 
 started = time.perf_counter()
@@ -59,6 +69,9 @@ result = extract_failure_logs(
     failed, logs_dir=str(logs), log_patterns=("*{uuid}*.log", "app_{date}*.log"),
     window_end=datetime.fromisoformat("2026-11-27T00:00:00+00:00"), zones=("UTC",),
     redactor=Redactor(["client-key-000000000001"]), store=store)
+for uuid, path in result["extracts"].items() if with_summaries else ():
+    with open(path, "rb") as handle:
+        summarize(uuid, extract_lines(handle, path), path)
 print(json.dumps({"seconds": time.perf_counter() - started,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "scan_s": result["scan_s"],
@@ -77,6 +90,7 @@ def main() -> int:
     naive_s = time_naive(files, [f["uuid"] for f in failed][:NAIVE_SAMPLE]) / NAIVE_SAMPLE * FAILED
     build_corpus(BIG, ["2026-11-26"], 2000 * MB, per_process_files=False)
     big = run_child(BIG)
+    worst = {case: run_child(build_worst_case(case), summaries=True) for case in WORST_CASES}
     figures = {
         "ours_s": round(ours["seconds"], 2),
         "ripgrep_s": round(ripgrep_s, 2),
@@ -92,6 +106,9 @@ def main() -> int:
         "single_2gb_file_s": round(big["seconds"], 2),
         "single_2gb_file_peak_rss_mb": round(big["peak_rss_mb"], 1),
         "single_2gb_file_bytes_scanned": big["bytes_scanned"],
+        "worst_case_peak_rss_mb": {c: round(r["peak_rss_mb"], 1) for c, r in worst.items()},
+        "worst_case_s": {c: round(r["seconds"], 2) for c, r in worst.items()},
+        "worst_case_problems": {c: r["problems"] for c, r in worst.items()},
     }
     (OUT / "logs.json").write_text(json.dumps(figures, indent=1) + "\n")
     print(json.dumps(figures, indent=1))
@@ -162,12 +179,69 @@ def write_day(path: Path, day: str, size: int, uuids, failed_set, rng) -> None:
             written += len(block)
 
 
-def run_child(logs: Path) -> dict:
+def _per_process_errors(handle) -> None:
+    """2 GB of one process's own log, every line an error of it."""
+    block = "".join(
+        f"2026-11-26 09:{i // 60 % 60:02d}:{i % 60:02d},000 ERROR process {WORST_UUID} "
+        f"segment {i} failed: ValueError: corrupt frame {i} in segment\n"
+        for i in range(10_000)
+    ).encode()
+    for _ in range(2000 * MB // len(block)):
+        handle.write(block)
+
+
+def _one_line(handle) -> None:
+    """2 GB in one line: no newline anywhere."""
+    handle.write(f"2026-11-26 09:00:00,000 ERROR process {WORST_UUID} dump: ".encode())
+    block = b"frame-data 0123456789abcdef " * (MB // 28)
+    for _ in range(2000 * MB // len(block)):
+        handle.write(block)
+
+
+def _redaction_lines(handle) -> None:
+    """200 MB of shared-log lines of the process, each with secrets to redact."""
+    block = "".join(
+        f"2026-11-26 09:00:{i % 60:02d},000 ERROR process {WORST_UUID} retry {i} "
+        f"password=hunter{i} url=https://svc:pw{i}@db.example.net/x token=t{i}\n"
+        for i in range(10_000)
+    ).encode()
+    for _ in range(200 * MB // len(block)):
+        handle.write(block)
+
+
+# case: (file name, what writes it)
+WORST_CASES = {
+    "per_process_2gb_every_line_matching": (f"encode_{WORST_UUID}.log", _per_process_errors),
+    "one_2gb_line_without_newline": (f"encode_{WORST_UUID}.log", _one_line),
+    "shared_200mb_every_line_redacted": ("app_2026-11-26.log", _redaction_lines),
+}
+
+
+def build_worst_case(case: str) -> Path:
+    """The case's folder, written once (its failed.json, last, says it is complete)."""
+    folder = WORST / case
+    marker = folder / "failed.json"
+    if not marker.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        name, write = WORST_CASES[case]
+        with (folder / name).open("wb") as handle:
+            write(handle)
+        process = {
+            "uuid": WORST_UUID,
+            "start_time": "2026-11-26T08:00:00+00:00",
+            "stop_time": "2026-11-26T10:00:00+00:00",
+            "category": "failed",
+        }
+        marker.write_text(json.dumps([process]))
+    return folder
+
+
+def run_child(logs: Path, *, summaries: bool = False) -> dict:
     """A fresh extracts folder each time, as each DAG run writes into its own."""
     extracts = OUT / f"extracts-{logs.name}"
     shutil.rmtree(extracts, ignore_errors=True)
     result = subprocess.run(
-        [sys.executable, "-c", CHILD, str(logs), str(extracts)],
+        [sys.executable, "-c", CHILD, str(logs), str(extracts), "1" if summaries else "0"],
         capture_output=True,
         text=True,
         check=True,
