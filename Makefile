@@ -60,6 +60,8 @@ login: venv
 ## Benchmarks write JSON to out/bench/ (the corpora are built once and kept there).
 bench: bench-logs bench-graph bench-report
 
+## Failure logs against ripgrep, then the worst cases for memory, each in its own
+## process: 7 GB of corpora kept in out/bench/, 2 GB of spool in /tmp while it runs.
 bench-logs: venv
 	command -v rg >/dev/null || (apt-get update -qq && apt-get install -y -qq ripgrep)
 	$(PY) -m dev.bench_logs

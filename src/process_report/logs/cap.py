@@ -51,7 +51,7 @@ def describe(cuts: Cuts) -> str | None:
 
 
 def _size(count: int) -> str:
-    for unit, shift in (("MiB", 20), ("KiB", 10)):
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
         if count >= 1 << shift:
             return f"{count / (1 << shift):.3g} {unit}"
     return f"{count} bytes"

@@ -93,3 +93,4 @@ def test_describe_says_what_was_cut():
     text = cap.describe(Cuts(lines=12, bytes=3 << 20, long_lines=2))
     assert "12 lines (3 MiB) cut between" in text
     assert "2 line(s) over" in text
+    assert "(1.86 GiB)" in cap.describe(Cuts(lines=1, bytes=2_000_000_000))
