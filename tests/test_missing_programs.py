@@ -40,7 +40,9 @@ def path_without_chromium(tmp_path: Path, *programs: str) -> str:
 
 def run_browser_test(tmp_path: Path, ci: str | None) -> subprocess.CompletedProcess:
     (tmp_path / "test_page.py").write_text(BROWSER_TEST)
-    env = {k: v for k, v in os.environ.items() if k not in ("CI", "PYTEST_CURRENT_TEST")}
+    # The inner run is on its own: no CI flag, test id or options of the outer run.
+    outer = ("CI", "PYTEST_CURRENT_TEST", "PYTEST_ADDOPTS")
+    env = {k: v for k, v in os.environ.items() if k not in outer}
     env.update(PATH=path_without_chromium(tmp_path), PYTHONPATH=str(PROJECT_DIR))
     if ci is not None:
         env["CI"] = ci
