@@ -1,7 +1,8 @@
 """Redaction throughput on ~100 MB of log text like the failure extracts of a bad day.
 
 Not part of the test suite (speed claims come from runs like this one, never from timed
-asserts): `python -m dev.bench_redact [megabytes]` builds the text in memory and times
+asserts): `python -m dev.bench_redact [megabytes] [--against REV]` builds the text in
+memory and times
 
 - `redact` on extract-sized pieces (43 KB, the mean of the benchmark day's 3,000
   extracts), as the extract writer calls it;
@@ -10,15 +11,20 @@ asserts): `python -m dev.bench_redact [megabytes]` builds the text in memory and
 each on three texts: plain (an encoder's lines with no word a rule looks for), clean
 (no secret, but words that look like secret names: "key frame", "tokens", "task"), and
 the clean text with a secret of some shape on one line in 200. Best of three; writes
-out/bench/redact.json.
+out/bench/redact.json. With `--against REV`, redact.py as of that git revision is timed
+too, the two taking turns, since the load of a shared machine changes from one minute to
+the next.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
+import subprocess
 import sys
 import time
+import types
 import uuid
 
 from process_report.redact import Redactor
@@ -92,36 +98,66 @@ def build_text(
     return "".join(lines).encode()
 
 
-def best_of(runs: int, work) -> float:
-    timings = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        work()
-        timings.append(time.perf_counter() - started)
-    return min(timings)
+def timed(work) -> float:
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
 
 
-def measure(text: bytes, redactor: Redactor) -> dict[str, float]:
+def measure(text: bytes, redactors: dict[str, Redactor]) -> dict[str, dict[str, float]]:
+    """Each redactor's best time, the redactors taking turns run by run."""
     pieces = [text[i : i + EXTRACT_BYTES] for i in range(0, len(text), EXTRACT_BYTES)]
     blocks = [text[i : i + STREAM_BLOCK] for i in range(0, len(text), STREAM_BLOCK)]
-    whole_s = best_of(RUNS, lambda: [redactor.redact(piece) for piece in pieces])
-    stream_s = best_of(RUNS, lambda: sum(len(b) for b in redactor.redact_stream(blocks)))
+    best: dict[str, dict[str, float]] = {name: {} for name in redactors}
+    for _ in range(RUNS):
+        for name, redactor in redactors.items():
+            timings = {
+                "redact_s": timed(lambda r=redactor: [r.redact(piece) for piece in pieces]),
+                "redact_stream_s": timed(
+                    lambda r=redactor: sum(len(b) for b in r.redact_stream(blocks))
+                ),
+            }
+            for key, seconds in timings.items():
+                best[name][key] = min(best[name].get(key, seconds), seconds)
     return {
-        "mb": round(len(text) / MB, 1),
-        "redact_s": round(whole_s, 3),
-        "redact_mb_per_s": round(len(text) / MB / whole_s),
-        "redact_stream_s": round(stream_s, 3),
-        "redact_stream_mb_per_s": round(len(text) / MB / stream_s),
+        name: {
+            "mb": round(len(text) / MB, 1),
+            **{key: round(seconds, 3) for key, seconds in times.items()},
+            "redact_mb_per_s": round(len(text) / MB / times["redact_s"]),
+            "redact_stream_mb_per_s": round(len(text) / MB / times["redact_stream_s"]),
+        }
+        for name, times in best.items()
     }
 
 
+def redactor_at(revision: str) -> type:
+    """The Redactor class of redact.py as of a git revision of this project."""
+    source = subprocess.run(
+        ["git", "show", f"{revision}:src/process_report/redact.py"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        check=True,
+    ).stdout
+    module = types.ModuleType(f"redact_at_{revision}")
+    exec(compile(source, f"{revision}:redact.py", "exec"), module.__dict__)
+    return module.Redactor
+
+
 def main() -> int:
-    size = int(sys.argv[1]) * MB if len(sys.argv) > 1 else 100 * MB
-    redactor = Redactor(KNOWN_KEYS)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("megabytes", nargs="?", type=int, default=100)
+    parser.add_argument("--against", metavar="REV", help="also time redact.py as of REV")
+    args = parser.parse_args()
+    size = args.megabytes * MB
+    classes = {
+        "current": Redactor,
+        **({args.against: redactor_at(args.against)} if args.against else {}),
+    }
+    redactors = {name: cls(KNOWN_KEYS) for name, cls in classes.items()}
     figures = {
-        "plain": measure(build_text(size, 0, ordinary=ORDINARY[:1]), redactor),
-        "clean": measure(build_text(size, 0), redactor),
-        "one_secret_line_in_200": measure(build_text(size, 200), redactor),
+        "plain": measure(build_text(size, 0, ordinary=ORDINARY[:1]), redactors),
+        "clean": measure(build_text(size, 0), redactors),
+        "one_secret_line_in_200": measure(build_text(size, 200), redactors),
     }
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "redact.json").write_text(json.dumps(figures, indent=1) + "\n")

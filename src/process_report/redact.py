@@ -54,6 +54,12 @@ STREAM_LINE_MAX = 1 << 20  # redact_stream holds at most about this much of one 
 _ROUND = 256 << 10
 _LOOKAHEAD = 48 << 10
 _CONTEXT = 1 << 10
+# Each piece looks for matches that start up to _CHAIN bytes past its cut (a secret that
+# starts before the cut and those it overlaps), not in all of its look-ahead, which the
+# next piece reads again; _REACH covers a trigger found after the start of its match
+# (at most 86 bytes) and the length of a known value.
+_CHAIN = 16 << 10
+_REACH = 4 << 10
 
 # --- Key names ------------------------------------------------------------------------
 # A value follows one of these anywhere inside a key's name (`clientSecret`,
@@ -334,7 +340,7 @@ class Redactor:
 
     def _redact_from(self, data: bytes, start: int) -> bytes:
         """data[start:] redacted; data[:start] is context already redacted and emitted."""
-        spans = [(s - start, e - start) for _, s, e in self._matches(data, start)]
+        spans = [(s - start, e - start) for _, s, e in self._matches(data, start, len(data))]
         return _replace_spans(data[start:], spans)
 
     def _next_piece(self, pending: bytearray, start: int) -> tuple[bytes, int, int] | None:
@@ -357,24 +363,25 @@ class Redactor:
         """data[start:] redacted up to `cut`, pushed past every match that starts before
         it. Returns the redacted text, where the rest (with _CONTEXT bytes of context)
         begins in data, and where its new text starts."""
-        spans = []
-        for match_start, s, e in self._matches(data, start):
-            if match_start >= cut:
-                break
-            spans.append((s - start, e - start))
-            cut = max(cut, e)
-        keep = max(0, cut - _CONTEXT)
-        return _replace_spans(data[start:cut], spans), keep, cut - keep
+        stop = min(len(data), cut + _CHAIN)
+        spans, end = _spans_before(self._matches(data, start, stop), start, cut)
+        if end > stop:  # a chain of secrets ran past what was searched: search it all
+            spans, end = _spans_before(self._matches(data, start, len(data)), start, cut)
+        keep = max(0, end - _CONTEXT)
+        return _replace_spans(data[start:end], spans), keep, end - keep
 
-    def _matches(self, data: bytes, start: int) -> list[tuple[int, int, int]]:
-        """Every secret found in data whose match starts at or after `start`, as
-        (match start, secret start, secret end), in order."""
+    def _matches(self, data: bytes, start: int, stop: int) -> list[tuple[int, int, int]]:
+        """Every secret in data whose match starts in [start, stop), as (match start,
+        secret start, secret end), in order. The secret itself may run past `stop`."""
+        searched = data[: stop + _REACH]
         found = []
         if self._known is not None:
             found += [
-                (s, s, e) for _, s, e in self._known.find_matches_as_indexes(data) if s >= start
+                (s, s, e)
+                for _, s, e in self._known.find_matches_as_indexes(searched)
+                if start <= s < stop
             ]
-        lower = data.translate(_ASCII_LOWER)  # twice as fast as bytes.lower()
+        lower = searched.translate(_ASCII_LOWER)  # twice as fast as bytes.lower()
         for trigger, hit_start, hit_end in _TRIGGERS.find_matches_as_indexes(
             lower, overlapping=True
         ):
@@ -382,7 +389,7 @@ class Redactor:
                 position = (hit_end if after else hit_start) + at
                 match = match_at(data, position) if position >= 0 else None
                 secret = match and _secret(match, data, hit_start, flag)
-                if secret and secret[0] >= start:
+                if secret and start <= secret[0] < stop:
                     found.append(secret)
         found.sort()
         return found
@@ -397,6 +404,20 @@ def scrub_url(text: str) -> str:
         return text
     data = _BARE_URL_USERINFO.sub(b"", _URL_USERINFO.sub(b"", data))
     return _SHAPES.redact(data).decode("utf-8", "replace")
+
+
+def _spans_before(
+    matches: list[tuple[int, int, int]], start: int, cut: int
+) -> tuple[list[tuple[int, int]], int]:
+    """The secrets (relative to `start`) of the matches that start before `cut`, the cut
+    pushed past each of them, and where it ends up."""
+    spans = []
+    for match_start, secret_start, secret_end in matches:
+        if match_start >= cut:
+            break
+        spans.append((secret_start - start, secret_end - start))
+        cut = max(cut, secret_end)
+    return spans, cut
 
 
 def _replace_spans(data: bytes, spans: list[tuple[int, int]]) -> bytes:

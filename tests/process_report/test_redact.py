@@ -289,6 +289,9 @@ def test_stream_cut_anywhere_redacts_like_the_whole_text():
         assert b"".join(redactor.redact_stream(blocks)) == redactor.redact(text)
 
 
+FILLER = "2026-11-26 09:14:07,512 INFO  [worker-1] process 7 encoded segment 12 fps=30\n"
+
+
 def realistic_log(size: int) -> bytes:
     """Log text of about `size` bytes with a secret of some shape on every fifth line,
     so that wherever the stream is cut, a secret is close by."""
@@ -341,6 +344,19 @@ def test_key_at_the_end_of_one_line_and_block_with_its_value_on_the_next():
     at = len(filler) + len(b"config password:\n")
     streamed = b"".join(Redactor().redact_stream([text[:at], text[at:]]))
     assert b"N3xt-Bl0ck-Pw" not in streamed
+
+
+def test_a_chain_of_overlapping_secrets_running_far_past_a_cut_is_followed_to_its_end():
+    """Each value runs into the next key's value: from a key just before the stream's
+    first cut, one secret leads to the next for 40 KB, past what a piece searches by
+    default; the piece follows the chain and the stream still equals the whole."""
+    chain = "".join(f"password=Link{n:02d}-" + "x" * 3980 for n in range(10))
+    head = FILLER * ((_ROUND - 40) // len(FILLER))
+    text = (head + "config password:\n" + chain + "\n" + FILLER * 5000).encode()
+    redactor = Redactor()
+    streamed = b"".join(redactor.redact_stream([text]))
+    assert streamed == redactor.redact(text)
+    assert b"Link" not in streamed
 
 
 @pytest.mark.parametrize("offset", [-40, -20, -9, -1, 0, 1, 9, 20])
@@ -501,9 +517,6 @@ def test_property_no_secret_of_any_shape_survives_redaction(case):
     text = log_line(line)
     assume(secret in text)
     assert leaked(secret, text, Redactor().redact_text(text)) == []
-
-
-FILLER = "2026-11-26 09:14:07,512 INFO  [worker-1] process 7 encoded segment 12 fps=30\n"
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
