@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
 
+from process_report.links import DAG_ID
 from process_report.settings import schedule_timezone
 from process_report.window import REPORT_CRON
 
@@ -45,7 +46,7 @@ def _tasks():
 
 
 @dag(
-    dag_id="client_process_daily_report",
+    dag_id=DAG_ID,
     # A plain cron string gives a zero-length data interval in Airflow 3; this
     # timetable gives the [D-1 08:00, D 08:00) interval the report covers.
     schedule=CronDataIntervalTimetable(REPORT_CRON, timezone=SCHEDULE_TIMEZONE),
@@ -137,6 +138,8 @@ def client_process_daily_report():
             failure_summaries=failure_summaries,
             video_results=video_results,
             clear_number=dag_run.clear_number or 0,
+            dag_id=dag_run.dag_id,
+            run_id=dag_run.run_id,
         )
 
     run = resolve_window()

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from airflow.sdk import ObjectStoragePath, Variable
+from airflow.sdk.configuration import conf
 from airflow.sdk.exceptions import AirflowFailException
 
 from process_report import artifacts
@@ -24,6 +25,7 @@ from process_report.graph.auth import GraphConfig, GraphConfigError, SignInRequi
 from process_report.graph.client import GraphClient, GraphError
 from process_report.graph.connect import graph_client as client_from_connection
 from process_report.graph.connect import graph_config as config_from_connection
+from process_report.links import run_links
 from process_report.logs.extracts import extract_failure_logs, failed_processes, read_extract
 from process_report.logs.summary import summarize
 from process_report.mail import build_message, send_once
@@ -186,9 +188,14 @@ def summarize_failures_task(*, batch: Mapping[str, Any]) -> list[dict]:
     summaries = []
     for uuid in failures["uuids"][batch["start"] : batch["stop"]]:
         path = failures["extracts"].get((uuid or "").lower())
-        text = read_extract(ObjectStoragePath(path).read_bytes(), path) if path else None
+        text = extract_text(path) if path else None
         summaries.append(summarize(uuid, text, path))
     return summaries
+
+
+def extract_text(url: str) -> str:
+    """A stored failure-log extract as text (gunzipped when it was stored gzipped)."""
+    return read_extract(ObjectStoragePath(url).read_bytes(), url)
 
 
 def graph_connection() -> dict[str, Any]:
@@ -291,6 +298,8 @@ def compose_and_send_report_task(
     failure_summaries: Sequence[Sequence[Mapping[str, Any]]],
     video_results: Sequence[Mapping[str, Any]],
     clear_number: int,
+    dag_id: str,
+    run_id: str,
 ) -> dict[str, Any]:
     """Render the report into the run's archive, then send it (or, in a dry run, write
     it to the outbox). Sending happens at most once per clear of the run: a retry never
@@ -300,6 +309,10 @@ def compose_and_send_report_task(
         window=context.window,
         process_data=artifacts.read_json(fetched["processes_path"]),
         previous_counts=fetched["previous_counts"],
+        # The run's pages in the Airflow UI and the report viewer, at the address people
+        # reach Airflow at ([api] base_url; without it, no links: extracts are attached).
+        links=run_links(conf.get("api", "base_url", fallback=None), dag_id, run_id),
+        read_extract=extract_text,
         generated_at=datetime.now(UTC),
         notes=[
             *context.notes,
