@@ -2,11 +2,12 @@
 calls, installed as a package (`src/process_report`, editable in `.venv`, installed in
 the image) so every Airflow component imports this one copy.
 
-Three modules import Airflow, and only these: `dag_tasks` (the task bodies: variables,
+Four modules import Airflow, and only these: `dag_tasks` (the task bodies: variables,
 connections, hooks, and which errors fail without retries), `run_context` and
-`artifacts` (the run's folder, an `ObjectStoragePath`); `graph.login` reads the
-connection through `dag_tasks`. Everything else takes and returns plain values and is
-tested without a scheduler:
+`artifacts` (the run's folder, an `ObjectStoragePath`), and `viewer` (the report
+viewer the API server serves through `plugins/`, behind Airflow's authorization);
+`graph.login` reads the connection through `dag_tasks`. Everything else takes and
+returns plain values and is tested without a scheduler:
 
 - `settings`, `window`: the settings variable and the report window;
 - `processes`: the window's processes from the database, categorized;
@@ -14,5 +15,6 @@ tested without a scheduler:
   signatures); `redact`: secrets out of any text;
 - `graph/`: the one Microsoft Graph client, sign-in, the connection factory, `make login`;
 - `videos`: OneDrive video links; `report`: the email's content; `mail`: sending it once;
+  `links`: the run's addresses in the Airflow UI and the viewer;
 - `batches`, `paths`: mapped-task batches, and where `include/` (SQL, templates) lives.
 """
