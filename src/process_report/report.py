@@ -16,6 +16,7 @@ URLs) get `<wbr>` break opportunities in the markup instead of relying on CSS wr
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 import zipfile
@@ -24,6 +25,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -50,8 +52,9 @@ EXTRACT_TAIL_BYTES = 256 * 1024  # of each extract; the error is at its end
 ERROR_LINES_SHOWN = 3
 BREAK_EVERY = 20  # characters of a word between break opportunities
 _INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False, minify_css=True)
-_LONG_WORD = re.compile(rf"\S{{{BREAK_EVERY + 1},}}")
-_WORD_PART = re.compile(r"[^/\\_.:?&=,;-]*[/\\_.:?&=,;-]?")
+_LONG_WORD = re.compile(rf"(\S{{{BREAK_EVERY + 1},}})")  # captured: split keeps it
+_AFTER_SEPARATOR = re.compile(r"(?<=[/\\_.:?&=,;-])(?=.)")
+_RUN = re.compile(rf"([^\0]{{{BREAK_EVERY}}})(?=[^\0])")  # BREAK_EVERY chars, more to come
 _LEADING_TIMESTAMP = re.compile("^" + RECORD_START + r"(?:[.,]\d+)?\]?\s*")
 _SECRETS = Redactor()  # secret shapes only: passwords in URLs, token= values, …
 
@@ -325,26 +328,33 @@ def breakable(value: Any) -> Markup:
     then wrap on a phone in clients that ignore CSS word wrapping. Copying the text
     copies no extra character."""
     text = str(value)
-    out, position = [], 0
-    for word in _LONG_WORD.finditer(text):
-        out.append(escape(text[position : word.start()]))
-        pieces = [
-            part[start : start + BREAK_EVERY]
-            for part in _WORD_PART.findall(word.group())
-            if part
-            for start in range(0, len(part), BREAK_EVERY)
-        ]
-        out.append(Markup("<wbr>").join(pieces))
-        position = word.end()
-    out.append(escape(text[position:]))
-    return Markup("").join(out)
+    if not _LONG_WORD.search(text):
+        return escape(text)  # most values: nothing to break
+    parts = _LONG_WORD.split(text.replace("\0", ""))  # text, word, text, word, …, text
+    parts[0::2] = [str(escape(part)) for part in parts[0::2]]
+    parts[1::2] = [_with_breaks(word) for word in parts[1::2]]
+    return Markup("".join(parts))
+
+
+def _with_breaks(word: str) -> str:
+    """One long word, escaped, with <wbr> after separators and every BREAK_EVERY
+    characters (NUL marks them through the escaping; the text holds none)."""
+    marked = _RUN.sub("\\1\0", _AFTER_SEPARATOR.sub("\0", word))
+    return str(escape(marked)).replace("\0", "<wbr>")
 
 
 def template_environment() -> Environment:
     """The Jinja2 environment of the templates in `include/templates` (the email and the
     report viewer's page): HTML escaped, text as written, missing values an error."""
+    return _environment(templates_dir())
+
+
+@functools.cache
+def _environment(folder: Path) -> Environment:
+    """One environment per templates folder, so each template is compiled once per
+    process; Jinja2 still reloads a template whose file an operator edited."""
     env = Environment(
-        loader=FileSystemLoader(templates_dir()),
+        loader=FileSystemLoader(folder),
         # HTML is escaped; the plain-text part must show data as it is, not as entities.
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
         undefined=StrictUndefined,
