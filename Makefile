@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: venv browser compose-cli demo login test test-integration lint bench bench-logs bench-graph bench-report lock clean
+.PHONY: venv browser compose-cli email-tools demo login test test-integration lint bench bench-logs bench-graph bench-report lock clean
 
 ## The locked dependencies, then the project's package (src/process_report) editable,
 ## so Airflow, the tests and the dev tools import the one copy of the library.
@@ -40,12 +40,24 @@ browser:
 compose-cli:
 	$(call debian_package,docker-compose,docker-compose,the docker-compose.yaml checks that need it are skipped)
 
+## The email's HTML checks (package.json, package-lock.json): doiuse-email (caniemail
+## data) and html-validate, installed exactly as locked; Node.js from Debian if missing.
+NODE_STAMP := node_modules/.installed-$(shell cat package.json package-lock.json | cksum | cut -d' ' -f1)
+
+$(NODE_STAMP): package.json package-lock.json
+	command -v npm >/dev/null || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null)
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+email-tools: $(NODE_STAMP)
+
 ## Run the whole DAG on the embedded default and print where the report is.
 demo: venv browser
 	$(PY) -m dev.run_demo
 
 ## The whole test suite (README's test command; .ci/run calls it).
-test: venv browser compose-cli
+test: venv browser compose-cli email-tools
 	$(PY) -m pytest
 
 ## Only the tests that need a real PostgreSQL (CI reruns them against the

@@ -45,6 +45,7 @@ from airflow.sdk import (
     task,
 )
 
+from process_report.links import DAG_ID
 from process_report.retry_policy import ReportRetryPolicy
 from process_report.settings import report_deadline_minutes, schedule_timezone
 from process_report.window import REPORT_CRON
@@ -76,7 +77,7 @@ def _label(batch: dict) -> dict:
 
 
 @dag(
-    dag_id="client_process_daily_report",
+    dag_id=DAG_ID,
     description="Daily email to operations: finished, failed and running client processes",
     # A plain cron string gives a zero-length data interval in Airflow 3; this
     # timetable gives the [D-1 08:00, D 08:00) interval the report covers.
@@ -180,6 +181,8 @@ def client_process_daily_report():
             fetched=fetched,
             failure_batches=failure_batches,
             clear_number=dag_run.clear_number or 0,
+            dag_id=dag_run.dag_id,
+            run_id=dag_run.run_id,
         )
 
     run = resolve_window()

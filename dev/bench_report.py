@@ -1,7 +1,8 @@
 """`make bench-report`: the email's HTML size and render time for a small and a big day.
 
 Render time is `report_email` end to end (context, templates, CSS inlining, the size
-budget's re-renders, CSV and attachments), best of three. Writes out/bench/report.json.
+budget's re-renders, CSV and attachments, the failures' extracts zipped), best of
+three. Writes out/bench/report.json.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import time
 
 from process_report.report import report_email
 from tests.support import PROJECT_DIR
-from tests.support.report_days import report_inputs
+from tests.support.report_days import extract_text, report_inputs
 
 OUT = PROJECT_DIR / "out" / "bench"
 
@@ -24,7 +25,7 @@ def main() -> int:
         timings = []
         for _ in range(3):
             started = time.perf_counter()
-            email = report_email(**inputs)
+            email = report_email(**inputs, read_extract=extract_text)
             timings.append(time.perf_counter() - started)
         figures[f"day_{count}"] = {
             "processes": count,

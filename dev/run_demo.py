@@ -3,46 +3,61 @@
 Starts an embedded PostgreSQL and the local Graph stand-in, loads the schema, the
 sample day, its logs and its OneDrive videos, runs the DAG with `airflow dags test`
 for a fixed report day, and shows the email the stand-in received, with the paths of
-the archived report. Stops what it started. Everything lives under out/demo/,
-recreated on each run.
+the archived report and screenshots of it (1280 px, 375 px, and 375 px without the CSS
+Outlook for Windows and the Gmail apps ignore). Then starts `airflow api-server` on a
+loopback port, which serves the report viewer plugin the email links to, shows that an
+anonymous request is refused, signs in as the demo user and screenshots the viewer's
+page of the run. Stops what it started (`--serve` keeps the API server up until
+Ctrl-C, to open the viewer in a browser). Everything lives under out/demo/, recreated
+on each run.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import secrets
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from email import message_from_bytes
 from email.policy import default
 from pathlib import Path
 
 import psycopg2
+import requests
 
+from process_report.links import DAG_ID
 from tests.support import PROJECT_DIR
 from tests.support.browser import ChromiumMissingError, screenshot
+from tests.support.email_checks import without_ignored_css
 from tests.support.embedded_db import airflow_connection_json, embedded_server, recreate_database
 from tests.support.graph_standin import GraphStandIn
 from tests.support.sample_day import load_sample_day, load_schema
 from tests.support.sample_logs import write_sample_logs
 from tests.support.sample_videos import publish_sample_videos
 
-DAG_ID = "client_process_daily_report"
 REPORT_DAY = date(2026, 11, 26)
 TIMEZONE = "Europe/Paris"
 ONEDRIVE_ROOT = "Videos/Client/Production_Sources_Backup"
 # A manual run covers the last complete window before its logical date: 08:00 on the
 # day after REPORT_DAY ends the window that REPORT_DAY names.
 LOGICAL_DATE = "2026-11-27T08:00:00+01:00"
+DEMO_USER = "operator"  # SimpleAuthManager user with the viewer role
 
 
 def main() -> int:
     started = time.monotonic()
     out = PROJECT_DIR / "out" / "demo"
     shutil.rmtree(out, ignore_errors=True)
+    port = free_port()
     with embedded_server(out / "pgdata") as admin_uri, GraphStandIn(out / "graph") as graph:
         db_uri = recreate_database(admin_uri, "processes")
         conn = psycopg2.connect(db_uri)
@@ -51,7 +66,7 @@ def main() -> int:
         write_sample_logs(conn, out / "logs")
         publish_sample_videos(conn, graph, ONEDRIVE_ROOT)
         conn.close()
-        env = airflow_environment(out, db_uri, sample.skip_api_keys)
+        env = airflow_environment(out, db_uri, sample.skip_api_keys, port)
         env["AIRFLOW_CONN_MSGRAPH_DEFAULT"] = graph.airflow_connection()
         run([sys.executable, "-m", "airflow", "db", "migrate"], env, out / "migrate.log")
         run(
@@ -69,25 +84,120 @@ def main() -> int:
     print(message.get_body(("plain",)).get_content())
     print(f"Email received by the Graph stand-in: {sent[-1]}")
     print(f"HTML report (archive):               {reports[-1]}")
-    print("\n".join(screenshot_lines(reports[-1], out)))
+    browser = show_email_screenshots(reports[-1], out)
+    text = message.get_body(("plain",)).get_content()
+    viewer = re.search(r"^Report viewer \(.*\): (\S+)$", text, re.MULTILINE)
+    if not viewer:
+        print("The email does not link the report viewer", file=sys.stderr)
+        return 1
+    with api_server(env, port, out / "api-server.log"):
+        show_viewer(f"http://127.0.0.1:{port}", viewer.group(1), out, browser)
+        if "--serve" in sys.argv:
+            print("Serving the report viewer until Ctrl-C …")
+            signal.sigwait({signal.SIGINT, signal.SIGTERM})
     print(f"Demo took {time.monotonic() - started:.1f} s")
     return 0
 
 
-def screenshot_lines(report: Path, out: Path) -> list[str]:
-    """The report at 1280 and 375 px in headless Chromium; without Chromium (it needs
-    root to install: `make browser`) one line saying so, and the demo still succeeds."""
-    lines = []
-    for width in (1280, 375):
+def show_email_screenshots(report: Path, out: Path) -> bool:
+    """The email at desktop and phone width, and at phone width as Outlook for Windows
+    and the Gmail apps lay it out (overflow-wrap, table-layout and @media ignored).
+    Without Chromium (it needs root to install: `make browser`) one line says so, the
+    demo goes on, and the answer is False."""
+    stripped = out / "report-without-ignored-css.html"
+    stripped.write_text(without_ignored_css(report.read_text(encoding="utf-8")), encoding="utf-8")
+    for html, width, name, label in (
+        (report, 1280, "report-1280px.png", "Email at 1280 px:"),
+        (report, 375, "report-375px.png", "Email at 375 px:"),
+        (
+            stripped,
+            375,
+            "report-375px-outlook-gmail-apps.png",
+            "Email at 375 px, CSS they ignore off:",
+        ),
+    ):
         try:
-            png = screenshot(report, width, out / f"report-{width}px.png")
+            print(f"{label:<38}{screenshot(html, width, out / name)}")
         except ChromiumMissingError as exc:
-            return [*lines, f"Screenshots skipped: {exc}"]
-        lines.append(f"{f'Screenshot at {width} px:':<38}{png}")
-    return lines
+            print(f"Screenshots skipped: {exc}")
+            return False
+    return True
 
 
-def airflow_environment(out: Path, db_uri: str, skip_api_keys: tuple[str, ...]) -> dict:
+def show_viewer(airflow: str, viewer: str, out: Path, browser: bool) -> None:
+    """The viewer page the email links to, as the API server serves it: refused without
+    a sign-in; for the demo user, saved and screenshotted (Chromium's command line
+    cannot sign in)."""
+    anonymous = requests.get(viewer, timeout=60)
+    print(f"{'Report viewer (the email links it):':<38}{viewer}")
+    print(f"{'  without signing in:':<38}HTTP {anonymous.status_code} (refused)")
+    login = requests.post(
+        airflow + "/auth/token",
+        json={"username": DEMO_USER, "password": demo_password(out)},
+        timeout=60,
+    )
+    login.raise_for_status()
+    bearer = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    page = requests.get(viewer, headers=bearer, timeout=60)
+    page.raise_for_status()
+    saved = out / "viewer.html"
+    saved.write_text(page.text, encoding="utf-8")
+    print(f"{f'  signed in as {DEMO_USER!r}:':<38}HTTP {page.status_code}, saved to {saved}")
+    if browser:
+        png = screenshot(saved, 1280, out / "viewer-1280px.png", height=1600)
+        print(f"{'  screenshot at 1280 px:':<38}{png}")
+    print(f"{'  sign-in:':<38}user {DEMO_USER!r}, password in {password_file(out)}")
+
+
+@contextmanager
+def api_server(env: dict, port: int, log: Path) -> Iterator[None]:
+    """`airflow api-server` (one worker, loopback only) with the project's plugins."""
+    with log.open("w") as handle:
+        command = [sys.executable, "-m", "airflow", "api-server", "--apps", "core"]
+        server = subprocess.Popen(
+            [*command, "--workers", "1", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            wait_until_up(f"http://127.0.0.1:{port}/api/v2/monitor/health", server, log)
+            yield
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=60)
+
+
+def wait_until_up(url: str, server: subprocess.Popen, log: Path, timeout_s: int = 180) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"airflow api-server stopped; see {log}")
+        try:
+            if requests.get(url, timeout=5).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(1)
+    raise SystemExit(f"airflow api-server did not answer within {timeout_s} s; see {log}")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def password_file(out: Path) -> Path:
+    return out / "airflow" / "simple_auth_manager_passwords.json"
+
+
+def demo_password(out: Path) -> str:
+    return json.loads(password_file(out).read_text())[DEMO_USER]
+
+
+def airflow_environment(out: Path, db_uri: str, skip_api_keys: tuple[str, ...], port: int) -> dict:
     """An isolated Airflow (SQLite metadata DB under out/) configured as the README says
     production is: a `process_db` connection and the settings variable."""
     settings = {
@@ -110,6 +220,11 @@ def airflow_environment(out: Path, db_uri: str, skip_api_keys: tuple[str, ...]) 
             "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
             "AIRFLOW_CONN_PROCESS_DB": airflow_connection_json(db_uri),
             "AIRFLOW_VAR_PROCESS_REPORT_SETTINGS": json.dumps(settings),
+            # The address the email links to: the API server the demo starts.
+            "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{DEMO_USER}:viewer",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(password_file(out)),
+            "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(48),
         }
     )
     return env

@@ -2,12 +2,13 @@
 calls, installed as a package (`src/process_report`, editable in `.venv`, installed in
 the image) so every Airflow component imports this one copy.
 
-Four modules import Airflow, and only these: `dag_tasks` (the task bodies and alert
+Five modules import Airflow, and only these: `dag_tasks` (the task bodies and alert
 callbacks: variables, connections, hooks), `retry_policy` (which errors Airflow
-retries), `run_context` and `artifacts` (the run's folder, an `ObjectStoragePath`);
-`graph.login` reads the connection through `dag_tasks` and names only Airflow's
-not-found and fail errors. Everything else takes and returns plain values and is
-tested without a scheduler:
+retries), `run_context` and `artifacts` (the run's folder, an `ObjectStoragePath`), and
+`viewer` (the report viewer the API server serves through `plugins/`, behind Airflow's
+authorization); `graph.login` reads the connection through `dag_tasks` and names only
+Airflow's not-found and fail errors. Everything else takes and returns plain values and
+is tested without a scheduler:
 
 - `settings`, `window`: the settings variable and the report window;
 - `processes`: the window's processes from the database, categorized;
@@ -17,5 +18,6 @@ tested without a scheduler:
 - `videos`: OneDrive video links; `report`: the email's content; `mail`: the message;
   `sending`, `send_record`: sending it exactly once;
 - `alerts`: the failure and lateness alert's content;
+- `links`: the run's addresses in the Airflow UI and the viewer;
 - `batches`, `paths`: mapped-task batches, and where `include/` (SQL, templates) lives.
 """

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from airflow.sdk import ObjectStoragePath, Variable
+from airflow.sdk.configuration import conf
 from airflow.sdk.exceptions import AirflowFailException
 
 from process_report import artifacts
@@ -26,7 +27,12 @@ from process_report.graph.auth import GraphConfig, GraphConfigError, SignInRequi
 from process_report.graph.client import GraphClient, GraphError
 from process_report.graph.connect import graph_client as client_from_connection
 from process_report.graph.connect import graph_config as config_from_connection
-from process_report.logs.extracts import extract_failure_logs, extract_lines, failed_processes
+from process_report.links import run_links
+from process_report.logs.extracts import (
+    extract_failure_logs,
+    extract_lines,
+    failed_processes,
+)
 from process_report.logs.summary import summarize
 from process_report.mail import build_message
 from process_report.processes import FINISHED, categorize, fetch_api_keys, fetch_process_rows
@@ -270,6 +276,13 @@ def _summaries_name(batch: Mapping[str, Any]) -> str:
     return f"summaries/{batch['start']}-{batch['stop']}.json"
 
 
+def extract_text(url: str) -> str:
+    """A stored failure-log extract as text (gunzipped when it was stored gzipped); an
+    extract is capped when stored (logs/cap.py), so this stays a few MiB at most."""
+    with ObjectStoragePath(url).open("rb") as handle:
+        return "".join(extract_lines(handle, url))
+
+
 def graph_connection() -> dict[str, Any]:
     """`msgraph_default` in its JSON form, wherever Airflow keeps it."""
     from airflow.sdk import BaseHook
@@ -386,6 +399,8 @@ def compose_and_send_report_task(
     fetched: Mapping[str, Any] | None,
     failure_batches: Sequence[Mapping[str, Any]] | None,
     clear_number: int,
+    dag_id: str,
+    run_id: str,
 ) -> dict[str, Any]:
     """Render the report into the run's archive, then send it (or, in a dry run, write
     it to the outbox). Sending happens at most once per clear of the run: a retry never
@@ -406,6 +421,10 @@ def compose_and_send_report_task(
         window=context.window,
         process_data=artifacts.read_json(fetched["processes_path"]),
         previous_counts=fetched["previous_counts"],
+        # The run's pages in the Airflow UI and the report viewer, at the address people
+        # reach Airflow at ([api] base_url; without it, no links: extracts are attached).
+        links=run_links(conf.get("api", "base_url", fallback=None), dag_id, run_id),
+        read_extract=extract_text,
         generated_at=datetime.now(UTC),
         notes=[*context.notes, *failure_notes, *video_notes],
         failures=failures,
@@ -577,10 +596,8 @@ def _recorded_failures(settings: Settings, run_id: str) -> list[dict[str, Any]]:
 
 
 def _run_url(dag_id: str, run_id: str) -> str | None:
-    """The run in the Airflow UI, from `[api] base_url`."""
-    from urllib.parse import quote
-
+    """The run in the Airflow UI, from `[api] base_url` (none when it is not set)."""
     from airflow.configuration import conf
 
-    base = conf.get("api", "base_url", fallback="")
-    return f"{base.rstrip('/')}/dags/{quote(dag_id)}/runs/{quote(run_id)}" if base else None
+    links = run_links(conf.get("api", "base_url", fallback=None), dag_id, run_id)
+    return links.run if links else None

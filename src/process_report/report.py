@@ -2,36 +2,61 @@
 
 `report_email` takes the categorized processes of a window (as stored by
 fetch_processes), the failure summaries, the video lookups, the previous window's
-counts and the generation time, and returns the subject, an HTML body that stays under
-Gmail's clipping size on any day, the plain-text body and the attachments. Nothing here
-reads the clock, a database or the network, which is what makes reruns, backfills and
-tests predictable.
+counts, the generation time and the run's links, and returns the subject, an HTML body
+that stays under Gmail's clipping size on any day, the plain-text body and the
+attachments (the CSV, the failures' log extracts, the full report on big days). Nothing
+here reads the clock, a database or the network (extracts come through the caller's
+`read_extract`), which is what makes reruns, backfills and tests predictable.
+
+The HTML holds in clients that ignore most CSS (Outlook for Windows, the Gmail apps):
+lists are stacked rows in one column, not wide tables, and long values (UUIDs, paths,
+URLs) get `<wbr>` break opportunities in the markup instead of relying on CSS wrapping.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import io
+import re
 import zipfile
+import zlib
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import css_inline
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 
+from process_report.links import RunLinks
+from process_report.logs.format import RECORD_START
 from process_report.paths import templates_dir
 from process_report.processes import FAILED, FINISHED, OTHER, RUNNING
+from process_report.redact import Redactor
 from process_report.window import Window
 
 BODY_BUDGET_BYTES = 100_000  # Gmail clips an HTML body at about 102 KB
 ZIP_ABOVE_BYTES = 512 * 1024
 ROW_LIMITS = (None, 1000, 500, 200, 100, 50, 25, 10, 5, 0)
+EXTRACTS_ZIP = "failure-logs.zip"
+# Graph's 4 MB request counts attachments base64-encoded twice (≈ 1.8 x); 1 MB of
+# extracts leaves room for the body, the CSV and the full report of a 20,000-process day.
+EXTRACTS_ZIP_MAX_BYTES = 1024 * 1024
+EXTRACT_TAIL_BYTES = 256 * 1024  # of each extract; the error is at its end
+ERROR_LINES_SHOWN = 3
+BREAK_EVERY = 20  # characters of a word between break opportunities
 _INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False, minify_css=True)
+_LONG_WORD = re.compile(rf"(\S{{{BREAK_EVERY + 1},}})")  # captured: split keeps it
+_AFTER_SEPARATOR = re.compile(r"(?<=[/\\_.:?&=,;-])(?=.)")
+_RUN = re.compile(rf"([^\0]{{{BREAK_EVERY}}})(?=[^\0])")  # BREAK_EVERY chars, more to come
+_LEADING_TIMESTAMP = re.compile("^" + RECORD_START + r"(?:[.,]\d+)?\]?\s*")
+_SECRETS = Redactor()  # secret shapes only: passwords in URLs, token= values, …
 
 
 @dataclass(frozen=True)
@@ -51,6 +76,15 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class AttachedExtracts:
+    """Which failures' extracts went into the zip (by UUID), out of how many."""
+
+    attachment: Attachment | None = None
+    attached: frozenset[str] = frozenset()
+    total: int = 0
+
+
+@dataclass(frozen=True)
 class ReportEmail:
     """The email body (within the size budget) and its attachments."""
 
@@ -64,29 +98,71 @@ def render_report(
 ) -> RenderedReport:
     """Render subject, HTML (CSS inlined) and text; lists cut at `row_limit` rows each,
     with how many more. Inputs: see `report_context`."""
-    return _render(report_context(**inputs), row_limit, attachment_names)
+    return _render(report_context(**inputs), row_limit, attachment_names, AttachedExtracts())
 
 
-def report_email(**inputs: Any) -> ReportEmail:
+def report_email(*, read_extract: Callable[[str], str] | None = None, **inputs: Any) -> ReportEmail:
     """The body that fits BODY_BUDGET_BYTES on any day, plus attachments: always a CSV of
-    every process, and the complete HTML report when the body had to be cut.
+    every process, the failures' extracts zipped up to EXTRACTS_ZIP_MAX_BYTES (read
+    with `read_extract(url)`, when given), and the complete HTML report when the body
+    had to be cut.
 
     The summary, every failure group and the data-quality notes are always in the body;
     the lists keep their first rows and say how many more."""
     context = report_context(**inputs)
-    full = _render(context, None, ())
+    extracts = attach_extracts(context["failed"], read_extract)
+    full = _render(context, None, (), extracts)
     csv = _deliverable(
         Attachment("processes.csv", processes_csv(context["all_processes"]), "text/csv")
     )
+    bundled = (extracts.attachment,) if extracts.attachment else ()
     if len(full.html.encode()) <= BODY_BUDGET_BYTES:
-        return ReportEmail(full, (csv,), None)
+        return ReportEmail(full, (csv, *bundled), None)
     full_html = _deliverable(Attachment("full-report.html", full.html.encode(), "text/html"))
     names = (csv.name, full_html.name)
     for limit in ROW_LIMITS[1:]:
-        body = _render(context, limit, names)
+        body = _render(context, limit, names, extracts)
         if len(body.html.encode()) <= BODY_BUDGET_BYTES:
             break
-    return ReportEmail(body, (csv, full_html), limit)
+    return ReportEmail(body, (csv, full_html, *bundled), limit)
+
+
+def attach_extracts(
+    failed: Sequence[Mapping[str, Any]], read_extract: Callable[[str], str] | None
+) -> AttachedExtracts:
+    """The failures' extracts in one zip, in the order the email lists them, until the
+    next would push it over EXTRACTS_ZIP_MAX_BYTES; each is cut to its last
+    EXTRACT_TAIL_BYTES. Extracts are read one at a time and only while they fit."""
+    logs = [p["failure"] for p in failed if p["failure"] and p["failure"]["extract"]]
+    if read_extract is None or not logs:
+        return AttachedExtracts(total=len(logs))
+    buffer, attached, size = io.BytesIO(), set(), 0
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for failure in logs:
+            data = _tail(read_extract(failure["extract"])).encode()
+            entry = len(zlib.compress(data)) + 2 * len(failure["log_file"]) + 100  # + headers
+            if size + entry > EXTRACTS_ZIP_MAX_BYTES:
+                break
+            archive.writestr(failure["log_file"], data)
+            attached.add(failure["uuid"])
+            size += entry
+    if not attached:
+        return AttachedExtracts(total=len(logs))
+    attachment = Attachment(EXTRACTS_ZIP, buffer.getvalue(), "application/zip")
+    return AttachedExtracts(attachment, frozenset(attached), len(logs))
+
+
+def _tail(text: str) -> str:
+    """The last EXTRACT_TAIL_BYTES of an extract, from a line start, saying what was cut."""
+    data = text.encode()
+    if len(data) <= EXTRACT_TAIL_BYTES:
+        return text
+    kept = data[-EXTRACT_TAIL_BYTES:]
+    kept = kept[kept.find(b"\n") + 1 :].decode("utf-8", "replace")
+    cut_kb = (len(data) - len(kept.encode())) // 1024
+    return (
+        f"[The first {cut_kb} KB of this extract are left out here; the viewer has it all.]\n{kept}"
+    )
 
 
 def report_context(
@@ -98,22 +174,26 @@ def report_context(
     notes: Sequence[str] = (),
     failures: Sequence[Mapping[str, Any]] | None = None,
     videos: Mapping[str, Mapping[str, Any]] | None = None,
+    links: RunLinks | None = None,
 ) -> dict[str, Any]:
     """Everything the templates show. `notes` are run-level data-quality lines (for
     example a timezone mismatch or an unreadable logs folder) added to those the process
     data carries; `failures` are the failure-log summaries and `videos` the OneDrive
-    lookups by UUID, each None when not looked up."""
+    lookups by UUID, each None when not looked up; `links` the run's pages in Airflow
+    and its viewer (None without Airflow's base URL: no links then)."""
     tz = ZoneInfo(window.timezone)
-    processes = _with_videos(_with_failures(process_data["processes"], failures), videos)
+    processes = _with_sources(
+        _with_videos(_with_failures(process_data["processes"], failures, links), videos)
+    )
     counts = process_data["counts"]
     return {
         "subject": subject_line(window, counts),
         "report_day": window.report_day.isoformat(),
-        "window_start": _local(window.start, tz),
-        "window_end": _local(window.end, tz),
+        "window_start": local_time(window.start, tz),
+        "window_end": local_time(window.end, tz),
         "timezone": window.timezone,
         "window_source": window.source,
-        "generated_at": _local(generated_at, tz),
+        "generated_at": local_time(generated_at, tz),
         "summary": _summary_rows(counts, previous_counts),
         "clients": _client_rows(processes),
         "failed": _listed(processes, FAILED, tz),
@@ -131,6 +211,7 @@ def report_context(
         "videos_looked_up": videos is not None,
         "total": counts["total"],
         "all_processes": processes,
+        "links": links,
     }
 
 
@@ -162,9 +243,10 @@ def processes_csv(processes: Sequence[Mapping[str, Any]]) -> bytes:
         failure = p.get("failure") or {}
         row = {
             **p,
+            "source_uri": p.get("source_shown"),
             "videos": " ".join(v["url"] or v["name"] for v in p.get("videos", [])),
             "key_error": failure.get("key_error"),
-            "extract": failure.get("extract"),
+            "extract": failure.get("extract_url") or failure.get("log_file"),
             "notes": "; ".join(p["notes"]),
         }
         writer.writerow([_csv_cell(row.get(c)) for c in columns])
@@ -172,17 +254,26 @@ def processes_csv(processes: Sequence[Mapping[str, Any]]) -> bytes:
 
 
 def _render(
-    context: Mapping[str, Any], row_limit: int | None, attachment_names: Sequence[str]
+    context: Mapping[str, Any],
+    row_limit: int | None,
+    attachment_names: Sequence[str],
+    extracts: AttachedExtracts,
 ) -> RenderedReport:
     view = {
         **context,
         "attachment_names": list(attachment_names),
+        "extracts": {
+            "name": EXTRACTS_ZIP,
+            "attached": extracts.attached,
+            "total": extracts.total,
+            "cap_mb": EXTRACTS_ZIP_MAX_BYTES // (1024 * 1024),
+        },
         **{
             key: _cut(context[key], row_limit)
             for key in ("clients", "failed", "finished", "running", "other")
         },
     }
-    env = _environment()
+    env = template_environment()
     html = env.get_template("report.html.j2").render(view)
     return RenderedReport(
         subject=context["subject"],
@@ -231,9 +322,39 @@ def safe_url(value: Any) -> str | None:
     return value if urlsplit(value.strip()).scheme.lower() in ("http", "https") else None
 
 
-def _environment() -> Environment:
+def breakable(value: Any) -> Markup:
+    """`value` escaped, with a `<wbr>` break opportunity after each separator (`/ - _ . :`
+    …) and every BREAK_EVERY characters of a word longer than that: UUIDs, paths and URLs
+    then wrap on a phone in clients that ignore CSS word wrapping. Copying the text
+    copies no extra character."""
+    text = str(value)
+    if not _LONG_WORD.search(text):
+        return escape(text)  # most values: nothing to break
+    parts = _LONG_WORD.split(text.replace("\0", ""))  # text, word, text, word, …, text
+    parts[0::2] = [str(escape(part)) for part in parts[0::2]]
+    parts[1::2] = [_with_breaks(word) for word in parts[1::2]]
+    return Markup("".join(parts))
+
+
+def _with_breaks(word: str) -> str:
+    """One long word, escaped, with <wbr> after separators and every BREAK_EVERY
+    characters (NUL marks them through the escaping; the text holds none)."""
+    marked = _RUN.sub("\\1\0", _AFTER_SEPARATOR.sub("\0", word))
+    return str(escape(marked)).replace("\0", "<wbr>")
+
+
+def template_environment() -> Environment:
+    """The Jinja2 environment of the templates in `include/templates` (the email and the
+    report viewer's page): HTML escaped, text as written, missing values an error."""
+    return _environment(templates_dir())
+
+
+@functools.cache
+def _environment(folder: Path) -> Environment:
+    """One environment per templates folder, so each template is compiled once per
+    process; Jinja2 still reloads a template whose file an operator edited."""
     env = Environment(
-        loader=FileSystemLoader(templates_dir()),
+        loader=FileSystemLoader(folder),
         # HTML is escaped; the plain-text part must show data as it is, not as entities.
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
         undefined=StrictUndefined,
@@ -243,7 +364,7 @@ def _environment() -> Environment:
     )
     env.filters["safe_url"] = safe_url
     env.filters["minutes"] = _format_minutes
-    env.filters["basename"] = lambda url: str(url).rstrip("/").rsplit("/", 1)[-1]
+    env.filters["breakable"] = breakable
     return env
 
 
@@ -265,13 +386,64 @@ def _summary_rows(counts: Mapping[str, int], previous: Mapping[str, int]) -> lis
 
 
 def _with_failures(
-    processes: list[Mapping[str, Any]], failures: Sequence[Mapping[str, Any]] | None
+    processes: list[Mapping[str, Any]],
+    failures: Sequence[Mapping[str, Any]] | None,
+    links: RunLinks | None,
 ) -> list[dict[str, Any]]:
     by_uuid = {f["uuid"]: f for f in failures or ()}
     return [
-        {**p, "failure": by_uuid.get(p["uuid"]) if p["category"] == FAILED else None}
+        {
+            **p,
+            "failure": _failure_view(by_uuid.get(p["uuid"]), links)
+            if p["category"] == FAILED
+            else None,
+        }
         for p in processes
     ]
+
+
+def _failure_view(
+    summary: Mapping[str, Any] | None, links: RunLinks | None
+) -> dict[str, Any] | None:
+    """The summary plus what the email shows of it: the last error lines, and where its
+    full extract is (the viewer's link; `log_file` is its name in the zip)."""
+    if summary is None:
+        return None
+    name = str(summary["extract"]).rstrip("/").rsplit("/", 1)[-1] if summary["extract"] else None
+    day, lines = _error_lines(summary.get("error_lines") or [])
+    return {
+        **summary,
+        "errors_day": day,
+        "errors_shown": lines,
+        "log_file": name.removesuffix(".gz") if name else None,
+        "extract_url": links.extract(name) if links and name else None,
+    }
+
+
+def _error_lines(error_lines: Sequence[Mapping[str, Any]]) -> tuple[str | None, list[dict]]:
+    """The last ERROR_LINES_SHOWN error lines as (time, message): the day is said once
+    when they share it, and the line's own leading timestamp is not repeated."""
+    shown = list(error_lines)[-ERROR_LINES_SHOWN:]
+    days = {(e["at"] or "")[:10] for e in shown}
+    day = days.pop() if len(days) == 1 and all(e["at"] for e in shown) else None
+    return day, [
+        {
+            "at": (e["at"][11:] if day else e["at"]) or "",
+            "text": _LEADING_TIMESTAMP.sub("", e["line"]) if e["at"] else e["line"],
+        }
+        for e in shown
+    ]
+
+
+def _with_sources(processes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Source addresses as people may see them: without passwords or tokens, which the
+    camera's address often carries; linked only when it is http(s) and holds none."""
+    for p in processes:
+        uri = p.get("source_uri")
+        shown = _SECRETS.redact_text(uri) if uri else None
+        p["source_shown"] = shown
+        p["source_link"] = safe_url(uri) if uri and shown == uri else None
+    return processes
 
 
 def _with_videos(
@@ -354,12 +526,13 @@ def _listed(
     ]
 
 
-def _local(value: datetime, tz: ZoneInfo) -> str:
+def local_time(value: datetime, tz: ZoneInfo) -> str:
+    """`value` in the report's timezone, to the minute, with the zone's abbreviation."""
     return value.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def _local_iso(value: str | None, tz: ZoneInfo) -> str:
-    return _local(datetime.fromisoformat(value), tz) if value else "—"
+    return local_time(datetime.fromisoformat(value), tz) if value else "—"
 
 
 def _format_minutes(value: float | None) -> str:

@@ -115,8 +115,10 @@ def test_run_sends_one_message_through_graph_with_video_links(configured_run, st
     assert message["From"] == standin.mailbox
     assert message.get_content_type() == "multipart/mixed"
     parts = [p.get_content_type() for p in message.iter_parts()]
-    assert parts == ["multipart/alternative", "text/csv"]
-    assert [p.get_filename() for p in message.iter_attachments()] == ["processes.csv"]
+    assert parts[0] == "multipart/alternative"
+    assert sorted(parts[1:]) == ["application/zip", "text/csv"]
+    names = sorted(p.get_filename() for p in message.iter_attachments())
+    assert names == ["failure-logs.zip", "processes.csv"]
     text = message.get_body(("plain",)).get_content()
     finished = text[text.index("FINISHED (") : text.index("RUNNING (")]
     checked = 0

@@ -18,6 +18,8 @@ from process_report.mail import GRAPH_REQUEST_LIMIT, build_message
 from process_report.processes import categorize
 from process_report.report import (
     BODY_BUDGET_BYTES,
+    EXTRACTS_ZIP,
+    EXTRACTS_ZIP_MAX_BYTES,
     render_report,
     report_email,
     safe_url,
@@ -25,7 +27,8 @@ from process_report.report import (
 )
 from process_report.window import resolve_window
 from tests.support.browser import overflow_px, screenshot
-from tests.support.report_days import report_inputs
+from tests.support.email_checks import check_email_html, without_ignored_css
+from tests.support.report_days import LINKS, api_key, extract_text, report_inputs
 
 WINDOW = resolve_window(timezone="Europe/Paris", window_end="2026-11-27T08:00")
 END = WINDOW.end
@@ -63,7 +66,8 @@ def render(rows, previous=None, notes=()):
 
 
 class _Collector(HTMLParser):
-    """Collects visible text per <h2> section and every href, for structural checks."""
+    """Collects visible text per <h2> section, every href with its link text, and the
+    attributes of every <th>, for structural checks."""
 
     def __init__(self):
         super().__init__()
@@ -71,19 +75,30 @@ class _Collector(HTMLParser):
         self.current = "head"
         self.in_h2 = False
         self.hrefs: list[str] = []
+        self.link_texts: list[str] = []
+        self.in_link = False
+        self.headers: list[dict] = []
 
     def handle_starttag(self, tag, attrs):
         if tag == "h2":
             self.in_h2, self.current = True, ""
         if tag == "a":
             self.hrefs.append(dict(attrs).get("href"))
+            self.link_texts.append("")
+            self.in_link = True
+        if tag == "th":
+            self.headers.append(dict(attrs))
 
     def handle_endtag(self, tag):
         if tag == "h2":
             self.in_h2 = False
             self.sections[self.current] = ""
+        if tag == "a":
+            self.in_link = False
 
     def handle_data(self, data):
+        if self.in_link:
+            self.link_texts[-1] += data
         if self.in_h2:
             self.current += data
         else:
@@ -195,7 +210,7 @@ def test_plain_text_shows_data_as_written_not_as_html_entities():
 
 @pytest.fixture(scope="module")
 def big_day():
-    return report_email(**report_inputs(20_000))
+    return report_email(**report_inputs(20_000), read_extract=extract_text)
 
 
 def test_small_day_fits_whole_with_the_csv_attached():
@@ -228,10 +243,10 @@ def unzip(attachment):
 
 def test_big_day_attachments_hold_every_process_zipped(big_day):
     attachments = {a.name: a for a in big_day.attachments}
-    assert set(attachments) == {"processes.csv.zip", "full-report.html.zip"}
+    assert set(attachments) == {"processes.csv.zip", "full-report.html.zip", EXTRACTS_ZIP}
     rows = list(csv.DictReader(io.StringIO(unzip(attachments["processes.csv.zip"]))))
     assert len(rows) == 20_000
-    full = unzip(attachments["full-report.html.zip"])
+    full = unzip(attachments["full-report.html.zip"]).replace("<wbr>", "")
     assert rows[-1]["uuid"] in full
     assert rows[0]["uuid"] in full
 
@@ -242,7 +257,8 @@ def test_big_day_message_stays_within_graphs_request_limit(big_day):
 
     assert len(base64.b64encode(message.as_bytes())) < GRAPH_REQUEST_LIMIT
     names = [p.get_filename() for p in message.iter_attachments()]
-    assert sorted(names) == ["full-report.html.zip", "processes.csv.zip"]
+    assert sorted(names) == [EXTRACTS_ZIP, "full-report.html.zip", "processes.csv.zip"]
+    assert "Not attached" not in message.get_body(("plain",)).get_content()
 
 
 PAYLOADS = [
@@ -281,6 +297,10 @@ def rendered_days(tmp_path_factory):
     long_inputs = report_inputs(20, payload="x" * 400)
     long_path.write_text(report_email(**long_inputs).body.html, encoding="utf-8")
     days["long"] = long_path
+    unlinked = folder / "unlinked.html"
+    unlinked_inputs = {**report_inputs(20), "links": None}
+    unlinked.write_text(report_email(**unlinked_inputs).body.html, encoding="utf-8")
+    days["unlinked"] = unlinked
     return days
 
 
@@ -298,3 +318,183 @@ def test_chromium_screenshot_shows_the_styled_report_at_each_width(rendered_days
     # the table headers' background and the failures' red: the template's styles rendered
     assert (0xEE, 0xF1, 0xF5) in colours
     assert (0xB0, 0x00, 0x20) in colours
+
+
+def visible(html):
+    """The text a reader sees, whitespace collapsed (<wbr> adds no character)."""
+    return " ".join("".join(parse(html).sections.values()).split())
+
+
+def failed_section(email, total):
+    html = parse(email.body.html).sections[f"Failed ({total})"]
+    text = email.body.text.split(f"FAILED ({total})")[1].split("FINISHED (")[0]
+    return html, text
+
+
+def test_each_failure_shows_its_key_error_and_latest_error_lines_with_their_times():
+    inputs = report_inputs(20)
+    email = report_email(**inputs)
+    failure = inputs["failures"][0]
+    for section in failed_section(email, 2):
+        assert failure["key_error"] in section
+        for shown in failure["error_lines"][-3:]:
+            message = shown["line"].removeprefix(shown["at"]).strip()
+            assert f"{shown['at'][11:]} {message}" in " ".join(section.split())
+        oldest = failure["error_lines"][0]["line"].removeprefix(failure["error_lines"][0]["at"])
+        assert oldest.strip() not in section  # only the last few lines; the rest is linked
+
+
+def test_each_failure_links_its_full_extract_in_the_viewer_not_a_worker_file():
+    inputs = report_inputs(20)
+    email = report_email(**inputs)
+    for failure in inputs["failures"]:
+        url = LINKS.extract(f"{failure['uuid']}.log")
+        assert url in parse(email.body.html).hrefs
+        assert url in email.body.text
+    for body in (email.body.html, email.body.text):
+        assert "file://" not in body
+        assert "/opt/airflow" not in body
+
+
+def test_email_links_the_run_in_the_airflow_ui_and_its_report_viewer():
+    email = report_email(**report_inputs(20))
+    run = "https://airflow.example.net/dags/client_process_daily_report/runs/scheduled__2026-11-26T07%3A00%3A00%2B00%3A00"
+    assert LINKS.run == run
+    hrefs = parse(email.body.html).hrefs
+    assert run in hrefs
+    assert LINKS.viewer in hrefs
+    assert run in email.body.text
+    assert LINKS.viewer in email.body.text
+
+
+def test_without_airflows_base_url_no_link_points_nowhere_and_extracts_are_named():
+    inputs = {**report_inputs(20), "links": None}
+    email = report_email(**inputs, read_extract=extract_text)
+    assert all(href.startswith("https://contoso.example/") for href in parse(email.body.html).hrefs)
+    for failure in inputs["failures"]:
+        for body in (visible(email.body.html), email.body.text):
+            assert f"{failure['uuid']}.log in {EXTRACTS_ZIP}" in " ".join(body.split())
+
+
+def unzipped(attachment):
+    with zipfile.ZipFile(io.BytesIO(attachment.data)) as archive:
+        return {name: archive.read(name).decode() for name in archive.namelist()}
+
+
+def test_failure_extracts_are_attached_in_one_zip_as_the_viewer_serves_them():
+    inputs = report_inputs(20)
+    email = report_email(**inputs, read_extract=extract_text)
+    (bundle,) = [a for a in email.attachments if a.name == EXTRACTS_ZIP]
+    assert bundle.mime == "application/zip"
+    files = unzipped(bundle)
+    assert files == {f"{f['uuid']}.log": extract_text(f["extract"]) for f in inputs["failures"]}
+    assert f"Failure logs attached: {EXTRACTS_ZIP} (2 of 2)" in email.body.text
+
+
+def incompressible_extract(url: str) -> str:
+    """A 200 KB extract that does not compress, as base64 of random bytes."""
+    import base64
+    import os
+
+    return base64.b64encode(os.urandom(150_000)).decode() + "\n"
+
+
+def test_extracts_beyond_the_zip_cap_are_left_out_and_the_email_links_them():
+    inputs = report_inputs(200)  # 20 failures of 200 KB each: 4 MB, over the cap
+    email = report_email(**inputs, read_extract=incompressible_extract)
+    (bundle,) = [a for a in email.attachments if a.name == EXTRACTS_ZIP]
+    attached = unzipped(bundle)
+    assert len(bundle.data) <= EXTRACTS_ZIP_MAX_BYTES
+    assert 0 < len(attached) < 20
+    for body in (visible(email.body.html), email.body.text):
+        flat = " ".join(body.split())
+        assert f"Failure logs attached: {EXTRACTS_ZIP} ({len(attached)} of 20" in flat
+    left_out = [f for f in inputs["failures"] if f"{f['uuid']}.log" not in attached]
+    assert LINKS.extract(f"{left_out[0]['uuid']}.log") in parse(email.body.html).hrefs
+
+
+def test_a_huge_extract_is_attached_by_its_last_lines_saying_what_was_left_out():
+    def huge(url):
+        return "".join(f"2026-11-26 09:00:00 INFO line {n}\n" for n in range(100_000)) + (
+            "2026-11-26 10:30:00 ERROR the end\n"
+        )
+
+    inputs = report_inputs(20)
+    email = report_email(**inputs, read_extract=huge)
+    (bundle,) = [a for a in email.attachments if a.name == EXTRACTS_ZIP]
+    text = unzipped(bundle)[f"{inputs['failures'][0]['uuid']}.log"]
+    assert text.endswith("2026-11-26 10:30:00 ERROR the end\n")
+    assert text.startswith("[The first ")
+    assert "line 0\n" not in text
+    assert len(text.encode()) < 300_000
+
+
+def test_video_and_source_texts_show_no_api_key_folder_or_credentials():
+    inputs = report_inputs(40)
+    rows = inputs["process_data"]["processes"]
+    rows[0]["source_uri"] = "rtsp://admin:Cam-Pa55@cam0.example.net/live"
+    rows[0]["source_alias"] = None
+    email = report_email(**inputs)
+    html = parse(email.body.html)
+    for client in range(40):
+        assert api_key(client) not in email.body.text
+        assert not any(api_key(client) in text for text in html.link_texts)
+    assert any(api_key(1) in href for href in html.hrefs)  # the link itself still works
+    assert "Cam-Pa55" not in email.body.html
+    for body in (email.body.text, visible(email.body.html)):
+        assert "Cam-Pa55" not in body
+        assert "cam0.example.net/live" in body
+
+
+def test_every_table_header_says_whether_it_heads_a_column_or_a_row():
+    headers = parse(report_email(**report_inputs(20)).body.html).headers
+    assert headers
+    assert all(h.get("scope") in ("col", "row") for h in headers)
+
+
+@pytest.mark.parametrize("day", ["small", "big", "long", "unlinked"])
+def test_nothing_scrolls_sideways_at_phone_width_when_outlook_and_gmail_ignore_css(
+    rendered_days, day, tmp_path
+):
+    stripped = tmp_path / f"{day}-stripped.html"
+    stripped.write_text(without_ignored_css(rendered_days[day].read_text()), encoding="utf-8")
+    assert "overflow-wrap" not in stripped.read_text()
+    assert overflow_px(stripped, 375) == 0
+
+
+def test_the_stripping_takes_away_the_css_those_clients_ignore():
+    html = (
+        "<style>td { overflow-wrap: anywhere; color: red; }"
+        "@media (max-width: 600px) { td { padding: 1px; } }</style>"
+        '<table style="table-layout:fixed;width:100%"><tr><td style="overflow-wrap:anywhere">x'
+    )
+    assert without_ignored_css(html) == (
+        '<style>td {  color: red; }</style><table style="width:100%"><tr><td style="">x'
+    )
+
+
+# caniemail gaps the email accepts, each harmless by design:
+ACCEPTED_GAPS = {
+    # Outlook's and Yahoo's apps replace <body> with a <div>: everything sits in the
+    # page table inside it, the body carries only its background colour.
+    "`<body> element`",
+    # Windows Mail ignores role="presentation"; the layout tables still lay out.
+    "`role attribute`",
+    # Outlook for Windows, Windows Mail and the Gmail iOS app ignore <wbr>: they lose
+    # break opportunities inside long words only (paths, URLs; a UUID fits a phone's
+    # width whole), and the first two are desktop apps. <wbr> adds no character to
+    # copied text, which a zero-width space would.
+    "`<wbr> element`",
+}
+
+
+def test_email_html_uses_only_what_caniemail_says_the_clients_support(rendered_days):
+    found = check_email_html(list(rendered_days.values()))
+    for path, problems in found.items():
+        gaps = {p.split(" is ")[0] for p in problems["caniemail"]} - ACCEPTED_GAPS
+        assert not gaps, (path, sorted(problems["caniemail"]))
+
+
+def test_email_html_is_valid_html(rendered_days):
+    for path, problems in check_email_html(list(rendered_days.values())).items():
+        assert problems["htmlValidate"] == [], path

@@ -1,9 +1,10 @@
 """Representative report inputs of any size, for the report tests and `make bench-report`.
 
-A day of `count` processes across clients, with failures (summaries with key errors
-and signatures), finished processes with videos or lookup errors, running (some hung)
-and other statuses. `payload`, when given, is written into every text field a person
-reads, to prove the report escapes all of them.
+A day of `count` processes across clients, with failures (summaries with key errors,
+error lines and signatures, and extracts that `extract_text` reads), finished processes
+with videos in their client's OneDrive folder (named by its API key) or lookup errors,
+running (some hung) and other statuses, and the run's links. `payload`, when given, is
+written into every text field a person reads, to prove the report escapes all of them.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import uuid as uuidlib
 from datetime import UTC, datetime, timedelta
 
+from process_report.links import RunLinks
 from process_report.logs.signatures import signature
 from process_report.processes import categorize
 from process_report.window import Window, resolve_window
@@ -18,6 +20,30 @@ from process_report.window import Window, resolve_window
 WINDOW = resolve_window(timezone="Europe/Paris", window_end="2026-11-27T08:00")
 GENERATED = datetime(2026, 11, 27, 7, 0, 12, tzinfo=UTC)
 STATUSES = ["Finished"] * 16 + ["Failed", "Failed", "Running", "Queued"]
+LINKS = RunLinks(
+    "https://airflow.example.net/",
+    "client_process_daily_report",
+    "scheduled__2026-11-26T07:00:00+00:00",
+)
+EXTRACT_ROOT = "file:///opt/airflow/artifacts/2026-11-26/scheduled__2026-11-26T07_00_00_00_00"
+
+
+def api_key(client: int) -> str:
+    """A client's API key: its OneDrive folder's name, a secret."""
+    return f"ak{client:02d}f3c9e1b7d5a2"
+
+
+def extract_text(url: str) -> str:
+    """The redacted extract stored at `url`: the failure's log records."""
+    uuid = url.rsplit("/", 1)[-1].split(".")[0]
+    return "".join(
+        f"2026-11-26 10:{minute:02d}:07 INFO {uuid} step {minute} done\n" for minute in range(30)
+    ) + (
+        f"2026-11-26 10:30:00 ERROR {uuid} encode failed\n"
+        "Traceback (most recent call last):\n"
+        '  File "/srv/encoder/pipeline.py", line 88, in run\n'
+        f"ValueError: corrupt frame in /data/{uuid}/in.ts\n"
+    )
 
 
 def report_inputs(count: int, payload: str | None = None, window: Window = WINDOW) -> dict:
@@ -32,7 +58,7 @@ def report_inputs(count: int, payload: str | None = None, window: Window = WINDO
                 "process_uuid": process_uuid,
                 "client_id": n % 40,
                 "client_name": payload or f"Client {n % 40:02d} Aerial Surveys",
-                "api_key": f"key-{n % 40}",
+                "api_key": api_key(n % 40),
                 "status_name": payload if payload and status == "Queued" else status,
                 "status_id": 1,
                 "start_time": start,
@@ -53,16 +79,18 @@ def report_inputs(count: int, payload: str | None = None, window: Window = WINDO
                     "found": True,
                     "key_error": error,
                     "signature": signature(error),
-                    "error_lines": [],
-                    "first_error_at": None,
-                    "last_error_at": None,
-                    "extract": f"file:///artifacts/failure_logs/{process_uuid}.log",
+                    "error_lines": _error_lines(n, payload),
+                    "first_error_at": "2026-11-26 10:00:00",
+                    "last_error_at": "2026-11-26 10:05:00",
+                    "extract": f"{EXTRACT_ROOT}/failure_logs/{process_uuid}.log",
                     "note": None,
                 }
             )
         elif status == "Finished":
             name = (payload or "cam") + f"_{process_uuid}.mp4"
-            url = payload or f"https://contoso.example/Videos/{process_uuid}.mp4"
+            url = payload or (
+                f"https://contoso.example/personal/ops/Documents/Videos/{api_key(n % 40)}/{name}"
+            )
             videos[process_uuid] = (
                 {"videos": [], "error": payload or "link unavailable: x"}
                 if n % 13 == 0
@@ -80,4 +108,18 @@ def report_inputs(count: int, payload: str | None = None, window: Window = WINDO
         "notes": [payload] if payload else [],
         "failures": failures,
         "videos": videos,
+        "links": LINKS,
     }
+
+
+def _error_lines(n: int, payload: str | None) -> list[dict[str, str]]:
+    """Five error lines a minute apart, as the summary keeps them (oldest first)."""
+    lines = []
+    for minute in range(5):
+        at = f"2026-11-26 10:0{minute}:00"
+        text = (
+            payload
+            or f"retry {minute} of job {n}: /data/job_{n % 9}/segment_{minute}.ts unreadable"
+        )
+        lines.append({"at": at, "line": f"{at} ERROR {text}"})
+    return lines
