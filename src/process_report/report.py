@@ -161,7 +161,8 @@ def _tail(text: str) -> str:
     kept = kept[kept.find(b"\n") + 1 :].decode("utf-8", "replace")
     cut_kb = (len(data) - len(kept.encode())) // 1024
     return (
-        f"[The first {cut_kb} KB of this extract are left out here; the viewer has it all.]\n{kept}"
+        f"[The first {cut_kb} KB of this extract are left out here; the whole extract "
+        f"is in the run's archive and the report viewer.]\n{kept}"
     )
 
 
