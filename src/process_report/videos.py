@@ -84,7 +84,7 @@ def find_videos(
                 continue
             body = answer["body"]
             if body.get("@odata.nextLink"):
-                next_level.append((key, _relative(body["@odata.nextLink"], client.base_url)))
+                next_level.append((key, client.relative(body["@odata.nextLink"])))
             for item in body.get("value", []):
                 if "folder" in item:
                     next_level.append((key, f"{drive_root}/items/{item['id']}/children?$top=1000"))
@@ -123,7 +123,3 @@ def _reason(answer: Mapping[str, Any], root: str) -> str:
         return f"no permission to list the client's folder ({error.get('code', 'accessDenied')})"
     return f"listing the client's folder failed: {status} {error.get('code', '')}".strip()
 
-
-def _relative(next_link: str, base_url: str) -> str:
-    """$batch takes URLs relative to the version root."""
-    return next_link[len(base_url) :] if next_link.startswith(base_url) else next_link
