@@ -118,8 +118,10 @@ def client_process_daily_report():
         return _tasks().plan_videos_task(run=run, fetched=fetched)
 
     @task(max_active_tis_per_dagrun=4, multiple_outputs=False)  # OneDrive throttles per user
-    def resolve_videos(run: dict, batch: dict) -> dict:
-        return _tasks().resolve_videos_task(run=run, batch=batch)
+    def resolve_videos(run: dict, batch: dict, ti=None) -> dict:
+        return _tasks().resolve_videos_task(
+            run=run, batch=batch, try_number=ti.try_number, max_tries=ti.max_tries
+        )
 
     @task(multiple_outputs=False)
     def compose_and_send_report(

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import pytest
+
+from process_report.graph.client import GraphError
 from process_report.videos import find_videos, is_video, plan_batches
 from tests.support.graph_fixtures import client_for
 
@@ -74,3 +77,22 @@ def test_plan_keeps_each_client_folder_in_one_batch_and_never_walks_skip_listed(
     assert len(keys) == len(set(keys)) == 40
     assert "test-key" not in keys
     assert sum(len(u) for b in batches for u in b.values()) == 400
+
+
+def test_folder_graph_still_fails_after_retries_fails_the_lookup_not_its_links(standin):
+    standin.add_file(f"Videos/Backup/key1/{U1}.mp4")
+    standin.faults.batch_item_statuses = [503]
+    standin.faults.retry_after_s = 31  # past the 30 s budget: given up at once
+    with pytest.raises(GraphError) as caught:
+        lookup(standin, {"key1": [U1]})
+    assert caught.value.transient
+
+
+def test_forbidden_folder_marks_only_its_processes_link_unavailable(standin):
+    standin.add_file(f"Videos/Backup/a-key/{U1}.mp4")
+    standin.add_file(f"Videos/Backup/b-key/{U2}.mp4")
+    standin.faults.batch_item_statuses = [403]  # the first folder asked for: a-key
+    result = lookup(standin, {"a-key": [U1], "b-key": [U2]})
+    assert result[U1]["error"].startswith("link unavailable: no permission")
+    assert result[U2]["videos"]
+    assert result[U2]["error"] is None
