@@ -74,6 +74,20 @@ class Faults:
     next_link_origin: str | None = None  # e.g. "https://elsewhere.example": a foreign host
 
 
+def fault_mix(drop_send_answer: bool = True) -> Faults:
+    """A bad morning at Microsoft 365, for `make bench-faults` and the DAG's fault test:
+    a fifth of requests and batch items throttled, 50 ms per request, access tokens that
+    live 60 s, two 503s from the token endpoint, and (optionally) the send's answer
+    lost after the message went out."""
+    return Faults(
+        throttle_rate=0.2,
+        latency_s=0.05,
+        token_ttl_s=60,
+        token_unavailable=2,
+        lose_response_once={"send"} if drop_send_answer else set(),
+    )
+
+
 @dataclass
 class Item:
     id: str
