@@ -159,35 +159,20 @@ class GraphClient:
         budget = RetryBudget(self.policy, self._sleep, url)
         refresh = refreshed = False
         while True:
-            try:
-                response = self._send(method, url, refresh, **kwargs)
-            except GraphError as exc:  # signing in failed (nothing was sent), or too large
-                if not exc.transient:
-                    raise
-                failure = f"Sign-in failed ({exc.status or 'no answer'} {exc.code})"
-                budget.wait(failure, exc.status, exc.retry_after)
+            response = self._send_or_wait(method, url, refresh, idempotent, budget, **kwargs)
+            if response is None:
                 continue
-            except requests.RequestException as exc:
-                if not idempotent:
-                    raise AmbiguousSendError(
-                        f"{method} {url} failed without an answer ({exc}); it may have been "
-                        f"carried out, so it is not retried blindly"
-                    ) from exc
-                budget.wait(f"Graph gave no answer to {method} ({type(exc).__name__})", 0, None)
-                continue
-            refresh = False
             status = response.status_code
-            if status == 401 and not refreshed:
-                refresh = refreshed = True
+            refresh = status == 401 and not refreshed  # one new token, not one per retry
+            if refresh:
+                refreshed = True
                 continue
-            if status == 401:
-                _raise_for_graph(response, url, _REFUSED_FRESH_TOKEN)
             if retryable(status, idempotent):
                 budget.wait(
                     f"Graph answered {status} to {method}", status, retry_after(response.headers)
                 )
                 continue
-            _raise_for_graph(response, url)
+            _raise_for_graph(response, url, _REFUSED_FRESH_TOKEN if status == 401 else "")
             return response
 
     def get_json(self, path_or_url: str, **kwargs: Any) -> dict[str, Any]:
@@ -280,6 +265,34 @@ class GraphClient:
         return again
 
     # --- internals ----------------------------------------------------------------
+    def _send_or_wait(
+        self,
+        method: str,
+        url: str,
+        refresh: bool,
+        idempotent: bool,
+        budget: RetryBudget,
+        **kwargs: Any,
+    ) -> requests.Response | None:
+        """One try: Graph's answer, or None once a failure that may pass was waited out
+        (a sign-in outage, before anything was sent; no answer to an idempotent
+        request). No answer to any other request is the caller's to settle."""
+        try:
+            return self._send(method, url, refresh, **kwargs)
+        except GraphError as exc:  # signing in failed, or the answer was too large
+            if not exc.transient:
+                raise
+            failure = f"Sign-in failed ({exc.status or 'no answer'} {exc.code})"
+            budget.wait(failure, exc.status, exc.retry_after)
+        except requests.RequestException as exc:
+            if not idempotent:
+                raise AmbiguousSendError(
+                    f"{method} {url} failed without an answer ({exc}); it may have been "
+                    f"carried out, so it is not retried blindly"
+                ) from exc
+            budget.wait(f"Graph gave no answer to {method} ({type(exc).__name__})", 0, None)
+        return None
+
     def _send(self, method: str, url: str, refresh: bool, **kwargs: Any) -> requests.Response:
         headers = {"Authorization": f"Bearer {self._token(refresh)}", **kwargs.pop("headers", {})}
         response = self.session.request(
