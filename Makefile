@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: venv browser compose-cli email-tools demo login test test-integration lint bench bench-logs bench-graph bench-report lock clean
+.PHONY: venv browser compose-cli email-tools demo login test test-integration lint bench bench-logs bench-graph bench-faults bench-report lock clean
 
 ## The locked dependencies, then the project's package (src/process_report) editable,
 ## so Airflow, the tests and the dev tools import the one copy of the library.
@@ -70,7 +70,7 @@ login: venv
 	$(PY) -m process_report.graph.login
 
 ## Benchmarks write JSON to out/bench/ (the corpora are built once and kept there).
-bench: bench-logs bench-graph bench-report
+bench: bench-logs bench-graph bench-faults bench-report
 
 ## Failure logs against ripgrep, then the worst cases for memory, each in its own
 ## process: 7 GB of corpora kept in out/bench/, 2 GB of spool in /tmp while it runs.
@@ -80,6 +80,11 @@ bench-logs: venv
 
 bench-graph: venv
 	$(PY) -m dev.bench_graph
+
+## The whole DAG clean and under a Graph fault mix (throttling, latency, short-lived
+## tokens, token-endpoint 503s, a lost send answer): out/bench/faults.json.
+bench-faults: venv
+	$(PY) -m dev.bench_faults $(BENCH_FAULTS_ARGS)
 
 bench-report: venv
 	$(PY) -m dev.bench_report

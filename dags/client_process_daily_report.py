@@ -167,8 +167,10 @@ def client_process_daily_report():
         pool=GRAPH_POOL,
         execution_timeout=timedelta(minutes=20),
     )
-    def resolve_videos(run: dict, batch: dict) -> dict:
-        return _tasks().resolve_videos_task(run=run, batch=_label(batch))
+    def resolve_videos(run: dict, batch: dict, ti=None) -> dict:
+        return _tasks().resolve_videos_task(
+            run=run, batch=_label(batch), try_number=ti.try_number, max_tries=ti.max_tries
+        )
 
     # Runs whatever became of the log and video tasks, and says in the report what they
     # could not do; without the window's processes it fails instead (no report).

@@ -333,33 +333,62 @@ def plan_videos_task(*, run: Mapping[str, Any], fetched: Mapping[str, Any]) -> l
     ]
 
 
-def resolve_videos_task(*, run: Mapping[str, Any], batch: Mapping[str, Any]) -> dict[str, Any]:
-    """Find the videos of one batch of client folders. A lookup that fails marks those
-    processes "link unavailable" with the reason; the report still goes out."""
+def resolve_videos_task(
+    *, run: Mapping[str, Any], batch: Mapping[str, Any], try_number: int, max_tries: int
+) -> dict[str, Any]:
+    """Find the videos of one batch of client folders.
+
+    Graph's short troubles (throttling, 5xx, a sign-in outage) are waited out inside the
+    task by the Graph client. What outlasts its retry budget fails the task, so Airflow
+    tries it again later; only on the last try (`try_number` past `max_tries`) are the
+    batch's links marked "link unavailable" with the reason, so the report still goes
+    out. What no retry can fix (a missing or malformed connection, a refused sign-in, a
+    folder that is missing or forbidden) marks the links unavailable at once."""
     settings = RunContext.from_xcom(run).settings
     uuids_by_key = artifacts.read_json(batch["plan_path"])[batch["index"]]
     try:
-        client, config = _graph_client_for_lookup()
-        link_for = _sharing_link(client, config) if settings.create_sharing_links else None
-        results = find_videos(
-            client,
-            drive_root=config.drive_root,
-            onedrive_root=settings.onedrive_root,
-            uuids_by_key=uuids_by_key,
-            link_for=link_for,
-        )
-    except (GraphError, SignInRequiredError, OSError) as exc:  # OSError: network failures
-        # Graph's messages carry URLs, and folder names are API keys: scrub them.
-        reason = Redactor(uuids_by_key).redact_text(f"link unavailable: {exc}")
-        results = {
-            u: {"videos": [], "error": reason} for uuids in uuids_by_key.values() for u in uuids
-        }
+        results = _find_videos(settings, uuids_by_key)
+    except GraphError as exc:
+        results = _lookup_failed(exc, uuids_by_key, last_try=try_number > max_tries)
     folder = ObjectStoragePath(batch["plan_path"]).parent.parent  # the run's folder
     path = artifacts.write_json(folder, _videos_found_name(batch["index"]), results)
+    with_video = sum(1 for r in results.values() if r["videos"])
+    unavailable = sum(1 for r in results.values() if r["error"])
+    log.info(
+        "Looked up %d client folder(s): %d of %d process(es) with a video, %d with links "
+        "unavailable",
+        len(uuids_by_key),
+        with_video,
+        len(results),
+        unavailable,
+    )
+    return {"path": path, "processes": len(results), "with_video": with_video}
+
+
+def _find_videos(settings: Settings, uuids_by_key: Mapping[str, list[str]]) -> dict[str, Any]:
+    client, config = _graph_client_for_lookup()
+    return find_videos(
+        client,
+        drive_root=config.drive_root,
+        onedrive_root=settings.onedrive_root,
+        uuids_by_key=uuids_by_key,
+        link_for=_sharing_link(client, config) if settings.create_sharing_links else None,
+    )
+
+
+def _lookup_failed(
+    exc: GraphError, uuids_by_key: Mapping[str, list[str]], *, last_try: bool
+) -> dict[str, Any]:
+    """Every process of the batch marked "link unavailable" with the reason, unless the
+    failure may pass and Airflow has tries left: then the task fails, to be retried."""
+    # Graph's messages carry URLs, and folder names are API keys: scrub them.
+    reason = Redactor(uuids_by_key).redact_text(str(exc))
+    if exc.transient and not last_try:
+        raise ConnectionError(f"Video lookup failed; Airflow retries it: {reason}") from None
     return {
-        "path": path,
-        "processes": len(results),
-        "with_video": sum(1 for r in results.values() if r["videos"]),
+        uuid: {"videos": [], "error": f"link unavailable: {reason}"}
+        for uuids in uuids_by_key.values()
+        for uuid in uuids
     }
 
 

@@ -24,14 +24,15 @@ def classify(error: BaseException) -> str | None:
     from process_report.settings import SettingsError
     from process_report.window import WindowError
 
+    if isinstance(error, SettingsError | WindowError | GraphConfigError | SignInRequiredError):
+        return PERMANENT
+    if isinstance(error, GraphError):  # the client says when a call may pass later
+        status = error.status
+        passing = error.transient or status in _TRANSIENT_STATUSES or status >= 500
+        return TRANSIENT if passing else PERMANENT
     declared = getattr(error, "transient", None)
     if isinstance(declared, bool):
         return TRANSIENT if declared else PERMANENT
-    if isinstance(error, GraphError):
-        status = error.status
-        return TRANSIENT if status in _TRANSIENT_STATUSES or status >= 500 else PERMANENT
-    if isinstance(error, SettingsError | WindowError | GraphConfigError | SignInRequiredError):
-        return PERMANENT
     if isinstance(error, PermissionError):
         return PERMANENT
     if isinstance(error, AmbiguousSendError | ConnectionError | TimeoutError):

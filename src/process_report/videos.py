@@ -5,8 +5,10 @@ under `{onedrive_root}/{api_key}/`. Search is index-lagged and fuzzy, and folder
 delta is not supported on OneDrive for Business, so the needed client folders are
 walked breadth-first with `/children` (`$top=1000`), listing up to 20 folders per
 `$batch`, and names are matched here. Each folder is listed once; skip-listed clients
-are never walked. A folder that cannot be listed marks its processes "link unavailable"
-with the reason, and the report still goes out.
+are never walked. A folder Graph gives a lasting answer about (missing, forbidden)
+marks its processes "link unavailable" with the reason, and the report still goes out;
+one that still fails after the client's retries (throttled, Graph down) fails the whole
+lookup with a transient GraphError, for the task to be tried again.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 from process_report.batches import MAX_MAPPED, batch_count
-from process_report.graph.client import GraphClient
+from process_report.graph.client import GraphClient, GraphError, retryable
 from process_report.logs.format import UUID_PATTERN
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v")
@@ -85,12 +87,14 @@ def find_videos(
         next_level = []
         for index, (key, _) in enumerate(level):
             answer = answers[str(index)]
+            if retryable(answer["status"], idempotent=True):
+                raise _still_failing(answer)
             if answer["status"] != 200:
                 errors.setdefault(key, _reason(answer, root))
                 continue
             body = answer["body"]
             if body.get("@odata.nextLink"):
-                next_level.append((key, _relative(body["@odata.nextLink"], client.base_url)))
+                next_level.append((key, client.relative(body["@odata.nextLink"])))
             for item in body.get("value", []):
                 if "folder" in item:
                     next_level.append((key, f"{drive_root}/items/{item['id']}/children?$top=1000"))
@@ -118,6 +122,19 @@ def _video(item: Mapping[str, Any], link_for: Any) -> dict[str, Any]:
     }
 
 
+def _still_failing(answer: Mapping[str, Any]) -> GraphError:
+    """A folder listing Graph still throttled or failed after the client's retries: it
+    may well work later, so it fails the lookup rather than marking links unavailable."""
+    error = (answer.get("body") or {}).get("error", {})
+    return GraphError(
+        answer["status"],
+        error.get("code", "Unknown"),
+        f"listing a client's folder: {error.get('message', '')}",
+        "/$batch",
+        transient=True,
+    )
+
+
 def _reason(answer: Mapping[str, Any], root: str) -> str:
     """Why a client's folder could not be listed. The folder is named by the client's
     API key, a secret, so the reason never names it."""
@@ -128,8 +145,3 @@ def _reason(answer: Mapping[str, Any], root: str) -> str:
     if status == 403:
         return f"no permission to list the client's folder ({error.get('code', 'accessDenied')})"
     return f"listing the client's folder failed: {status} {error.get('code', '')}".strip()
-
-
-def _relative(next_link: str, base_url: str) -> str:
-    """$batch takes URLs relative to the version root."""
-    return next_link[len(base_url) :] if next_link.startswith(base_url) else next_link

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import pytest
+
+from process_report.graph.client import GraphError
 from process_report.videos import find_videos, is_video, plan_batches
 from tests.support.graph_fixtures import client_for
 
@@ -80,3 +83,22 @@ def test_plan_puts_at_least_twenty_folders_in_a_batch_so_small_days_map_little()
     finished = [{"uuid": f"u{n}", "api_key": f"k{n % 45}"} for n in range(90)]
     assert len(plan_batches(finished, frozenset())) == 3
     assert len(plan_batches(finished[:5], frozenset())) == 1
+
+
+def test_folder_graph_still_fails_after_retries_fails_the_lookup_not_its_links(standin):
+    standin.add_file(f"Videos/Backup/key1/{U1}.mp4")
+    standin.faults.batch_item_statuses = [503]
+    standin.faults.retry_after_s = 31  # past the 30 s budget: given up at once
+    with pytest.raises(GraphError) as caught:
+        lookup(standin, {"key1": [U1]})
+    assert caught.value.transient
+
+
+def test_forbidden_folder_marks_only_its_processes_link_unavailable(standin):
+    standin.add_file(f"Videos/Backup/a-key/{U1}.mp4")
+    standin.add_file(f"Videos/Backup/b-key/{U2}.mp4")
+    standin.faults.batch_item_statuses = [403]  # the first folder asked for: a-key
+    result = lookup(standin, {"a-key": [U1], "b-key": [U2]})
+    assert result[U1]["error"].startswith("link unavailable: no permission")
+    assert result[U2]["videos"]
+    assert result[U2]["error"] is None

@@ -3,20 +3,36 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from process_report.graph.client import RetryPolicy
 from process_report.graph.connect import graph_client, graph_config
 from tests.support.graph_standin import GraphStandIn
 
 
-def config_for(standin: GraphStandIn, **overrides):
-    return graph_config(json.loads(standin.airflow_connection(**overrides)))
+def connection_for(
+    standin: GraphStandIn, extra: dict[str, Any] | None = None, **overrides
+) -> dict[str, Any]:
+    """The stand-in's `msgraph_default` connection (JSON form), `extra` fields replaced."""
+    connection = json.loads(standin.airflow_connection(**overrides))
+    connection["extra"].update(extra or {})
+    return connection
 
 
-def client_for(standin: GraphStandIn, sleeps: list[float] | None = None, **overrides):
+def config_for(standin: GraphStandIn, extra: dict[str, Any] | None = None, **overrides):
+    return graph_config(connection_for(standin, extra, **overrides))
+
+
+def client_for(
+    standin: GraphStandIn,
+    sleeps: list[float] | None = None,
+    extra: dict[str, Any] | None = None,
+    policy: RetryPolicy | None = None,
+    **overrides,
+):
     """A client with a 30 s retry budget; waits are recorded in `sleeps`, not slept."""
     return graph_client(
-        json.loads(standin.airflow_connection(**overrides)),
-        policy=RetryPolicy(max_wait_s=30),
+        connection_for(standin, extra, **overrides),
+        policy=policy or RetryPolicy(max_wait_s=30),
         sleep=sleeps.append if sleeps is not None else (lambda _: None),
     )

@@ -24,6 +24,9 @@ the calls this project makes:
   one-shot refusal (`refuse_once`, an error status, nothing done); `hold()` an
   action's next request until the test decides whether Graph carries it out (to kill
   a client while its request is in flight).
+  response" after an action was carried out; short-lived access tokens; token-endpoint
+  outages (503 with `Retry-After`) and AAD error answers; scripted statuses for the next
+  Graph requests; `@odata.nextLink`s that point at another host.
 """
 
 from __future__ import annotations
@@ -69,6 +72,30 @@ class Faults:
     send_delay_s: float = 0.0  # after a 202 on /send, the draft leaves Drafts this late
     refuse_once: dict[str, int] = field(default_factory=dict)  # {"send": 403}: not done
     seed: int = 7
+    # identity platform
+    token_ttl_s: int | None = None  # lifetime of the access tokens issued (else 3600 s)
+    token_unavailable: int = 0  # the next N token requests get 503 with Retry-After
+    token_retry_after_s: int = 1
+    # the next token requests get these AAD errors, one each: (status, error, description)
+    token_errors: list[tuple[int, str, str]] = field(default_factory=list)
+    # Graph
+    graph_statuses: list[int] = field(default_factory=list)  # the next requests' answers
+    batch_item_statuses: list[int] = field(default_factory=list)  # the next $batch items'
+    next_link_origin: str | None = None  # e.g. "https://elsewhere.example": a foreign host
+
+
+def fault_mix(drop_send_answer: bool = True) -> Faults:
+    """A bad morning at Microsoft 365, for `make bench-faults` and the DAG's fault test:
+    a fifth of requests and batch items throttled, 50 ms per request, access tokens that
+    live 60 s, two 503s from the token endpoint, and (optionally) the send's answer
+    lost after the message went out."""
+    return Faults(
+        throttle_rate=0.2,
+        latency_s=0.05,
+        token_ttl_s=60,
+        token_unavailable=2,
+        lose_response_once={"send"} if drop_send_answer else set(),
+    )
 
 
 class Gate:
@@ -252,6 +279,32 @@ class GraphStandIn:
         with self._lock:
             return self.faults.throttle_rate > 0 and self._rng.random() < self.faults.throttle_rate
 
+    def token_fault(self) -> tuple[int, dict[str, Any], dict[str, str]] | None:
+        """The token endpoint's next injected answer, if any: outages, then AAD errors."""
+        with self._lock:
+            if self.faults.token_unavailable > 0:
+                self.faults.token_unavailable -= 1
+                status, body = _aad_error(
+                    503, "temporarily_unavailable", "AADSTS90033: A transient error occurred."
+                )
+                return status, body, {"Retry-After": str(self.faults.token_retry_after_s)}
+            if self.faults.token_errors:
+                return (*_aad_error(*self.faults.token_errors.pop(0)), {})
+        return None
+
+    def scripted_answer(
+        self, batch_item: bool = False
+    ) -> tuple[int, dict[str, Any], dict[str, str]] | None:
+        """The next Graph request's (or `$batch` item's) injected status, if any."""
+        script = self.faults.batch_item_statuses if batch_item else self.faults.graph_statuses
+        with self._lock:
+            if not script:
+                return None
+            status = script.pop(0)
+        headers = {"Retry-After": str(self.faults.retry_after_s)} if status in (429, 503) else {}
+        code = _STATUS_CODES.get(status, "generalException")
+        return status, _graph_error(code, f"Injected {status}."), headers
+
     def lose_response(self, action: str) -> bool:
         with self._lock:
             if action in self.faults.lose_response_once:
@@ -262,14 +315,16 @@ class GraphStandIn:
     # --- identity ------------------------------------------------------------------
     def issue_tokens(self, subject: str, scope: str, with_refresh: bool) -> dict[str, Any]:
         access = "at-" + secrets.token_urlsafe(24)
+        lifetime = self.faults.token_ttl_s
+        lifetime = self.token_lifetime_s if lifetime is None else lifetime
         with self._lock:
-            self.tokens[access] = (time.time() + self.token_lifetime_s, subject)
+            self.tokens[access] = (time.time() + lifetime, subject)
         body = {
             "token_type": "Bearer",
             "access_token": access,
             "scope": scope,
-            "expires_in": self.token_lifetime_s,
-            "ext_expires_in": self.token_lifetime_s,
+            "expires_in": lifetime,
+            "ext_expires_in": lifetime,
         }
         if with_refresh:
             refresh = "rt-" + secrets.token_urlsafe(24)
@@ -337,6 +392,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._reply(*_identity(standin, method, path[len(tenant_prefix) :], body))
         if not path.startswith("/v1.0/"):
             return self._reply(404, _graph_error("BadRequest", "Unknown host path."))
+        scripted = standin.scripted_answer()
+        if scripted:
+            return self._reply(*scripted)
         if standin.throttled():
             return self._reply(
                 429,
@@ -397,6 +455,9 @@ def _identity(standin: GraphStandIn, method: str, path: str, body: bytes):
         }
     if path != "oauth2/v2.0/token" or method != "POST":
         return 404, {"error": "not_found"}
+    fault = standin.token_fault()
+    if fault:
+        return fault
     if form.get("client_id") != standin.client_id:
         return _aad_error(400, "unauthorized_client", "AADSTS700016: Application not found.")
     grant, scope = form.get("grant_type"), form.get("scope", "")
@@ -432,6 +493,14 @@ def _aad_error(status: int, error: str, description: str):
 
 
 # --- Graph endpoints ---------------------------------------------------------------------
+_STATUS_CODES = {
+    401: "InvalidAuthenticationToken",
+    429: "TooManyRequests",
+    500: "generalException",
+    502: "BadGateway",
+    503: "serviceNotAvailable",
+    504: "GatewayTimeout",
+}
 _DRIVE = re.compile(r"^/(?:users/(?P<upn>[^/]+)/drive|drives/(?P<drive>[^/]+)|me/drive)")
 
 
@@ -463,6 +532,13 @@ def _batch(standin, payload, subject):
         )
     responses = []
     for request in requests:
+        scripted = standin.scripted_answer(batch_item=True)
+        if scripted:
+            status, body, headers = scripted
+            responses.append(
+                {"id": request["id"], "status": status, "headers": headers, "body": body}
+            )
+            continue
         if standin.throttled():
             responses.append(
                 {
@@ -534,9 +610,9 @@ def _page(standin, ids, query, route):
     page = ids[skip : skip + top]
     result: dict[str, Any] = {"value": [_item_json(standin.items[i]) for i in page]}
     if skip + top < len(ids):
+        origin = standin.faults.next_link_origin or standin.base_url
         result["@odata.nextLink"] = (
-            f"{standin.base_url}/v1.0/users/{standin.mailbox}/drive"
-            f"{route}?$top={top}&$skiptoken={skip + top}"
+            f"{origin}/v1.0/users/{standin.mailbox}/drive{route}?$top={top}&$skiptoken={skip + top}"
         )
     return result
 

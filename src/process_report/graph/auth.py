@@ -10,11 +10,18 @@
 
 MSAL details that matter here: its `verify=` is ignored when REQUESTS_CA_BUNDLE is set,
 so it gets an `http_client` session with the CA and `trust_env=False`; instance
-discovery is off for authorities that are not Microsoft's.
+discovery is off for authorities that are not Microsoft's. MSAL turns a 5xx from the
+token endpoint into an `MsalServiceError` without its `Retry-After`, lets connection
+errors through as they are, and caches 429/5xx answers (for their Retry-After) and 400
+answers (60 s), so that an immediate retry gets the same error again. So the HTTP client
+it gets raises the identity platform's transient failures itself (before its cache sees
+them) as a transient `SignInError`, which the Graph client waits out; everything else
+MSAL returns or raises becomes a permanent `SignInRequiredError`.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 from collections.abc import Callable, Mapping
@@ -24,6 +31,14 @@ from urllib.parse import urlsplit
 
 import msal
 import requests
+
+from process_report.graph.client import (
+    MAX_RESPONSE_BYTES,
+    GraphError,
+    read_capped,
+    retry_after,
+    retryable,
+)
 
 log = logging.getLogger(__name__)
 MICROSOFT_AUTHORITY = "https://login.microsoftonline.com"
@@ -35,8 +50,24 @@ class GraphConfigError(ValueError):
     """The msgraph_default connection is incomplete or malformed."""
 
 
-class SignInRequiredError(RuntimeError):
-    """Delegated sign-in is missing or expired; a person must run LOGIN_COMMAND."""
+class SignInError(GraphError):
+    """Signing in to Microsoft 365 failed. Transient when the identity platform was
+    busy or down (429, 5xx, `temporarily_unavailable`, no answer): the Graph client
+    waits it out."""
+
+    @staticmethod
+    def describe(status: int, code: str, message: str, url: str) -> str:
+        return message
+
+
+class SignInRequiredError(SignInError):
+    """Signing in cannot succeed until a person acts: the delegated sign-in is missing
+    or expired (run LOGIN_COMMAND), or the identity platform refused the app
+    (invalid_client, unauthorized_client, AADSTS7000218, a 400/401/403): retrying
+    cannot help."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(0, "SignInRequired", message, "")
 
 
 @dataclass(frozen=True)
@@ -92,8 +123,23 @@ def config_from_connection(
     if not tenant:
         problems.append("extra tenant_id: expected the directory (tenant) id")
     authority = str(extra.get("authority") or MICROSOFT_AUTHORITY).rstrip("/")
-    if urlsplit(authority).scheme != "https":
-        problems.append(f"extra authority: expected an https:// URL; got {authority!r}")
+    if not _secure(authority):
+        problems.append(
+            f"extra authority: expected an https:// URL (http:// only on a loopback host); "
+            f"got {authority!r}"
+        )
+    graph_origin = f"{schema or 'https'}://{host or 'graph.microsoft.com'}".rstrip("/")
+    if not _secure(graph_origin):
+        problems.append(
+            f"host / schema: expected https and the Graph host (http only on a loopback "
+            f"host); got {graph_origin!r}"
+        )
+    verify = _verify(extra.get("verify", True))
+    if verify is None:
+        problems.append(
+            f"extra verify: expected true, false or the path of an existing CA bundle "
+            f"file; got {extra.get('verify')!r}"
+        )
     if auth == "client_credentials":
         if not password:
             problems.append("password: expected the client secret (client_credentials)")
@@ -110,12 +156,12 @@ def config_from_connection(
             "Airflow connection 'msgraph_default' is invalid:\n- " + "\n- ".join(problems)
         )
     return GraphConfig(
-        graph_origin=f"{schema or 'https'}://{host or 'graph.microsoft.com'}".rstrip("/"),
+        graph_origin=graph_origin,
         authority=f"{authority}/{tenant}",
         client_id=login,
         client_secret=password or None,
         auth=auth,
-        verify=_verify(extra.get("verify", True)),
+        verify=verify,
         mailbox=extra.get("mailbox"),
         drive_user=extra.get("drive_user"),
         drive_id=extra.get("drive_id"),
@@ -132,45 +178,108 @@ def http_session(config: GraphConfig) -> requests.Session:
 
 
 def token_provider(config: GraphConfig, session: requests.Session) -> Callable[[bool], str]:
-    """`token(force_refresh) -> access token` for the configured sign-in mode."""
+    """`token(force_refresh) -> access token` for the configured sign-in mode; raises a
+    SignInError, transient when waiting may help.
+
+    The MSAL application is made at the first call, not here: making it asks the
+    identity platform for its configuration, which fails like any sign-in does and
+    must be waited out inside the Graph client's retries like one."""
+    http = IdentityHttp(session, config.authority)
+    acquire = _app_token if config.auth == "client_credentials" else _user_token
+    apps: list[Any] = []
+
+    def token(force_refresh: bool) -> str:
+        try:
+            if not apps:
+                apps.append(_application(config, http))
+            return acquire(apps[0], config, force_refresh)
+        except (msal.exceptions.MsalError, ValueError) as exc:  # discovery refused, bad answer
+            raise SignInRequiredError(
+                f"Sign-in to {config.authority} as {config.client_id} failed: {exc}"
+            ) from exc
+
+    return token
+
+
+class IdentityHttp:
+    """The HTTP client MSAL gets (its `HttpClient` interface: get and post): the shared
+    session with a timeout and the answer size cap, and the identity platform's
+    transient failures raised as a transient SignInError with their Retry-After,
+    instead of being returned to MSAL (which would cache them and drop the
+    Retry-After)."""
+
+    def __init__(self, session: requests.Session, authority: str, timeout_s: float = 60.0):
+        self.session, self.authority, self.timeout_s = session, authority, timeout_s
+
+    def get(self, url: str, **kwargs: Any) -> requests.Response:
+        return self._call("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> requests.Response:
+        return self._call("POST", url, **kwargs)
+
+    def _call(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", self.timeout_s)
+        try:
+            response = self.session.request(method, url, stream=True, **kwargs)
+            read_capped(response, MAX_RESPONSE_BYTES, url)
+        except requests.RequestException as exc:
+            raise SignInError(
+                0,
+                "NoAnswer",
+                f"Sign-in to {self.authority} got no answer ({type(exc).__name__})",
+                self.authority,
+                transient=True,
+            ) from exc
+        code = _aad_error_code(response)
+        if retryable(response.status_code, idempotent=True) or code == "temporarily_unavailable":
+            raise SignInError(
+                response.status_code,
+                code or "Unavailable",
+                f"Sign-in to {self.authority} answered {response.status_code} {code}".strip(),
+                self.authority,
+                transient=True,
+                retry_after=retry_after(response.headers),
+            )
+        return response
+
+
+def _application(config: GraphConfig, http: IdentityHttp) -> msal.ClientApplication:
     if config.auth == "client_credentials":
-        app = msal.ConfidentialClientApplication(
+        return msal.ConfidentialClientApplication(
             config.client_id,
             client_credential=config.client_secret,
-            **_msal_options(config, session),
+            **_msal_options(config, http),
         )
+    return public_app(config, http)
 
-        def app_token(force_refresh: bool) -> str:
-            if force_refresh:
-                app.remove_tokens_for_client()
-            return _access_token(app.acquire_token_for_client(config.scopes), config)
 
-        return app_token
+def _app_token(app: msal.ConfidentialClientApplication, config: GraphConfig, force: bool) -> str:
+    if force:
+        app.remove_tokens_for_client()
+    return _access_token(app.acquire_token_for_client(config.scopes), config)
 
-    app = public_app(config, session)
 
-    def user_token(force_refresh: bool) -> str:
-        accounts = app.get_accounts()
-        if not accounts:
-            raise SignInRequiredError(
-                f"No Microsoft 365 sign-in in {config.token_cache}. Run "
-                f"`{LOGIN_COMMAND}` once to sign in with a device code."
-            )
-        result = app.acquire_token_silent(
-            config.scopes, account=accounts[0], force_refresh=force_refresh
+def _user_token(app: msal.PublicClientApplication, config: GraphConfig, force: bool) -> str:
+    """Silently, from the token cache `make login` filled; never a device code."""
+    accounts = app.get_accounts()
+    if not accounts:
+        raise SignInRequiredError(
+            f"No Microsoft 365 sign-in in {config.token_cache}. Run "
+            f"`{LOGIN_COMMAND}` once to sign in with a device code."
         )
-        if not result or "access_token" not in result:
-            reason = (result or {}).get("error_description", "no usable refresh token")
-            raise SignInRequiredError(
-                f"The Microsoft 365 sign-in expired or was revoked ({reason}). "
-                f"Run `{LOGIN_COMMAND}` to sign in again."
-            )
-        return result["access_token"]
+    result = app.acquire_token_silent(config.scopes, account=accounts[0], force_refresh=force)
+    if not result or "access_token" not in result:
+        reason = (result or {}).get("error_description", "no usable refresh token")
+        raise SignInRequiredError(
+            f"The Microsoft 365 sign-in expired or was revoked ({reason}). "
+            f"Run `{LOGIN_COMMAND}` to sign in again."
+        )
+    return result["access_token"]
 
-    return user_token
 
-
-def public_app(config: GraphConfig, session: requests.Session) -> msal.PublicClientApplication:
+def public_app(
+    config: GraphConfig, session: requests.Session | IdentityHttp
+) -> msal.PublicClientApplication:
     cache, kind = token_cache(config.token_cache)
     log.info("Microsoft 365 token cache: %s (%s)", config.token_cache, kind)
     return msal.PublicClientApplication(
@@ -209,7 +318,7 @@ def token_cache(path: str) -> tuple[msal.SerializableTokenCache, str]:
     return PersistedTokenCache(persistence), kind
 
 
-def _msal_options(config: GraphConfig, session: requests.Session) -> dict[str, Any]:
+def _msal_options(config: GraphConfig, session: requests.Session | IdentityHttp) -> dict[str, Any]:
     microsoft = urlsplit(config.authority).hostname in (
         "login.microsoftonline.com",
         "login.microsoftonline.us",
@@ -228,7 +337,40 @@ def _access_token(result: dict[str, Any] | None, config: GraphConfig) -> str:
     )
 
 
-def _verify(value: Any) -> bool | str:
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    return value
+def _verify(value: Any) -> bool | str | None:
+    """True or False (or their strings), or the path of an existing CA bundle; None for
+    anything else: null, "", 0 or a missing file are mistakes, not a way to turn TLS
+    verification off."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    if isinstance(value, str) and os.path.isfile(value):
+        return value
+    return None
+
+
+def _secure(url: str) -> bool:
+    """https, or plain http to a loopback host (a local stand-in): a token sent over
+    plain http anywhere else can be read on the way."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return bool(parts.hostname) and (
+        scheme == "https" or (scheme == "http" and _loopback(parts.hostname))
+    )
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host.lower() == "localhost"
+
+
+def _aad_error_code(response: requests.Response) -> str:
+    """The OAuth2 `error` of an identity platform answer, if it has one."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    return str(body.get("error", "")) if isinstance(body, dict) else ""

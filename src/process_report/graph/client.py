@@ -3,39 +3,80 @@
 It owns what Graph asks of a well-behaved caller, so callers never build paging or
 batching URLs or sleep themselves:
 
-- 429, 503 and 504 honour `Retry-After` (also per item inside `$batch`, which SDK retry
-  handlers do not do); without one, exponential backoff with jitter; the total wait of
-  one call is bounded, after which it fails clearly;
-- 401 refreshes the token once;
-- a POST that is not idempotent is never retried after an ambiguous failure (the
-  request may have been carried out and only the answer lost): the caller decides;
+- 429 is waited out on any request (Graph refused it, so sending it again is safe); 5xx
+  and a lost answer only on idempotent requests: a POST that is not idempotent may have
+  been carried out and only the answer lost, so the caller decides (`AmbiguousSendError`,
+  or the `GraphError` of the 5xx);
+- a transient sign-in failure (the token endpoint's 429/5xx or no answer, raised by
+  `token()` as a transient `GraphError`) is waited out the same way, before anything
+  was sent;
+- waits honour `Retry-After` (also per item inside `$batch`, which SDK retry handlers do
+  not do), else exponential backoff with jitter; the total wait of one call is bounded,
+  after which it fails with a transient `GraphError`. Each wait is one INFO line with
+  the status and the seconds, never the URL: paths name client folders, which are
+  API keys;
+- 401 refreshes the token once; a second 401 in the same call is a clear error;
+- absolute URLs (`@odata.nextLink`) are followed only on the configured Graph scheme and
+  host, so the bearer token never goes anywhere else;
+- answers are read streamed and refused beyond a size cap;
 - `pages()` follows `@odata.nextLink`; `batch()` sends at most 20 requests per
-  `$batch` and retries throttled items on their own.
+  `$batch` and retries throttled or failed items on their own.
 
-Not the provider's KiotaRequestAdapterHook: kiota's retry handler retries POST on 429,
-a duplicate-send risk for mail, and does not retry batch items.
+Not the provider's KiotaRequestAdapterHook: kiota's retry handler retries POST on 429
+and 5xx, a duplicate-send risk for mail, and does not retry batch items.
 """
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
-RETRY_STATUSES = {429, 503, 504}
+log = logging.getLogger(__name__)
+
 BATCH_LIMIT = 20
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+# 5xx that another try will not cure: Not Implemented, HTTP Version, Insufficient Storage.
+_LASTING_5XX = frozenset({501, 505, 507})
+_DEFAULT_PORTS = {"https": 443, "http": 80}
+_CHUNK = 64 * 1024
+_REFUSED_FRESH_TOKEN = (
+    "Graph refused a freshly issued token (check the app registration's permissions and "
+    "the connection's Graph host): "
+)
 
 
 class GraphError(RuntimeError):
-    """Graph answered with an error; `status` and `code` say which."""
+    """Graph, or signing in to it, failed; `status` and `code` say how.
 
-    def __init__(self, status: int, code: str, message: str, url: str) -> None:
-        super().__init__(f"Graph {status} {code} for {url}: {message}")
+    `transient`: the same call may well succeed later (throttling, an outage, no
+    answer), so a task should be retried rather than give up on it; `retry_after` is
+    the server's `Retry-After` in seconds, if it sent one."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        url: str,
+        *,
+        transient: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(self.describe(status, code, message, url))
         self.status, self.code = status, code
+        self.transient, self.retry_after = transient, retry_after
+
+    @staticmethod
+    def describe(status: int, code: str, message: str, url: str) -> str:
+        return f"Graph {status} {code} for {url}: {message}"
 
 
 class AmbiguousSendError(RuntimeError):
@@ -48,6 +89,44 @@ class RetryPolicy:
     base_backoff_s: float = 1.0
     max_backoff_s: float = 30.0
     timeout_s: float = 60.0
+    max_response_bytes: int = MAX_RESPONSE_BYTES
+
+
+def retryable(status: int, idempotent: bool) -> bool:
+    """Whether an answer with `status` may be sent again: 429 always (Graph refused the
+    request), a 5xx only when sending twice does no harm."""
+    return status == 429 or (idempotent and status >= 500 and status not in _LASTING_5XX)
+
+
+class RetryBudget:
+    """The waits of one call: `Retry-After`, else jittered exponential backoff; each
+    logged; their total bounded by the policy, past which the call fails (transient)."""
+
+    def __init__(self, policy: RetryPolicy, sleep: Callable[[float], None], url: str = "") -> None:
+        self.policy, self._sleep, self.url = policy, sleep, url
+        self.tries, self.waited = 1, 0.0
+
+    def wait(self, failure: str, status: int, retry_after_s: float | None) -> None:
+        """Sleep before the next try, or raise when that would exceed the budget.
+        `failure` says what happened, without a URL ("Graph answered 503 to GET")."""
+        delay = retry_after_s or self.backoff()
+        if self.waited + delay > self.policy.max_wait_s:
+            raise GraphError(
+                status,
+                "RetryBudgetExhausted",
+                f"{failure}; gave up after {self.tries} tries and {self.waited:.0f} s of waiting",
+                self.url,
+                transient=True,
+            )
+        source = "Retry-After" if retry_after_s else "backoff"
+        log.info("%s; waiting %.1f s (%s) before try %d", failure, delay, source, self.tries + 1)
+        self._sleep(delay)
+        self.tries += 1
+        self.waited += delay
+
+    def backoff(self) -> float:
+        ceiling = min(self.policy.max_backoff_s, self.policy.base_backoff_s * 2 ** (self.tries - 1))
+        return random.uniform(ceiling / 2, ceiling)
 
 
 class GraphClient:
@@ -60,52 +139,41 @@ class GraphClient:
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        """`token(force_refresh)` returns a bearer token; `base_url` ends in /v1.0."""
+        """`token(force_refresh)` returns a bearer token, or raises a GraphError
+        (transient if signing in may work later); `base_url` ends in /v1.0."""
         self.base_url = base_url.rstrip("/")
         self._token = token
         self.session = session or requests.Session()
         self.policy = policy or RetryPolicy()
         self._sleep = sleep
+        self._origin = _origin(self.base_url)
 
     # --- single requests ---------------------------------------------------------
     def request(
         self, method: str, path_or_url: str, *, idempotent: bool | None = None, **kwargs: Any
     ) -> requests.Response:
         """Send with retries; returns the successful response or raises GraphError."""
-        url = path_or_url if path_or_url.startswith("http") else self.base_url + path_or_url
-        idempotent = (
-            method in ("GET", "HEAD", "PUT", "DELETE") if idempotent is None else idempotent
-        )
-        waited, attempt, refreshed = 0.0, 0, False
+        url = self.url(path_or_url)
+        if idempotent is None:
+            idempotent = method in IDEMPOTENT_METHODS
+        budget = RetryBudget(self.policy, self._sleep, url)
+        refresh = refreshed = False
         while True:
-            attempt += 1
-            try:
-                response = self._send(method, url, refreshed, **kwargs)
-            except requests.RequestException as exc:
-                if not idempotent:
-                    raise AmbiguousSendError(
-                        f"{method} {url} failed without an answer ({exc}); it may have been "
-                        f"carried out, so it is not retried blindly"
-                    ) from exc
-                response = None
-                delay = self._backoff(attempt)
-            else:
-                if response.status_code == 401 and not refreshed:
-                    refreshed = True
-                    continue
-                if response.status_code not in RETRY_STATUSES:
-                    _raise_for_graph(response, url)
-                    return response
-                delay = retry_after(response.headers) or self._backoff(attempt)
-            if waited + delay > self.policy.max_wait_s:
-                raise GraphError(
-                    getattr(response, "status_code", 0),
-                    "RetryBudgetExhausted",
-                    f"gave up after {attempt} attempts and {waited:.0f} s of waiting",
-                    url,
+            response = self._send_or_wait(method, url, refresh, idempotent, budget, **kwargs)
+            if response is None:
+                continue
+            status = response.status_code
+            refresh = status == 401 and not refreshed  # one new token, not one per retry
+            if refresh:
+                refreshed = True
+                continue
+            if retryable(status, idempotent):
+                budget.wait(
+                    f"Graph answered {status} to {method}", status, retry_after(response.headers)
                 )
-            self._sleep(delay)
-            waited += delay
+                continue
+            _raise_for_graph(response, url, _REFUSED_FRESH_TOKEN if status == 401 else "")
+            return response
 
     def get_json(self, path_or_url: str, **kwargs: Any) -> dict[str, Any]:
         return self.request("GET", path_or_url, **kwargs).json()
@@ -118,61 +186,138 @@ class GraphClient:
             yield from page.get("value", [])
             url = page.get("@odata.nextLink")
 
+    def url(self, path_or_url: str) -> str:
+        """The absolute URL of a path under the version root; an absolute URL only if it
+        is on the configured Graph scheme and host, since the bearer token goes with it."""
+        parts = urlsplit(path_or_url)
+        if not (parts.scheme or parts.netloc):
+            return self.base_url + path_or_url
+        if _origin(path_or_url) != self._origin:
+            scheme, host, port = self._origin
+            raise GraphError(
+                0,
+                "UntrustedUrl",
+                f"the link is not the configured Graph host ({scheme}://{host}:{port}); "
+                f"the token is not sent there",
+                path_or_url,
+            )
+        return path_or_url
+
+    def relative(self, url: str) -> str:
+        """`url` relative to the version root, as `$batch` takes it; like `url()`, only
+        for links on the configured Graph host."""
+        parts = urlsplit(self.url(url))
+        root = urlsplit(self.base_url).path
+        if not parts.path.startswith(root + "/"):
+            raise GraphError(0, "UntrustedUrl", f"the link is not under {root}", url)
+        return parts.path[len(root) :] + (f"?{parts.query}" if parts.query else "")
+
     # --- $batch -------------------------------------------------------------------
     def batch(self, requests_: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        """Run GET requests (`{"id", "url"}`) through `$batch`, 20 at a time, retrying
-        throttled items after their own `Retry-After`. Returns each id's final response
-        (`status`, `body`); failures other than throttling are returned, not raised."""
+        """Run requests (`{"id", "url"}`, GET unless `method` says) through `$batch`, 20
+        at a time, sending again the items answered 429 (and 5xx, for idempotent ones)
+        after their own `Retry-After`. Returns each id's final response (`status`,
+        `body`); failures are returned, not raised."""
         results: dict[str, dict[str, Any]] = {}
         pending = list(requests_)
-        waited = 0.0
+        budget = RetryBudget(self.policy, self._sleep, "/$batch")
         while pending:
-            throttled, delay = [], 0.0
-            for start in range(0, len(pending), BATCH_LIMIT):
-                chunk = pending[start : start + BATCH_LIMIT]
-                body = {
-                    "requests": [
-                        {"id": r["id"], "method": r.get("method", "GET"), "url": r["url"]}
-                        for r in chunk
-                    ]
-                }
-                answer = self.request("POST", "/$batch", json=body, idempotent=True).json()
-                by_id = {r["id"]: r for r in chunk}
-                for item in answer["responses"]:
-                    if item["status"] in RETRY_STATUSES:
-                        throttled.append(by_id[item["id"]])
-                        delay = max(delay, retry_after(item.get("headers", {})) or 1.0)
-                    else:
-                        results[item["id"]] = item
-            if throttled:
-                if waited + delay > self.policy.max_wait_s:
-                    for item in throttled:
-                        results[item["id"]] = {
-                            "id": item["id"],
-                            "status": 429,
-                            "body": {
-                                "error": {
-                                    "code": "RetryBudgetExhausted",
-                                    "message": "still throttled after retries",
-                                }
-                            },
-                        }
-                    break
-                self._sleep(delay)
-                waited += delay
-            pending = throttled
+            again = self._batch_round(pending, results)
+            if not again:
+                break
+            statuses = sorted({item["status"] for _, item in again})
+            waits = [retry_after(item.get("headers")) for _, item in again]
+            try:
+                budget.wait(
+                    f"Graph answered {'/'.join(map(str, statuses))} to {len(again)} batch item(s)",
+                    statuses[-1],
+                    max((w for w in waits if w), default=None),
+                )
+            except GraphError as exc:
+                for _, item in again:
+                    results[item["id"]] = _exhausted(item, str(exc))
+                break
+            pending = [request for request, _ in again]
         return results
 
+    def _batch_round(
+        self, pending: list[dict[str, Any]], results: dict[str, dict[str, Any]]
+    ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """Send `pending` once; final answers go to `results`, the (request, answer) pairs
+        to send again are returned."""
+        again = []
+        for start in range(0, len(pending), BATCH_LIMIT):
+            chunk = pending[start : start + BATCH_LIMIT]
+            body = {
+                "requests": [
+                    {"id": r["id"], "method": r.get("method", "GET"), "url": r["url"]}
+                    for r in chunk
+                ]
+            }
+            answer = self.request("POST", "/$batch", json=body, idempotent=True).json()
+            by_id = {r["id"]: r for r in chunk}
+            for item in answer["responses"]:
+                request = by_id[item["id"]]
+                if retryable(item["status"], request.get("method", "GET") in IDEMPOTENT_METHODS):
+                    again.append((request, item))
+                else:
+                    results[item["id"]] = item
+        return again
+
     # --- internals ----------------------------------------------------------------
+    def _send_or_wait(
+        self,
+        method: str,
+        url: str,
+        refresh: bool,
+        idempotent: bool,
+        budget: RetryBudget,
+        **kwargs: Any,
+    ) -> requests.Response | None:
+        """One try: Graph's answer, or None once a failure that may pass was waited out
+        (a sign-in outage, before anything was sent; no answer to an idempotent
+        request). No answer to any other request is the caller's to settle."""
+        try:
+            return self._send(method, url, refresh, **kwargs)
+        except GraphError as exc:  # signing in failed, or the answer was too large
+            if not exc.transient:
+                raise
+            failure = f"Sign-in failed ({exc.status or 'no answer'} {exc.code})"
+            budget.wait(failure, exc.status, exc.retry_after)
+        except requests.RequestException as exc:
+            if not idempotent:
+                raise AmbiguousSendError(
+                    f"{method} {url} failed without an answer ({exc}); it may have been "
+                    f"carried out, so it is not retried blindly"
+                ) from exc
+            budget.wait(f"Graph gave no answer to {method} ({type(exc).__name__})", 0, None)
+        return None
+
     def _send(self, method: str, url: str, refresh: bool, **kwargs: Any) -> requests.Response:
         headers = {"Authorization": f"Bearer {self._token(refresh)}", **kwargs.pop("headers", {})}
-        return self.session.request(
-            method, url, headers=headers, timeout=self.policy.timeout_s, **kwargs
+        response = self.session.request(
+            method, url, headers=headers, timeout=self.policy.timeout_s, stream=True, **kwargs
         )
+        read_capped(response, self.policy.max_response_bytes, url)
+        return response
 
-    def _backoff(self, attempt: int) -> float:
-        ceiling = min(self.policy.max_backoff_s, self.policy.base_backoff_s * 2 ** (attempt - 1))
-        return random.uniform(ceiling / 2, ceiling)
+
+def read_capped(response: requests.Response, cap: int, url: str) -> None:
+    """Read a streamed response's body, counting: one over `cap` bytes fails (the
+    connection is dropped) instead of taking the worker's memory. Afterwards the
+    response reads like an unstreamed one (`.json()`, `.text`)."""
+    body = bytearray()
+    for chunk in response.iter_content(_CHUNK):
+        body += chunk
+        if len(body) > cap:
+            response.close()
+            raise GraphError(
+                response.status_code,
+                "ResponseTooLarge",
+                f"the answer is larger than the {cap}-byte cap; refused",
+                url,
+            )
+    response._content = bytes(body)  # what requests itself keeps for .content/.json()
 
 
 def retry_after(headers: Any) -> float | None:
@@ -186,16 +331,36 @@ def retry_after(headers: Any) -> float | None:
     return None
 
 
-def _raise_for_graph(response: requests.Response, url: str) -> None:
-    if response.status_code < 400:
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or ""), parts.port or _DEFAULT_PORTS.get(scheme)
+
+
+def _exhausted(item: dict[str, Any], reason: str) -> dict[str, Any]:
+    """A batch item's final answer once the retry budget is spent."""
+    return {
+        "id": item["id"],
+        "status": item["status"],
+        "body": {"error": {"code": "RetryBudgetExhausted", "message": reason}},
+    }
+
+
+def _raise_for_graph(response: requests.Response, url: str, prefix: str = "") -> None:
+    """A GraphError for an error answer: transient for 429 and the 5xx worth retrying
+    (whether this request could be sent again is the caller's business)."""
+    status = response.status_code
+    if status < 400:
         return
     try:
         error = response.json().get("error", {})
     except ValueError:
         error = {}
     raise GraphError(
-        response.status_code,
+        status,
         error.get("code", "Unknown"),
-        error.get("message", response.text[:200]),
+        prefix + error.get("message", response.text[:200]),
         url,
+        transient=retryable(status, idempotent=True),
+        retry_after=retry_after(response.headers),
     )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import os
 import stat
 import threading
@@ -8,12 +9,14 @@ import pytest
 
 from process_report.graph.auth import (
     GraphConfigError,
+    SignInError,
     SignInRequiredError,
     config_from_connection,
     device_code_login,
     http_session,
     token_provider,
 )
+from process_report.graph.client import GraphError
 from tests.support.graph_fixtures import client_for, config_for
 
 
@@ -105,3 +108,127 @@ def test_malformed_connection_names_the_field(extra, named):
             password="s",
             extra={"mailbox": "m@x", "drive_user": "m@x", **extra},
         )
+
+
+def connection_fields(extra=None, **fields):
+    """A valid client_credentials connection's fields, with `extra` and fields replaced."""
+    return {
+        "host": None,
+        "schema": None,
+        "login": "app",
+        "password": "s",
+        "extra": {"tenant_id": "t", "mailbox": "m@x", "drive_user": "m@x", **(extra or {})},
+        **fields,
+    }
+
+
+@pytest.mark.parametrize("verify", [None, "", 0, 1, "0", "no", "off", "/nonexistent/ca.pem", []])
+def test_verify_that_is_not_a_boolean_or_an_existing_ca_file_is_refused(verify):
+    with pytest.raises(GraphConfigError, match=r"extra verify: expected true, false or"):
+        config_from_connection(**connection_fields({"verify": verify}))
+
+
+def test_verify_reads_booleans_their_strings_and_an_existing_ca_file(tmp_path):
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    for given, read in [(True, True), (False, False), ("TRUE", True), ("false", False)]:
+        assert config_from_connection(**connection_fields({"verify": given})).verify is read
+    assert config_from_connection(**connection_fields({"verify": str(bundle)})).verify == str(
+        bundle
+    )
+    assert config_from_connection(**connection_fields()).verify is True
+
+
+@pytest.mark.parametrize(
+    ("fields", "named"),
+    [
+        ({"schema": "http", "host": "graph.microsoft.com"}, "host / schema: expected https"),
+        ({"schema": "ftp", "host": "127.0.0.1"}, "host / schema: expected https"),
+        ({"extra": {"authority": "http://login.example"}}, "authority: expected an https"),
+    ],
+)
+def test_plain_http_is_refused_for_graph_and_the_authority_off_loopback(fields, named):
+    extra = fields.pop("extra", {})
+    with pytest.raises(GraphConfigError, match=named):
+        config_from_connection(**connection_fields(extra, **fields))
+
+
+def test_plain_http_is_allowed_on_a_loopback_host():
+    config = config_from_connection(
+        **connection_fields(
+            {"authority": "http://localhost:8081"}, schema="http", host="127.0.0.1:8080"
+        )
+    )
+    assert config.graph_url == "http://127.0.0.1:8080/v1.0"
+    assert config.authority == "http://localhost:8081/t"
+
+
+def delegated_sign_in(standin, tmp_path):
+    """A person's device-code sign-in, done; returns the connection's extra for it."""
+    cache = str(tmp_path / "msal.json")
+    config = config_for(standin, auth="delegated", token_cache=cache)
+    threading.Timer(0.3, standin.approve_device_codes).start()
+    device_code_login(config, http_session(config), show=lambda _: None)
+    standin.expire_all_tokens()  # the next Graph call gets 401 and signs in again
+    return {"auth": "delegated", "token_cache": cache}
+
+
+@pytest.mark.parametrize("auth", ["client_credentials", "delegated"])
+def test_token_endpoint_503s_are_waited_out_inside_the_call(standin, tmp_path, caplog, auth):
+    standin.add_file("Videos/a/x.mp4")
+    overrides = delegated_sign_in(standin, tmp_path) if auth == "delegated" else {}
+    sleeps: list[float] = []
+    client, config = client_for(standin, sleeps=sleeps, **overrides)
+    standin.faults.token_unavailable, standin.faults.token_retry_after_s = 2, 2
+    with caplog.at_level(logging.INFO, logger="process_report.graph.client"):
+        assert client.get_json(f"{config.drive_root}/root:/Videos/a:/children")["value"]
+    assert sleeps == [2, 2]
+    waits = [r.getMessage() for r in caplog.records if "waiting" in r.getMessage()]
+    assert len(waits) == 2
+    assert all("Sign-in failed (503" in line and "2.0 s (Retry-After)" in line for line in waits)
+
+
+def test_temporarily_unavailable_from_the_token_endpoint_is_retried(standin):
+    sleeps: list[float] = []
+    client, config = client_for(standin, sleeps=sleeps)
+    standin.faults.token_errors = [
+        (400, "temporarily_unavailable", "AADSTS50196: The server is temporarily busy.")
+    ]
+    assert client.get_json(f"{config.drive_root}/root/children") == {"value": []}
+    assert len(sleeps) == 1
+
+
+def test_unreachable_identity_platform_is_a_transient_sign_in_error(standin):
+    config = config_for(standin, extra={"authority": "https://127.0.0.1:1"})
+    token = token_provider(config, http_session(config))  # nothing asked yet
+    with pytest.raises(SignInError, match="got no answer") as caught:
+        token(False)
+    assert caught.value.transient
+    sleeps: list[float] = []
+    client, _ = client_for(standin, sleeps=sleeps, extra={"authority": "https://127.0.0.1:1"})
+    with pytest.raises(GraphError, match="RetryBudgetExhausted") as caught:
+        client.get_json("/me/drive/root/children")
+    assert caught.value.transient
+    assert sleeps
+    assert sum(sleeps) <= 30
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        (401, "invalid_client", "AADSTS7000215: Invalid client secret provided."),
+        (400, "unauthorized_client", "AADSTS700016: Application not found in the directory."),
+        (400, "invalid_client", "AADSTS7000218: The request body must contain client_secret."),
+        (403, "access_denied", "AADSTS50105: The app is not assigned to a role."),
+    ],
+)
+def test_configuration_and_permission_errors_from_the_token_endpoint_fail_at_once(standin, answer):
+    sleeps: list[float] = []
+    client, config = client_for(standin, sleeps=sleeps)
+    standin.faults.token_errors = [answer]
+    with pytest.raises(SignInRequiredError, match=answer[2].split(":")[0]) as caught:
+        client.get_json(f"{config.drive_root}/root/children")
+    assert isinstance(caught.value, GraphError)
+    assert not caught.value.transient
+    assert sleeps == []
+    assert sum("oauth2/v2.0/token" in r for r in standin.requests) == 1

@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+import base64
+import contextlib
+import logging
+import socket
+import threading
+
 import pytest
 
-from process_report.graph.client import AmbiguousSendError, GraphError, retry_after
+from process_report.graph.client import AmbiguousSendError, GraphError, RetryPolicy, retry_after
 from tests.support.graph_fixtures import client_for
 
 
@@ -86,3 +92,135 @@ def test_retry_after_reads_delta_seconds_in_any_case():
     assert retry_after({"retry-after": "7"}) == 7
     assert retry_after({"Retry-After": "soon"}) is None
     assert retry_after({}) is None
+
+
+@pytest.fixture
+def foreign_host():
+    """A listener on another loopback port: the origin of a link that is not Graph's.
+    Counts the connections it gets, so a test can tell that nothing was sent there."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                accepted.append(listener.accept()[0])
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield f"https://127.0.0.1:{listener.getsockname()[1]}", accepted
+    listener.close()
+    for conn in accepted:
+        conn.close()
+
+
+def test_next_link_to_another_host_is_refused_and_gets_no_token(standin, foreign_host):
+    origin, accepted = foreign_host
+    for n in range(3):
+        standin.add_file(f"Videos/key/f{n}.mp4")
+    standin.faults.next_link_origin = origin
+    client, config = client_for(standin)
+    with pytest.raises(GraphError, match=r"not the configured Graph host") as caught:
+        list(client.pages(f"{config.drive_root}/root:/Videos/key:/children?$top=2"))
+    assert origin in str(caught.value)
+    assert not caught.value.transient
+    assert accepted == []  # not even a connection: no token left the process
+
+
+def test_absolute_url_with_another_scheme_is_refused(standin):
+    client, config = client_for(standin)
+    downgraded = client.base_url.replace("https://", "http://") + f"{config.drive_root}/root"
+    with pytest.raises(GraphError, match=r"not the configured Graph host"):
+        client.get_json(downgraded)
+    assert not any("/drive/root" in r for r in standin.requests)
+
+
+def test_non_idempotent_post_is_not_retried_after_a_5xx(standin):
+    sleeps: list[float] = []
+    client, config = client_for(standin, sleeps=sleeps)
+    standin.faults.graph_statuses = [503]
+    with pytest.raises(GraphError) as caught:
+        client.request("POST", f"{config.mail_root}/messages/x/send", idempotent=False)
+    assert caught.value.status == 503
+    assert sleeps == []
+    assert sum(r.endswith("/send") for r in standin.requests) == 1
+
+
+def test_non_idempotent_post_refused_with_429_is_sent_again_after_retry_after(standin):
+    sleeps: list[float] = []
+    client, config = client_for(standin, sleeps=sleeps)
+    standin.faults.graph_statuses, standin.faults.retry_after_s = [429], 4
+    draft = client.request(
+        "POST",
+        f"{config.mail_root}/messages",
+        idempotent=False,
+        data=base64.b64encode(b"Subject: hi\r\nTo: a@b.example\r\n\r\nhello\r\n"),
+        headers={"Content-Type": "text/plain"},
+    ).json()
+    assert sleeps == [4]
+    assert list(standin.messages) == [draft["id"]]  # Graph refused the first: one draft
+
+
+def test_one_401_forces_one_token_refresh_not_one_per_later_retry(standin):
+    standin.add_file("Videos/a/x.mp4")
+    sleeps: list[float] = []
+    client, config = client_for(standin, sleeps=sleeps)
+    standin.faults.graph_statuses = [401, 429, 429]
+    assert client.get_json(f"{config.drive_root}/root:/Videos/a:/children")["value"]
+    assert sleeps == [1, 1]
+    assert sum("oauth2/v2.0/token" in r for r in standin.requests) == 2
+
+
+def test_second_401_after_the_refresh_fails_clearly(standin):
+    client, config = client_for(standin)
+    standin.faults.graph_statuses = [401, 401]
+    with pytest.raises(GraphError, match="refused a freshly issued token") as caught:
+        client.get_json(f"{config.drive_root}/root/children")
+    assert caught.value.status == 401
+    assert not caught.value.transient
+    assert sum("oauth2/v2.0/token" in r for r in standin.requests) == 2
+    assert sum(r.startswith("GET /v1.0/") for r in standin.requests) == 2
+
+
+def test_response_over_the_size_cap_fails_clearly(standin):
+    for n in range(200):
+        standin.add_file(f"Videos/big/file-{n:03d}.mp4")
+    client, config = client_for(standin, policy=RetryPolicy(max_response_bytes=16 * 1024))
+    with pytest.raises(GraphError, match=r"larger than the 16384-byte cap") as caught:
+        client.get_json(f"{config.drive_root}/root:/Videos/big:/children?$top=200")
+    assert caught.value.code == "ResponseTooLarge"
+    assert client.get_json(f"{config.drive_root}/root:/Videos/big:/children?$top=5")["value"]
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504, 429])
+def test_idempotent_get_waits_out_a_5xx_or_429_and_logs_each_wait(standin, caplog, status):
+    standin.add_file("Videos/a/x.mp4")
+    sleeps: list[float] = []
+    client, config = client_for(standin, sleeps=sleeps)
+    standin.faults.graph_statuses = [status, status]
+    with caplog.at_level(logging.INFO, logger="process_report.graph.client"):
+        assert client.get_json(f"{config.drive_root}/root:/Videos/a:/children")["value"]
+    assert len(sleeps) == 2
+    waits = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert len(waits) == 2
+    for line, slept in zip(waits, sleeps, strict=True):
+        assert str(status) in line
+        assert f"{slept:.1f} s" in line
+        assert "Videos" not in line  # paths name client folders: API keys
+
+
+def test_batch_items_answered_5xx_are_retried_with_backoff(standin, caplog):
+    for key in ("a", "b", "c"):
+        standin.add_file(f"Videos/{key}/x.mp4")
+    sleeps: list[float] = []
+    client, config = client_for(standin, sleeps=sleeps)
+    standin.faults.batch_item_statuses = [500, 502]
+    with caplog.at_level(logging.INFO, logger="process_report.graph.client"):
+        answers = client.batch(
+            [
+                {"id": key, "url": f"{config.drive_root}/root:/Videos/{key}:/children"}
+                for key in ("a", "b", "c")
+            ]
+        )
+    assert {a["status"] for a in answers.values()} == {200}
+    assert len(sleeps) == 1
+    assert any("500" in r.getMessage() for r in caplog.records)
