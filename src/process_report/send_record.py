@@ -137,8 +137,11 @@ def _link_new(target: str, payload: bytes) -> None:
 
 
 def _write_temporary(target: str, payload: bytes) -> str:
+    """A new file beside `target`, readable by its owner only like every archive file
+    (artifacts.py), holding `payload` on disk before it is linked or renamed."""
     temporary = f"{target}.{uuid.uuid4().hex}.tmp"
-    with open(temporary, "xb") as file:
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with open(descriptor, "wb") as file:
         file.write(payload)
         file.flush()
         os.fsync(file.fileno())

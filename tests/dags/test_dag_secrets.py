@@ -199,7 +199,12 @@ def test_no_planted_secret_leaves_any_task(planted_run, standin, caplog):
     }
     # Each place really holds what was looked in: the report, the summaries, the logs.
     assert "cam1.example.net/live?token=[REDACTED]" in email
-    assert "https://svc:[REDACTED]@api.example.net" in xcom
+    # the summaries travel as files in the run's folder (XCom holds only paths and counts)
+    assert any(
+        "https://svc:[REDACTED]@api.example.net" in text
+        for name, text in files.items()
+        if name.split("/")[-2:-1] == ["summaries"]
+    )
     assert "client API keys masked in task logs" in task_logs
     assert any("/failure_logs/" in name for name in files)
 
