@@ -37,6 +37,7 @@ from dev.run_demo import (
     REPORT_DAY,
     TIMEZONE,
     airflow_environment,
+    free_port,
     run,
 )
 from tests.support import PROJECT_DIR
@@ -97,7 +98,7 @@ def run_case(out: Path, db_uri: str, skip_keys: tuple[str, ...], faults: Faults)
         with contextlib.closing(psycopg2.connect(db_uri)) as conn:
             write_sample_logs(conn, out / "logs")
             publish_sample_videos(conn, graph, ONEDRIVE_ROOT)
-        env = airflow_environment(out, db_uri, skip_keys)
+        env = airflow_environment(out, db_uri, skip_keys, free_port())
         env["AIRFLOW_CONN_MSGRAPH_DEFAULT"] = graph.airflow_connection()
         run([sys.executable, "-m", "airflow", "db", "migrate"], env, out / "migrate.log")
         graph.faults = faults
