@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from dev.run_demo import screenshot_lines
+from dev.run_demo import show_email_screenshots
 from tests.support import PROJECT_DIR
 from tests.support.browser import MISSING
 
@@ -71,12 +71,13 @@ def test_under_ci_a_browser_test_without_chromium_fails_instead_of_skipping(tmp_
     assert "CI=true: a missing program is an error, not a skip" in result.stdout
 
 
-def test_demo_screenshots_without_chromium_are_skipped_in_one_line(tmp_path, monkeypatch):
+def test_demo_screenshots_without_chromium_are_skipped_in_one_line(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("PATH", path_without_chromium(tmp_path))
     monkeypatch.delenv("PYTEST_CURRENT_TEST")  # as in `make demo`, outside pytest
     report = tmp_path / "report.html"
     report.write_text("<html><body>report</body></html>")
-    assert screenshot_lines(report, tmp_path) == [f"Screenshots skipped: {MISSING}"]
+    assert show_email_screenshots(report, tmp_path) is False
+    assert capsys.readouterr().out == f"Screenshots skipped: {MISSING}\n"
     assert not list(tmp_path.glob("*.png"))
 
 
