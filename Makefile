@@ -11,10 +11,12 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt co
 
 ## The locked dependencies, then the project's package (src/process_report) editable,
 ## so Airflow, the tests and the dev tools import the one copy of the library.
+## Byte-compiled at install: where PYTHONDONTWRITEBYTECODE is set (CI machines), every
+## Airflow subprocess would otherwise recompile Airflow's modules (seconds of CPU each).
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check uv==0.13.8
-	$(VENV)/bin/uv pip install --quiet --python $(PY) \
+	$(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) \
 		-r requirements.txt -r requirements-dev.txt -c constraints.txt
 	$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .
 	rm -f $(VENV)/.installed-*
