@@ -24,6 +24,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -187,18 +188,43 @@ def token_provider(config: GraphConfig, session: requests.Session) -> Callable[[
     http = IdentityHttp(session, config.authority)
     acquire = _app_token if config.auth == "client_credentials" else _user_token
     apps: list[Any] = []
+    held = HeldToken()
 
     def token(force_refresh: bool) -> str:
+        if not force_refresh and held.fresh():
+            return held.value
         try:
             if not apps:
                 apps.append(_application(config, http))
-            return acquire(apps[0], config, force_refresh)
+            result = acquire(apps[0], config, force_refresh)
         except (msal.exceptions.MsalError, ValueError) as exc:  # discovery refused, bad answer
             raise SignInRequiredError(
                 f"Sign-in to {config.authority} as {config.client_id} failed: {exc}"
             ) from exc
+        return held.keep(_access_token(result, config), result.get("expires_in"))
 
     return token
+
+
+@dataclass
+class HeldToken:
+    """The last access token, used again for the first three quarters of its life.
+
+    MSAL asks the identity platform for a new token whenever the one it holds expires
+    within five minutes, so tokens shorter-lived than that (a Conditional Access policy,
+    a bad morning) would cost one sign-in request per Graph request. A Graph 401 still
+    forces a new one (`force_refresh`)."""
+
+    value: str = ""
+    until: float = 0.0
+
+    def fresh(self) -> bool:
+        return bool(self.value) and time.monotonic() < self.until
+
+    def keep(self, value: str, expires_in: Any) -> str:
+        lifetime = expires_in if isinstance(expires_in, int | float) else 0
+        self.value, self.until = value, time.monotonic() + 0.75 * max(lifetime, 0)
+        return value
 
 
 class IdentityHttp:
@@ -253,13 +279,17 @@ def _application(config: GraphConfig, http: IdentityHttp) -> msal.ClientApplicat
     return public_app(config, http)
 
 
-def _app_token(app: msal.ConfidentialClientApplication, config: GraphConfig, force: bool) -> str:
+def _app_token(
+    app: msal.ConfidentialClientApplication, config: GraphConfig, force: bool
+) -> dict[str, Any] | None:
     if force:
         app.remove_tokens_for_client()
-    return _access_token(app.acquire_token_for_client(config.scopes), config)
+    return app.acquire_token_for_client(config.scopes)
 
 
-def _user_token(app: msal.PublicClientApplication, config: GraphConfig, force: bool) -> str:
+def _user_token(
+    app: msal.PublicClientApplication, config: GraphConfig, force: bool
+) -> dict[str, Any]:
     """Silently, from the token cache `make login` filled; never a device code."""
     accounts = app.get_accounts()
     if not accounts:
@@ -274,7 +304,7 @@ def _user_token(app: msal.PublicClientApplication, config: GraphConfig, force: b
             f"The Microsoft 365 sign-in expired or was revoked ({reason}). "
             f"Run `{LOGIN_COMMAND}` to sign in again."
         )
-    return result["access_token"]
+    return result
 
 
 def public_app(

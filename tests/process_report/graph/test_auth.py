@@ -232,3 +232,31 @@ def test_configuration_and_permission_errors_from_the_token_endpoint_fail_at_onc
     assert not caught.value.transient
     assert sleeps == []
     assert sum("oauth2/v2.0/token" in r for r in standin.requests) == 1
+
+
+@pytest.mark.parametrize("auth", ["client_credentials", "delegated"])
+def test_short_lived_tokens_are_used_again_instead_of_one_sign_in_per_request(
+    standin, tmp_path, auth
+):
+    standin.add_file("Videos/a/x.mp4")
+    overrides = delegated_sign_in(standin, tmp_path) if auth == "delegated" else {}
+    client, config = client_for(standin, **overrides)
+    standin.faults.token_ttl_s = 60  # under MSAL's 5-minute margin: it would refresh each time
+    signed_in = len(token_requests(standin))
+    for _ in range(5):
+        assert client.get_json(f"{config.drive_root}/root:/Videos/a:/children")["value"]
+    assert len(token_requests(standin)) - signed_in == 1
+
+
+def test_a_401_still_gets_a_new_token_while_the_held_one_looks_fresh(standin):
+    standin.add_file("Videos/a/x.mp4")
+    client, config = client_for(standin)
+    assert client.get_json(f"{config.drive_root}/root:/Videos/a:/children")["value"]
+    signed_in = len(token_requests(standin))
+    standin.expire_all_tokens()
+    assert client.get_json(f"{config.drive_root}/root:/Videos/a:/children")["value"]
+    assert len(token_requests(standin)) - signed_in == 1
+
+
+def token_requests(standin) -> list[str]:
+    return [r for r in standin.requests if r.startswith("POST") and "/oauth2/v2.0/token" in r]
