@@ -3,8 +3,9 @@
 A process's videos are the video files whose name contains its UUID (any case) anywhere
 under `{onedrive_root}/{api_key}/`. Search is index-lagged and fuzzy, and folder-scoped
 delta is not supported on OneDrive for Business, so the needed client folders are
-walked breadth-first with `/children` (`$top=1000`), listing up to 20 folders per
-`$batch`, and names are matched here. Each folder is listed once; skip-listed clients
+walked with `/children` (`$top=1000`), listing up to 20 folders per `$batch` (a
+throttled folder waits its turn while the others' subfolders are listed), and names
+are matched here. Each folder is listed once; skip-listed clients
 are never walked. A folder Graph gives a lasting answer about (missing, forbidden)
 marks its processes "link unavailable" with the reason, and the report still goes out;
 one that still fails after the client's retries (throttled, Graph down) fails the whole
@@ -78,32 +79,38 @@ def find_videos(
     errors: dict[str, str] = {}
     wanted = {key: {u.lower(): u for u in uuids} for key, uuids in uuids_by_key.items()}
     root = onedrive_root.strip("/")
-    level = [
-        (key, f"{drive_root}/root:/{quote(f'{root}/{key}')}:/children?$top=1000")
-        for key in sorted(uuids_by_key)
-    ]
-    while level:
-        answers = client.batch([{"id": str(i), "url": url} for i, (_, url) in enumerate(level)])
-        next_level = []
-        for index, (key, _) in enumerate(level):
-            answer = answers[str(index)]
-            if retryable(answer["status"], idempotent=True):
-                raise _still_failing(answer)
-            if answer["status"] != 200:
-                errors.setdefault(key, _reason(answer, root))
-                continue
-            body = answer["body"]
-            if body.get("@odata.nextLink"):
-                next_level.append((key, client.relative(body["@odata.nextLink"])))
-            for item in body.get("value", []):
-                if "folder" in item:
-                    next_level.append((key, f"{drive_root}/items/{item['id']}/children?$top=1000"))
-                elif is_video(item):
-                    for match in _UUID.findall(item["name"]):
-                        uuid = wanted[key].get(match.lower())
-                        if uuid:
-                            found[uuid].append(_video(item, link_for))
-        level = next_level
+
+    def visit(request: dict[str, Any], answer: dict[str, Any]) -> list[dict[str, Any]]:
+        """Match a folder page's videos; its subfolders and next page are listed next."""
+        key = request["key"]
+        if retryable(answer["status"], idempotent=True):
+            raise _still_failing(answer)
+        if answer["status"] != 200:
+            errors.setdefault(key, _reason(answer, root))
+            return []
+        body = answer["body"]
+        more = []
+        if body.get("@odata.nextLink"):
+            more.append({"key": key, "url": client.relative(body["@odata.nextLink"])})
+        for item in body.get("value", []):
+            if "folder" in item:
+                more.append(
+                    {"key": key, "url": f"{drive_root}/items/{item['id']}/children?$top=1000"}
+                )
+            elif is_video(item):
+                for match in _UUID.findall(item["name"]):
+                    uuid = wanted[key].get(match.lower())
+                    if uuid:
+                        found[uuid].append(_video(item, link_for))
+        return more
+
+    client.crawl(
+        (
+            {"key": key, "url": f"{drive_root}/root:/{quote(f'{root}/{key}')}:/children?$top=1000"}
+            for key in sorted(uuids_by_key)
+        ),
+        visit,
+    )
     return {
         uuid: {
             "videos": sorted(found.get(uuid, []), key=lambda v: v["modified"] or "", reverse=True),

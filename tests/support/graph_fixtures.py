@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from process_report.graph.client import RetryPolicy
@@ -28,11 +29,15 @@ def client_for(
     sleeps: list[float] | None = None,
     extra: dict[str, Any] | None = None,
     policy: RetryPolicy | None = None,
+    sleep: Callable[[float], None] | None = None,
     **overrides,
 ):
-    """A client with a 30 s retry budget; waits are recorded in `sleeps`, not slept."""
+    """A client with a 30 s retry budget; waits are recorded in `sleeps`, not slept,
+    unless a `sleep` (e.g. time.sleep, for tests about the timing of retries) is given."""
+    if sleep is None:
+        sleep = sleeps.append if sleeps is not None else (lambda _: None)
     return graph_client(
         connection_for(standin, extra, **overrides),
         policy=policy or RetryPolicy(max_wait_s=30),
-        sleep=sleeps.append if sleeps is not None else (lambda _: None),
+        sleep=sleep,
     )

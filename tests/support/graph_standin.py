@@ -160,6 +160,7 @@ class GraphStandIn:
         self.gates: dict[str, Gate] = {}  # action -> the gate its next request waits at
         self._deliveries = 0
         self.requests: list[str] = []  # "METHOD path" of every HTTP request, for figures
+        self.batch_items: list[tuple[float, str, int]] = []  # (monotonic time, url, status)
         self.token_lifetime_s = 3600
         self._rng = random.Random(self.faults.seed)
         self._lock = threading.Lock()
@@ -560,6 +561,12 @@ def _batch(standin, payload, subject):
         )
         responses.append(
             {"id": request["id"], "status": status, "headers": headers or {}, "body": body}
+        )
+    answered = time.monotonic()
+    with standin._lock:
+        standin.batch_items.extend(
+            (answered, request["url"], response["status"])
+            for request, response in zip(requests, responses, strict=True)
         )
     standin._rng.shuffle(responses)
     return 200, {"responses": responses}, {}

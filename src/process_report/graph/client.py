@@ -19,8 +19,9 @@ batching URLs or sleep themselves:
 - absolute URLs (`@odata.nextLink`) are followed only on the configured Graph scheme and
   host, so the bearer token never goes anywhere else;
 - answers are read streamed and refused beyond a size cap;
-- `pages()` follows `@odata.nextLink`; `batch()` sends at most 20 requests per
-  `$batch` and retries throttled or failed items on their own.
+- `pages()` follows `@odata.nextLink`; `batch()` and `crawl()` send at most 20
+  requests per `$batch` and retry throttled or failed items on their own, while the
+  others' rounds go on.
 
 Not the provider's KiotaRequestAdapterHook: kiota's retry handler retries POST on 429
 and 5xx, a duplicate-send risk for mail, and does not retry batch items.
@@ -31,7 +32,8 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -106,10 +108,17 @@ class RetryBudget:
         self.policy, self._sleep, self.url = policy, sleep, url
         self.tries, self.waited = 1, 0.0
 
-    def wait(self, failure: str, status: int, retry_after_s: float | None) -> None:
+    def wait(
+        self,
+        failure: str,
+        status: int,
+        retry_after_s: float | None,
+        backoff_s: float | None = None,
+    ) -> None:
         """Sleep before the next try, or raise when that would exceed the budget.
-        `failure` says what happened, without a URL ("Graph answered 503 to GET")."""
-        delay = retry_after_s or self.backoff()
+        `failure` says what happened, without a URL ("Graph answered 503 to GET");
+        without a `Retry-After`, the wait is `backoff_s` if given, else the next backoff."""
+        delay = retry_after_s or backoff_s or self.backoff()
         if self.waited + delay > self.policy.max_wait_s:
             raise GraphError(
                 status,
@@ -214,55 +223,84 @@ class GraphClient:
 
     # --- $batch -------------------------------------------------------------------
     def batch(self, requests_: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        """Run requests (`{"id", "url"}`, GET unless `method` says) through `$batch`, 20
-        at a time, sending again the items answered 429 (and 5xx, for idempotent ones)
-        after their own `Retry-After`. Returns each id's final response (`status`,
-        `body`); failures are returned, not raised."""
+        """Run requests (`{"id", "url"}`, GET unless `method` says) through `$batch`;
+        returns each id's final response (`status`, `body`); failures are returned, not
+        raised. See `crawl` for the rounds and the retries."""
         results: dict[str, dict[str, Any]] = {}
-        pending = list(requests_)
-        budget = RetryBudget(self.policy, self._sleep, "/$batch")
-        while pending:
-            again = self._batch_round(pending, results)
-            if not again:
-                break
-            statuses = sorted({item["status"] for _, item in again})
-            waits = [retry_after(item.get("headers")) for _, item in again]
-            try:
-                budget.wait(
-                    f"Graph answered {'/'.join(map(str, statuses))} to {len(again)} batch item(s)",
-                    statuses[-1],
-                    max((w for w in waits if w), default=None),
-                )
-            except GraphError as exc:
-                for _, item in again:
-                    results[item["id"]] = _exhausted(item, str(exc))
-                break
-            pending = [request for request, _ in again]
+
+        def keep(request: dict[str, Any], answer: dict[str, Any]) -> list[dict[str, Any]]:
+            results[request["id"]] = {**answer, "id": request["id"]}
+            return []
+
+        self.crawl(requests_, keep)
         return results
 
-    def _batch_round(
-        self, pending: list[dict[str, Any]], results: dict[str, dict[str, Any]]
-    ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-        """Send `pending` once; final answers go to `results`, the (request, answer) pairs
-        to send again are returned."""
-        again = []
-        for start in range(0, len(pending), BATCH_LIMIT):
-            chunk = pending[start : start + BATCH_LIMIT]
-            body = {
-                "requests": [
-                    {"id": r["id"], "method": r.get("method", "GET"), "url": r["url"]}
-                    for r in chunk
-                ]
-            }
-            answer = self.request("POST", "/$batch", json=body, idempotent=True).json()
-            by_id = {r["id"]: r for r in chunk}
-            for item in answer["responses"]:
-                request = by_id[item["id"]]
-                if retryable(item["status"], request.get("method", "GET") in IDEMPOTENT_METHODS):
-                    again.append((request, item))
+    def crawl(
+        self,
+        requests_: Iterable[dict[str, Any]],
+        handle: Callable[[dict[str, Any], dict[str, Any]], Iterable[dict[str, Any]]],
+    ) -> None:
+        """Run requests (`{"url"}`, GET unless `method` says, any other keys the caller's)
+        through `$batch`, 20 per round, as a queue: `handle(request, answer)` gets each
+        final answer and returns follow-up requests (the next level of a folder walk),
+        which go out in the next round.
+
+        An item answered 429 (or 5xx, when idempotent) joins the queue again once its
+        own `Retry-After` (else backoff) has passed, and meanwhile the other items' rounds
+        go on: a throttled folder holds back neither its siblings nor their subfolders.
+        Only when every queued item is waiting does the crawl sleep, until all of them
+        may go (one logged wait, within the call's retry budget; once it is spent, the
+        waiting items are handed over as failed)."""
+        ready: deque[dict[str, Any]] = deque(requests_)
+        waiting: list[tuple[float, dict[str, Any], dict[str, Any]]] = []  # (due, request, answer)
+        budget = RetryBudget(self.policy, self._sleep, "/$batch")
+        while ready or waiting:
+            now = time.monotonic()
+            ready.extend(request for due, request, _ in waiting if due <= now)
+            waiting = [entry for entry in waiting if entry[0] > now]
+            if not ready:
+                statuses = sorted({answer["status"] for _, _, answer in waiting})
+                delay = max(due for due, _, _ in waiting) - now
+                told = any(retry_after(answer.get("headers")) for _, _, answer in waiting)
+                try:
+                    budget.wait(
+                        f"Graph answered {'/'.join(map(str, statuses))} to "
+                        f"{len(waiting)} batch item(s)",
+                        statuses[-1],
+                        delay if told else None,
+                        backoff_s=delay,
+                    )
+                except GraphError as exc:
+                    for _, request, answer in waiting:
+                        ready.extend(handle(request, _exhausted(answer, str(exc))))
+                    waiting = []
+                    continue
+                ready.extend(request for _, request, _ in waiting)
+                waiting = []
+                continue
+            chunk = [ready.popleft() for _ in range(min(BATCH_LIMIT, len(ready)))]
+            for request, answer in self._batch_round(chunk):
+                method = request.get("method", "GET")
+                if retryable(answer["status"], method in IDEMPOTENT_METHODS):
+                    delay = retry_after(answer.get("headers")) or budget.backoff()
+                    waiting.append((time.monotonic() + delay, request, answer))
                 else:
-                    results[item["id"]] = item
-        return again
+                    ready.extend(handle(request, answer))
+
+    def _batch_round(
+        self, chunk: list[dict[str, Any]]
+    ) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+        """One `$batch` of at most 20 requests: each request with its answer."""
+        body = {
+            "requests": [
+                {"id": str(n), "method": r.get("method", "GET"), "url": r["url"]}
+                for n, r in enumerate(chunk)
+            ]
+        }
+        answer = self.request("POST", "/$batch", json=body, idempotent=True).json()
+        by_id = {str(item.get("id")): item for item in answer.get("responses") or []}
+        for n, request in enumerate(chunk):
+            yield request, by_id.get(str(n), _UNANSWERED)
 
     # --- internals ----------------------------------------------------------------
     def _send_or_wait(
@@ -335,6 +373,13 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     return scheme, (parts.hostname or ""), parts.port or _DEFAULT_PORTS.get(scheme)
+
+
+# A `$batch` item Graph's answer left out: like a 503, tried again when idempotent.
+_UNANSWERED: dict[str, Any] = {
+    "status": 503,
+    "body": {"error": {"code": "NoAnswer", "message": "the $batch answer left this item out"}},
+}
 
 
 def _exhausted(item: dict[str, Any], reason: str) -> dict[str, Any]:

@@ -5,6 +5,7 @@ import contextlib
 import logging
 import socket
 import threading
+import time
 
 import pytest
 
@@ -37,11 +38,10 @@ def test_batch_returns_each_item_with_partial_failures_in_any_order(standin):
     assert answers["missing"]["body"]["error"]["code"] == "itemNotFound"
 
 
-def test_batch_retries_throttled_items_after_their_retry_after(standin):
+def test_batch_retries_throttled_items_no_sooner_than_their_retry_after(standin):
     for n in range(45):
         standin.add_file(f"Videos/k{n}/v.mp4")
-    sleeps: list[float] = []
-    client, config = client_for(standin, sleeps=sleeps)
+    client, config = client_for(standin, sleep=time.sleep)
     standin.faults.throttle_rate = 0.3
     answers = client.batch(
         [
@@ -51,11 +51,50 @@ def test_batch_retries_throttled_items_after_their_retry_after(standin):
     )
     assert {a["status"] for a in answers.values()} == {200}
     assert len(answers) == 45
-    assert sleeps  # waited for Retry-After at least once
-    assert all(s >= 1 for s in sleeps)
+    throttled_at: dict[str, float] = {}
+    for at, url, status in standin.batch_items:
+        if url in throttled_at:
+            assert at - throttled_at.pop(url) >= 1.0  # Retry-After: 1
+        if status == 429:
+            throttled_at[url] = at
+    assert not throttled_at  # each throttled item was sent again
+    assert any(status == 429 for _, _, status in standin.batch_items)
     assert all(
         r.startswith("POST /v1.0/$batch") or "token" in r or "openid" in r for r in standin.requests
     )
+
+
+def test_crawl_lists_the_next_level_while_a_throttled_folder_waits(standin, caplog):
+    for key in ("a", "b"):
+        standin.add_file(f"Videos/{key}/sub/v.mp4")
+    client, config = client_for(standin, sleep=time.sleep)
+    standin.faults.batch_item_statuses = [429]  # the first folder asked for: a
+    seen: list[str] = []
+
+    def visit(request, answer):
+        seen.append(f"{request['name']} {answer['status']}")
+        subfolders = [i for i in answer["body"].get("value", []) if "folder" in i]
+        return [
+            {
+                "name": f"{request['name']}/{i['name']}",
+                "url": f"/{config.drive_root.strip('/')}/items/{i['id']}/children",
+            }
+            for i in subfolders
+        ]
+
+    with caplog.at_level(logging.INFO, logger="process_report.graph.client"):
+        client.crawl(
+            [
+                {"name": key, "url": f"{config.drive_root}/root:/Videos/{key}:/children"}
+                for key in ("a", "b")
+            ],
+            visit,
+        )
+    assert seen == ["b 200", "b/sub 200", "a 200", "a/sub 200"]
+    waits = [r.getMessage() for r in caplog.records if "waiting" in r.getMessage()]
+    assert len(waits) == 1
+    assert "429 to 1 batch item(s)" in waits[0]
+    assert "(Retry-After)" in waits[0]
 
 
 def test_throttled_request_waits_retry_after_then_succeeds(standin):
