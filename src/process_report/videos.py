@@ -98,19 +98,26 @@ def find_videos(
                     {"key": key, "url": f"{drive_root}/items/{item['id']}/children?$top=1000"}
                 )
             elif is_video(item):
-                for match in _UUID.findall(item["name"]):
+                for match in _UUID.findall(item.get("name") or ""):
                     uuid = wanted[key].get(match.lower())
                     if uuid:
                         found[uuid].append(_video(item, link_for))
-        return more
+        return first_time(more)
 
-    client.crawl(
-        (
-            {"key": key, "url": f"{drive_root}/root:/{quote(f'{root}/{key}')}:/children?$top=1000"}
-            for key in sorted(uuids_by_key)
-        ),
-        visit,
-    )
+    listed: set[str] = set()
+
+    def first_time(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Each folder page is listed once, even if an answer names it again (a folder
+        among its own children, a next link back to the same page): no endless walk."""
+        fresh = [r for r in requests if r["url"] not in listed]
+        listed.update(r["url"] for r in fresh)
+        return fresh
+
+    start = [
+        {"key": key, "url": f"{drive_root}/root:/{quote(f'{root}/{key}')}:/children?$top=1000"}
+        for key in sorted(uuids_by_key)
+    ]
+    client.crawl(first_time(start), visit)
     return {
         uuid: {
             "videos": sorted(found.get(uuid, []), key=lambda v: v["modified"] or "", reverse=True),

@@ -54,6 +54,15 @@ def test_each_folder_is_listed_once_and_only_client_folders_asked_for(standin):
     assert not any("other" in r for r in standin.requests)
 
 
+def test_a_folder_listed_among_its_own_children_is_walked_once_not_forever(standin):
+    standin.add_file(f"Videos/Backup/key1/2026/{U1}.mp4")
+    standin.faults.folders_list_themselves = True
+    result = lookup(standin, {"key1": [U1]})
+    assert [v["name"] for v in result[U1]["videos"]] == [f"{U1}.mp4"]
+    batches = [r for r in standin.requests if r.startswith("POST /v1.0/$batch")]
+    assert len(batches) == 2  # key1 (names 2026 and itself), then 2026 (names itself)
+
+
 def test_folders_with_more_than_a_page_are_followed(standin):
     for n in range(1005):
         standin.add_file(f"Videos/Backup/key1/f{n:04d}.txt")

@@ -82,6 +82,7 @@ class Faults:
     graph_statuses: list[int] = field(default_factory=list)  # the next requests' answers
     batch_item_statuses: list[int] = field(default_factory=list)  # the next $batch items'
     next_link_origin: str | None = None  # e.g. "https://elsewhere.example": a foreign host
+    folders_list_themselves: bool = False  # each folder's children include itself: a loop
 
 
 def fault_mix(drop_send_answer: bool = True) -> Faults:
@@ -578,7 +579,10 @@ def _drive(standin, method, rest, query):
         item = _find(standin, children["path"], children["id"])
         if item is None or not item.folder:
             return 404, _graph_error("itemNotFound", "The resource could not be found."), {}
-        return 200, _page(standin, item.children, query, f"/{rest.lstrip('/')}"), {}
+        listed = (
+            [*item.children, item.id] if standin.faults.folders_list_themselves else item.children
+        )
+        return 200, _page(standin, listed, query, f"/{rest.lstrip('/')}"), {}
     search = re.match(r"^/root/search\(q='(?P<q>.*)'\)$", rest)
     if search and method == "GET":
         needle = search["q"].lower()
