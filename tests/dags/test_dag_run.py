@@ -10,10 +10,8 @@ from email.policy import default
 
 import psycopg2
 import pytest
-from airflow.dag_processing.dagbag import DagBag
 
-from tests.support import PROJECT_DIR
-from tests.support.embedded_db import airflow_connection_json
+from tests.support.dag_runs import configured_report_dag
 from tests.support.sample_day import TEST_API_KEY, load_sample_day
 from tests.support.sample_logs import write_sample_logs
 from tests.support.sample_videos import publish_sample_videos
@@ -52,24 +50,7 @@ def configured_run(airflow_db, process_db_uri, monkeypatch, tmp_path, standin):
         )
         expected = dict(cur.fetchall())
     conn.close()
-    monkeypatch.setenv("AIRFLOW_CONN_PROCESS_DB", airflow_connection_json(process_db_uri))
-    monkeypatch.setenv("AIRFLOW_CONN_MSGRAPH_DEFAULT", standin.airflow_connection())
-    monkeypatch.setenv(
-        "AIRFLOW_VAR_PROCESS_REPORT_SETTINGS",
-        json.dumps(
-            {
-                "logs_dir": str(tmp_path / "logs"),
-                "onedrive_root": "Videos",
-                "recipients": ["ops@example.com"],
-                "skip_api_keys": [TEST_API_KEY],
-                "timezone": "Europe/Paris",
-                "artifacts_root": (tmp_path / "artifacts").as_uri(),
-            }
-        ),
-    )
-    dag = DagBag(dag_folder=str(PROJECT_DIR / "dags")).dags["client_process_daily_report"]
-    for task in dag.tasks:
-        task.retries = 0  # a failure should fail the test now, not after retry delays
+    dag = configured_report_dag(monkeypatch, process_db_uri, standin, tmp_path)
     return dag, expected, tmp_path / "artifacts", logs
 
 

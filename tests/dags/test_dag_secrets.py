@@ -19,11 +19,9 @@ from pathlib import Path
 
 import psycopg2
 import pytest
-from airflow.dag_processing.dagbag import DagBag
 
-from tests.support import PROJECT_DIR
-from tests.support.embedded_db import airflow_connection_json
-from tests.support.sample_day import TEST_API_KEY, load_sample_day
+from tests.support.dag_runs import configured_report_dag
+from tests.support.sample_day import load_sample_day
 from tests.support.sample_logs import write_sample_logs
 from tests.support.sample_videos import publish_sample_videos
 
@@ -109,24 +107,7 @@ def planted_run(airflow_db, process_db_uri, monkeypatch, tmp_path, standin):
         cur.execute("""SELECT api_key FROM "USER" WHERE api_key IS NOT NULL""")
         api_keys = [key for (key,) in cur.fetchall()]
     conn.close()
-    monkeypatch.setenv("AIRFLOW_CONN_PROCESS_DB", airflow_connection_json(process_db_uri))
-    monkeypatch.setenv("AIRFLOW_CONN_MSGRAPH_DEFAULT", standin.airflow_connection())
-    monkeypatch.setenv(
-        "AIRFLOW_VAR_PROCESS_REPORT_SETTINGS",
-        json.dumps(
-            {
-                "logs_dir": str(tmp_path / "logs"),
-                "onedrive_root": "Videos",
-                "recipients": ["ops@example.com"],
-                "skip_api_keys": [TEST_API_KEY],
-                "timezone": "Europe/Paris",
-                "artifacts_root": (tmp_path / "artifacts").as_uri(),
-            }
-        ),
-    )
-    dag = DagBag(dag_folder=str(PROJECT_DIR / "dags")).dags["client_process_daily_report"]
-    for task in dag.tasks:
-        task.retries = 0
+    dag = configured_report_dag(monkeypatch, process_db_uri, standin, tmp_path)
     return dag, api_keys, tmp_path / "artifacts"
 
 
