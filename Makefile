@@ -95,8 +95,11 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-## Re-resolve constraints.txt after editing requirements*.txt.
-lock: venv
+## Re-resolve constraints.txt after editing requirements*.txt. Only uv is needed: the
+## full install (`venv`) would check the edited requirements against the old lock.
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv==0.13.8
 	$(VENV)/bin/uv pip compile --quiet --no-header --python-version 3.11 \
 		--python-platform x86_64-manylinux_2_28 \
 		requirements.txt requirements-dev.txt -o constraints.txt
