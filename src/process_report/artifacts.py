@@ -23,8 +23,11 @@ _LOCAL_PROTOCOLS = ("", "file", "local")
 _PRIVATE = 0o600
 
 
-def run_folder(root: str, report_day: str, run_id: str) -> ObjectStoragePath:
-    """The folder of one run; created on first use.
+def run_folder(
+    root: str, report_day: str, run_id: str, *, create: bool = True
+) -> ObjectStoragePath:
+    """The folder of one run; created on first use, unless only read (`create=False`:
+    the viewer, which must not leave empty folders behind for runs it cannot find).
 
     Run ids hold ':' and '+', which are replaced for a readable name; a short hash of
     the run id itself follows, so ids that differ only in those characters
@@ -38,7 +41,8 @@ def run_folder(root: str, report_day: str, run_id: str) -> ObjectStoragePath:
     if not valid_day:
         raise ValueError(f"report day {report_day!r}: expected YYYY-MM-DD")
     folder = ObjectStoragePath(root) / report_day / run_name(run_id)
-    folder.mkdir(parents=True, exist_ok=True)
+    if create:
+        folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 

@@ -164,7 +164,9 @@ def run_archive(dag_id: str, run_id: str, session: Any) -> RunArchive:
     if dag_id != DAG_ID:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"The viewer shows runs of {DAG_ID} only.")
     window = _run_window(dag_id, run_id, session)
-    folder = artifacts.run_folder(_artifacts_root(), window.report_day.isoformat(), run_id)
+    folder = artifacts.run_folder(
+        _artifacts_root(), window.report_day.isoformat(), run_id, create=False
+    )
     if not (folder / SETTINGS_FILE).is_file():
         raise HTTPException(
             status.HTTP_404_NOT_FOUND,

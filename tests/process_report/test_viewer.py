@@ -295,3 +295,15 @@ def test_unknown_runs_and_other_dags_are_not_found(archived_run, reader):
         RunLinks(BASE_URL, "some_other_dag", archived_run["run_id"]),
     ):
         assert api.get(links.viewer, headers=reader).status_code in (403, 404)
+
+
+def test_a_run_missing_under_a_changed_artifacts_root_is_not_found_and_no_folder_is_made(
+    archived_run, reader, links, monkeypatch, tmp_path
+):
+    settings = json.loads(os.environ["AIRFLOW_VAR_PROCESS_REPORT_SETTINGS"])
+    settings["artifacts_root"] = (tmp_path / "moved").as_uri()
+    monkeypatch.setenv("AIRFLOW_VAR_PROCESS_REPORT_SETTINGS", json.dumps(settings))
+    answer = archived_run["api"].get(links.viewer, headers=reader)
+    assert answer.status_code == 404
+    assert "artifacts_root" in answer.text
+    assert not (tmp_path / "moved").exists()
