@@ -30,6 +30,7 @@ and 5xx, a duplicate-send risk for mail, and does not retry batch items.
 from __future__ import annotations
 
 import logging
+import math
 import random
 import time
 from collections import deque
@@ -359,13 +360,18 @@ def read_capped(response: requests.Response, cap: int, url: str) -> None:
 
 
 def retry_after(headers: Any) -> float | None:
-    """Seconds from a `Retry-After` header (delta-seconds form), if any."""
+    """Seconds from a `Retry-After` header (delta-seconds form), if any. Delta-seconds
+    are whole seconds: a fraction is rounded up, so that "0.001" (or "1e-300") cannot
+    have a call retry with no wait at all, spinning without spending its budget."""
     for key, value in dict(headers or {}).items():
         if key.lower() == "retry-after":
             try:
-                return max(0.0, float(value))
+                seconds = float(value)
             except (TypeError, ValueError):
                 return None
+            if math.isnan(seconds):
+                return None
+            return float(math.ceil(seconds)) if 0 < seconds < math.inf else max(0.0, seconds)
     return None
 
 

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from process_report.graph.client import AmbiguousSendError, GraphError, RetryPolicy, retry_after
-from tests.support.graph_fixtures import client_for
+from tests.support.graph_fixtures import batch_posts, client_for, stop_after
 
 
 def test_pages_follow_next_link_until_the_last_page(standin):
@@ -263,3 +263,65 @@ def test_batch_items_answered_5xx_are_retried_with_backoff(standin, caplog):
     assert {a["status"] for a in answers.values()} == {200}
     assert len(sleeps) == 1
     assert any("500" in r.getMessage() for r in caplog.records)
+
+
+# --- hostile and bad-day answers ------------------------------------------------------
+HOSTILE_RETRY_AFTER = [
+    "1",
+    "0.01",
+    "1e-300",
+    "-5",
+    "nan",
+    "inf",
+    "1e12",
+    "soon",
+    "Wed, 21 Oct 2026 07:28:00 GMT",
+]
+
+
+def three_folders(standin, config):
+    for key in ("a", "b", "c"):
+        standin.add_file(f"Videos/{key}/x.mp4")
+    return [
+        {"id": key, "url": f"{config.drive_root}/root:/Videos/{key}:/children"}
+        for key in ("a", "b", "c")
+    ]
+
+
+@pytest.mark.parametrize("header", HOSTILE_RETRY_AFTER)
+def test_batch_item_throttled_forever_is_given_up_within_the_budget_in_bounded_rounds(
+    standin, header
+):
+    sleeps: list[float] = []
+    client, config = client_for(standin, sleeps=sleeps)
+    stop_after(client, 80)
+    standin.faults.always_throttled, standin.faults.retry_after_s = ("Videos/b",), header
+    answers = client.batch(three_folders(standin, config))
+    assert answers["a"]["status"] == answers["c"]["status"] == 200
+    assert answers["b"]["status"] == 429
+    assert answers["b"]["body"]["error"]["code"] == "RetryBudgetExhausted"
+    assert sum(sleeps) <= 30
+    assert batch_posts(standin) <= 35  # at most one round per second of the 30 s budget
+
+
+@pytest.mark.parametrize("header", ["0.01", "1e-300"])
+def test_sub_second_retry_after_is_waited_as_a_whole_second_not_spun_on(standin, header):
+    sleeps: list[float] = []
+    client, config = client_for(standin, sleeps=sleeps)
+    stop_after(client, 80)
+    standin.faults.throttle_rate, standin.faults.retry_after_s = 1.0, header
+    with pytest.raises(GraphError, match="RetryBudgetExhausted") as caught:
+        client.get_json(f"{config.drive_root}/root/children")
+    assert caught.value.transient
+    assert sleeps
+    assert min(sleeps) >= 1
+
+
+def test_retry_after_reads_hostile_values_as_no_wait_a_whole_second_or_forever():
+    assert retry_after({"Retry-After": "0.2"}) == 1  # delta-seconds are whole seconds
+    assert retry_after({"Retry-After": "1e-300"}) == 1
+    assert retry_after({"Retry-After": "-5"}) == 0
+    assert retry_after({"Retry-After": "inf"}) == float("inf")  # past any budget
+    assert retry_after({"Retry-After": "1e12"}) == 1e12
+    for value in ("nan", "Wed, 21 Oct 2026 07:28:00 GMT", "", None, [1]):
+        assert retry_after({"Retry-After": value}) is None
