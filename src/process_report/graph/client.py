@@ -291,15 +291,17 @@ class GraphClient:
     def _batch_round(
         self, chunk: list[dict[str, Any]]
     ) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
-        """One `$batch` of at most 20 requests: each request with its answer."""
+        """One `$batch` of at most 20 requests: each request with its answer. An item the
+        answer leaves out or gives no HTTP status (a malformed answer, which a proxy or a
+        bad day can make of it) counts as unanswered."""
         body = {
             "requests": [
                 {"id": str(n), "method": r.get("method", "GET"), "url": r["url"]}
                 for n, r in enumerate(chunk)
             ]
         }
-        answer = self.request("POST", "/$batch", json=body, idempotent=True).json()
-        by_id = {str(item.get("id")): item for item in answer.get("responses") or []}
+        response = self.request("POST", "/$batch", json=body, idempotent=True)
+        by_id = {str(item.get("id")): item for item in _batch_items(response)}
         for n, request in enumerate(chunk):
             yield request, by_id.get(str(n), _UNANSWERED)
 
@@ -388,10 +390,27 @@ _UNANSWERED: dict[str, Any] = {
 }
 
 
+def _batch_items(response: requests.Response) -> list[dict[str, Any]]:
+    """The items of a `$batch` answer that have an HTTP status; none when the answer is
+    not the object with a `responses` list it should be."""
+    try:
+        answer = response.json()
+    except ValueError:  # not JSON at all
+        return []
+    items = answer.get("responses") if isinstance(answer, dict) else None
+    if not isinstance(items, list):
+        return []
+    return [item for item in items if isinstance(item, dict) and _is_status(item.get("status"))]
+
+
+def _is_status(status: Any) -> bool:
+    return isinstance(status, int) and not isinstance(status, bool) and 100 <= status <= 599
+
+
 def _exhausted(item: dict[str, Any], reason: str) -> dict[str, Any]:
     """A batch item's final answer once the retry budget is spent."""
     return {
-        "id": item["id"],
+        "id": item.get("id"),  # none when the item was never answered
         "status": item["status"],
         "body": {"error": {"code": "RetryBudgetExhausted", "message": reason}},
     }

@@ -325,3 +325,78 @@ def test_retry_after_reads_hostile_values_as_no_wait_a_whole_second_or_forever()
     assert retry_after({"Retry-After": "1e12"}) == 1e12
     for value in ("nan", "Wed, 21 Oct 2026 07:28:00 GMT", "", None, [1]):
         assert retry_after({"Retry-After": value}) is None
+
+
+LEFT_OUT = object()
+
+
+def for_b(change):
+    """A `batch_rewrite` that applies `change(answer_item)` to folder b's item (whatever
+    its id in this round) and returns what replaces it (LEFT_OUT: nothing)."""
+
+    def rewrite(requests, answer):
+        (b_id,) = [r["id"] for r in requests if "Videos/b" in r["url"]] or [None]
+        items = []
+        for item in answer["responses"]:
+            if item["id"] == b_id:
+                item = change(item)
+                if item is LEFT_OUT:
+                    continue
+            items.append(item)
+        return {"responses": items}
+
+    return rewrite
+
+
+MALFORMED_ITEMS = {
+    "left out": lambda item: LEFT_OUT,
+    "id null": lambda item: {**item, "id": None},
+    "id a list": lambda item: {**item, "id": [item["id"]]},
+    "status missing": lambda item: {k: v for k, v in item.items() if k != "status"},
+    "status a string": lambda item: {**item, "status": "200"},
+    "status null": lambda item: {**item, "status": None},
+    "status true": lambda item: {**item, "status": True},
+    "status 999": lambda item: {**item, "status": 999},
+    "item a string": lambda item: "oops",
+    "item null": lambda item: None,
+    "item a list": lambda item: [item],
+}
+
+
+@pytest.mark.parametrize("change", MALFORMED_ITEMS.values(), ids=MALFORMED_ITEMS)
+def test_batch_item_without_a_usable_answer_fails_after_the_budget_not_the_call(standin, change):
+    sleeps: list[float] = []
+    client, config = client_for(standin, sleeps=sleeps)
+    stop_after(client, 80)
+    standin.faults.batch_rewrite = for_b(change)
+    answers = client.batch(three_folders(standin, config))
+    assert answers["a"]["status"] == answers["c"]["status"] == 200
+    assert answers["b"]["status"] == 503  # no answer: like a 503, tried again, then given up
+    assert answers["b"]["body"]["error"]["code"] == "RetryBudgetExhausted"
+    assert sum(sleeps) <= 30
+    assert batch_posts(standin) <= 35
+
+
+MALFORMED_ANSWERS = {
+    "responses null": lambda requests, answer: {"responses": None},
+    "responses missing": lambda requests, answer: {},
+    "responses an object": lambda requests, answer: {"responses": {"0": answer["responses"][0]}},
+    "responses a string": lambda requests, answer: {"responses": "abc"},
+    "responses a number": lambda requests, answer: {"responses": 5},
+    "answer a list": lambda requests, answer: answer["responses"],
+    "answer null": lambda requests, answer: None,
+    "answer not JSON": lambda requests, answer: b"<html>Service Unavailable</html>",
+}
+
+
+@pytest.mark.parametrize("rewrite", MALFORMED_ANSWERS.values(), ids=MALFORMED_ANSWERS)
+def test_malformed_batch_answer_fails_its_items_after_the_budget_not_the_call(standin, rewrite):
+    sleeps: list[float] = []
+    client, config = client_for(standin, sleeps=sleeps)
+    stop_after(client, 80)
+    standin.faults.batch_rewrite = rewrite
+    answers = client.batch(three_folders(standin, config))
+    assert {a["status"] for a in answers.values()} == {503}
+    assert {a["body"]["error"]["code"] for a in answers.values()} == {"RetryBudgetExhausted"}
+    assert sum(sleeps) <= 30
+    assert batch_posts(standin) <= 35
