@@ -34,7 +34,7 @@ import math
 import random
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -364,9 +364,12 @@ def read_capped(response: requests.Response, cap: int, url: str) -> None:
 def retry_after(headers: Any) -> float | None:
     """Seconds from a `Retry-After` header (delta-seconds form), if any. Delta-seconds
     are whole seconds: a fraction is rounded up, so that "0.001" (or "1e-300") cannot
-    have a call retry with no wait at all, spinning without spending its budget."""
-    for key, value in dict(headers or {}).items():
-        if key.lower() == "retry-after":
+    have a call retry with no wait at all, spinning without spending its budget.
+    `headers` that are not a mapping (a malformed `$batch` item) have none."""
+    if not isinstance(headers, Mapping):
+        return None
+    for key, value in headers.items():
+        if isinstance(key, str) and key.lower() == "retry-after":
             try:
                 seconds = float(value)
             except (TypeError, ValueError):

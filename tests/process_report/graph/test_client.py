@@ -400,3 +400,17 @@ def test_malformed_batch_answer_fails_its_items_after_the_budget_not_the_call(st
     assert {a["body"]["error"]["code"] for a in answers.values()} == {"RetryBudgetExhausted"}
     assert sum(sleeps) <= 30
     assert batch_posts(standin) <= 35
+
+
+def test_batch_item_with_retry_after_headers_not_an_object_is_retried_with_backoff(standin):
+    sleeps: list[float] = []
+    client, config = client_for(standin, sleeps=sleeps)
+    stop_after(client, 80)
+    standin.faults.always_throttled = ("Videos/b",)
+    standin.faults.batch_rewrite = for_b(lambda item: {**item, "headers": "Retry-After: 5"})
+    answers = client.batch(three_folders(standin, config))
+    assert answers["a"]["status"] == answers["c"]["status"] == 200
+    assert answers["b"]["status"] == 429
+    assert sum(sleeps) <= 30
+    for headers in ("Retry-After: 5", ["Retry-After"], 5, None):
+        assert retry_after(headers) is None
