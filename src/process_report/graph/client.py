@@ -160,13 +160,21 @@ class GraphClient:
 
     # --- single requests ---------------------------------------------------------
     def request(
-        self, method: str, path_or_url: str, *, idempotent: bool | None = None, **kwargs: Any
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        idempotent: bool | None = None,
+        budget: RetryBudget | None = None,
+        **kwargs: Any,
     ) -> requests.Response:
-        """Send with retries; returns the successful response or raises GraphError."""
+        """Send with retries; returns the successful response or raises GraphError.
+        `budget`: the retry budget of the call this request is part of (a crawl's rounds
+        share one), else its own."""
         url = self.url(path_or_url)
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
-        budget = RetryBudget(self.policy, self._sleep, url)
+        budget = budget or RetryBudget(self.policy, self._sleep, url)
         refresh = refreshed = False
         while True:
             response = self._send_or_wait(method, url, refresh, idempotent, budget, **kwargs)
@@ -280,7 +288,7 @@ class GraphClient:
                 waiting = []
                 continue
             chunk = [ready.popleft() for _ in range(min(BATCH_LIMIT, len(ready)))]
-            for request, answer in self._batch_round(chunk):
+            for request, answer in self._batch_round(chunk, budget):
                 method = request.get("method", "GET")
                 if retryable(answer["status"], method in IDEMPOTENT_METHODS):
                     delay = retry_after(answer.get("headers")) or budget.backoff()
@@ -289,18 +297,19 @@ class GraphClient:
                     ready.extend(handle(request, answer))
 
     def _batch_round(
-        self, chunk: list[dict[str, Any]]
+        self, chunk: list[dict[str, Any]], budget: RetryBudget
     ) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
         """One `$batch` of at most 20 requests: each request with its answer. An item the
         answer leaves out or gives no HTTP status (a malformed answer, which a proxy or a
-        bad day can make of it) counts as unanswered."""
+        bad day can make of it) counts as unanswered. The `$batch` itself is retried
+        within the crawl's budget: a whole round throttled spends the call's waiting."""
         body = {
             "requests": [
                 {"id": str(n), "method": r.get("method", "GET"), "url": r["url"]}
                 for n, r in enumerate(chunk)
             ]
         }
-        response = self.request("POST", "/$batch", json=body, idempotent=True)
+        response = self.request("POST", "/$batch", json=body, idempotent=True, budget=budget)
         by_id = {str(item.get("id")): item for item in _batch_items(response)}
         for n, request in enumerate(chunk):
             yield request, by_id.get(str(n), _UNANSWERED)

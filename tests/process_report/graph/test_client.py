@@ -414,3 +414,25 @@ def test_batch_item_with_retry_after_headers_not_an_object_is_retried_with_backo
     assert sum(sleeps) <= 30
     for headers in ("Retry-After: 5", ["Retry-After"], 5, None):
         assert retry_after(headers) is None
+
+
+def test_whole_batch_throttled_in_every_round_spends_the_one_budget_of_the_call(standin):
+    standin.add_file("Videos/k/d1/d2/d3/d4/d5/x.mp4")
+    sleeps: list[float] = []
+    client, config = client_for(standin, sleeps=sleeps)
+    stop_after(client, 80)
+    standin.faults.retry_after_s = 10
+
+    def visit(request, answer):
+        standin.faults.graph_statuses = [429]  # the next round's $batch: throttled once
+        return [
+            {"url": f"{config.drive_root}/items/{i['id']}/children"}
+            for i in answer["body"]["value"]
+            if "folder" in i
+        ]
+
+    standin.faults.graph_statuses = [429]
+    with pytest.raises(GraphError, match="RetryBudgetExhausted") as caught:
+        client.crawl([{"url": f"{config.drive_root}/root:/Videos/k:/children"}], visit)
+    assert caught.value.transient
+    assert sum(sleeps) <= 30
