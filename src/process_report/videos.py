@@ -88,11 +88,16 @@ def find_videos(
         if answer["status"] != 200:
             errors.setdefault(key, _reason(answer, root))
             return []
-        body = answer["body"]
+        body = answer.get("body")
+        items = body.get("value") if isinstance(body, dict) else None
+        next_link = body.get("@odata.nextLink") if isinstance(body, dict) else None
+        if not isinstance(items, list) or not isinstance(next_link, str | None):
+            errors.setdefault(key, _NOT_A_LISTING)
+            return []
         more = []
-        if body.get("@odata.nextLink"):
-            more.append({"key": key, "url": client.relative(body["@odata.nextLink"])})
-        for item in body.get("value", []):
+        if next_link:
+            more.append({"key": key, "url": client.relative(next_link)})
+        for item in filter(_readable, items):
             if "folder" in item:
                 more.append(
                     {"key": key, "url": f"{drive_root}/items/{item['id']}/children?$top=1000"}
@@ -126,6 +131,23 @@ def find_videos(
         for key, uuids in uuids_by_key.items()
         for uuid in uuids
     }
+
+
+_NOT_A_LISTING = "listing the client's folder failed: Graph's answer is not a folder listing"
+
+
+def _readable(item: Any) -> bool:
+    """A listed item the walk can read: an object with a string id and name (and, for a
+    file, an object `file` with a string mimeType, if any). Anything else in a listing
+    (a malformed answer) is skipped, not followed or matched."""
+    if not (isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"]):
+        return False
+    file = item.get("file", {})
+    return (
+        isinstance(item.get("name"), str)
+        and isinstance(file, dict)
+        and isinstance(file.get("mimeType") or "", str)
+    )
 
 
 def _video(item: Mapping[str, Any], link_for: Any) -> dict[str, Any]:

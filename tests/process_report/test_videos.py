@@ -4,7 +4,7 @@ import pytest
 
 from process_report.graph.client import GraphError
 from process_report.videos import find_videos, is_video, plan_batches
-from tests.support.graph_fixtures import client_for
+from tests.support.graph_fixtures import client_for, stop_after
 
 U1 = "0b7c9d1e-2f3a-4b5c-8d6e-7f8091a2b3c4"
 U2 = "1c8dae2f-3a4b-4c5d-9e7f-8091a2b3c4d5"
@@ -111,3 +111,73 @@ def test_forbidden_folder_marks_only_its_processes_link_unavailable(standin):
     assert result[U1]["error"].startswith("link unavailable: no permission")
     assert result[U2]["videos"]
     assert result[U2]["error"] is None
+
+
+# --- hostile and bad-day answers ------------------------------------------------------
+SECRET_KEY = "secret-api-key-123"
+
+
+def guarded_lookup(standin, uuids_by_key, sleeps=None, limit=200):
+    """`lookup`, with waits recorded in `sleeps` and at most `limit` requests sent."""
+    client, config = client_for(standin, sleeps=[] if sleeps is None else sleeps)
+    stop_after(client, limit)
+    return find_videos(
+        client,
+        drive_root=config.drive_root,
+        onedrive_root="Videos/Backup",
+        uuids_by_key=uuids_by_key,
+    )
+
+
+def on_key1(change):
+    """A `listing_rewrite` that applies `change(page)` to key1's own listing."""
+    return lambda route, page: change(page) if "key1" in route else page
+
+
+MALFORMED_PAGES = {
+    "value null": lambda page: {**page, "value": None},
+    "value an object": lambda page: {**page, "value": {"folder": {}}},
+    "value a string": lambda page: {**page, "value": "folder"},
+    "page a list": lambda page: page["value"],
+    "page null": lambda page: None,
+    "page a string": lambda page: "<html>",
+    "next link a number": lambda page: {**page, "@odata.nextLink": 5},
+    "next link an object": lambda page: {**page, "@odata.nextLink": {"href": "x"}},
+}
+
+
+@pytest.mark.parametrize("change", MALFORMED_PAGES.values(), ids=MALFORMED_PAGES)
+def test_malformed_folder_listing_marks_only_its_clients_links_unavailable(standin, change):
+    standin.add_file(f"Videos/Backup/key1/{U1}.mp4")
+    standin.add_file(f"Videos/Backup/key2/{U2}.mp4")
+    standin.faults.listing_rewrite = on_key1(change)
+    result = guarded_lookup(standin, {"key1": [U1], "key2": [U2]})
+    assert result[U1]["error"].startswith("link unavailable: ")
+    assert "key1" not in result[U1]["error"]
+    assert result[U2]["videos"]
+    assert result[U2]["error"] is None
+
+
+MALFORMED_ITEMS = {
+    "item null": None,
+    "item a string": "folder",
+    "item a number": 5,
+    "item a list": [{"id": "01X", "folder": {}}],
+    "folder without id": {"name": "x", "folder": {}},
+    "folder with an object id": {"id": {"x": 1}, "name": "x", "folder": {}},
+    "folder with an empty id": {"id": "", "name": "x", "folder": {}},
+    "video without name": {"id": "01X", "file": {"mimeType": "video/mp4"}},
+    "video named with a number": {"id": "01X", "name": 5, "file": {"mimeType": "video/mp4"}},
+    "file named null": {"id": "01X", "name": None, "file": {}},
+    "file not an object": {"id": "01X", "name": f"{U1}.mp4", "file": "video/mp4"},
+    "mime type a number": {"id": "01X", "name": f"{U1}.bin", "file": {"mimeType": 5}},
+}
+
+
+@pytest.mark.parametrize("bad", MALFORMED_ITEMS.values(), ids=MALFORMED_ITEMS)
+def test_malformed_item_in_a_listing_is_skipped_and_the_rest_of_the_page_used(standin, bad):
+    standin.add_file(f"Videos/Backup/key1/{U1}.mp4")
+    standin.faults.listing_rewrite = on_key1(lambda page: {**page, "value": [bad, *page["value"]]})
+    result = guarded_lookup(standin, {"key1": [U1]})
+    assert [v["name"] for v in result[U1]["videos"]] == [f"{U1}.mp4"]
+    assert result[U1]["error"] is None
