@@ -103,13 +103,18 @@ def find_videos(
                     {"key": key, "url": f"{drive_root}/items/{item['id']}/children?$top=1000"}
                 )
             elif is_video(item):
-                for match in _UUID.findall(item.get("name") or ""):
-                    uuid = wanted[key].get(match.lower())
-                    if uuid:
+                for match in {m.lower() for m in _UUID.findall(item["name"])}:
+                    uuid = wanted[key].get(match)
+                    if uuid and (uuid, item["id"]) not in matched:
+                        matched.add((uuid, item["id"]))
                         found[uuid].append(_video(item, link_for))
         return first_time(more)
 
     listed: set[str] = set()
+    # (uuid, item id): a video is one link however often the walk meets it (its UUID
+    # twice in its name; its folder reached by path and again by id, or a page again
+    # by another URL)
+    matched: set[tuple[str, str]] = set()
 
     def first_time(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Each folder page is listed once, even if an answer names it again (a folder

@@ -4,7 +4,7 @@ import pytest
 
 from process_report.graph.client import GraphError
 from process_report.videos import find_videos, is_video, plan_batches
-from tests.support.graph_fixtures import client_for, stop_after
+from tests.support.graph_fixtures import batch_posts, client_for, stop_after
 
 U1 = "0b7c9d1e-2f3a-4b5c-8d6e-7f8091a2b3c4"
 U2 = "1c8dae2f-3a4b-4c5d-9e7f-8091a2b3c4d5"
@@ -181,3 +181,29 @@ def test_malformed_item_in_a_listing_is_skipped_and_the_rest_of_the_page_used(st
     result = guarded_lookup(standin, {"key1": [U1]})
     assert [v["name"] for v in result[U1]["videos"]] == [f"{U1}.mp4"]
     assert result[U1]["error"] is None
+
+
+def test_a_video_named_with_its_uuid_twice_is_listed_once(standin):
+    standin.add_file(f"Videos/Backup/key1/{U1}_copy_{U1.upper()}.mp4")
+    result = guarded_lookup(standin, {"key1": [U1]})
+    assert len(result[U1]["videos"]) == 1
+
+
+def test_a_client_folder_listed_among_its_own_children_lists_its_videos_once(standin):
+    standin.add_file(f"Videos/Backup/key1/{U1}.mp4")
+    standin.faults.folders_list_themselves = True  # key1 again, by id: another URL
+    result = guarded_lookup(standin, {"key1": [U1]})
+    assert [v["name"] for v in result[U1]["videos"]] == [f"{U1}.mp4"]
+
+
+def test_a_next_link_back_to_the_first_page_by_another_url_lists_its_videos_once(standin):
+    standin.add_file(f"Videos/Backup/key1/{U1}.mp4")
+
+    def back_to_the_start(route, page):
+        first = f"{standin.base_url}/v1.0/users/{standin.mailbox}/drive{route}"
+        return {**page, "@odata.nextLink": f"{first}?$top=1000&$skiptoken=0"}
+
+    standin.faults.listing_rewrite = back_to_the_start
+    result = guarded_lookup(standin, {"key1": [U1]})
+    assert [v["name"] for v in result[U1]["videos"]] == [f"{U1}.mp4"]
+    assert batch_posts(standin) == 2  # the first page, then it again once by its other URL
