@@ -207,3 +207,23 @@ def test_a_next_link_back_to_the_first_page_by_another_url_lists_its_videos_once
     result = guarded_lookup(standin, {"key1": [U1]})
     assert [v["name"] for v in result[U1]["videos"]] == [f"{U1}.mp4"]
     assert batch_posts(standin) == 2  # the first page, then it again once by its other URL
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        f"https://elsewhere.example/v1.0/users/u/drive/root:/Videos/Backup/{SECRET_KEY}:/children",
+        f"/v2.0/users/u/drive/root:/Videos/Backup/{SECRET_KEY}:/children?$skiptoken=2",
+        f"https://127.0.0.1:99999/v1.0/users/u/drive/root:/Videos/Backup/{SECRET_KEY}:/children",
+    ],
+    ids=["another host", "another version root", "a port out of range"],
+)
+def test_untrusted_next_link_fails_the_lookup_without_naming_the_client_folder(standin, link):
+    standin.add_file(f"Videos/Backup/{SECRET_KEY}/{U1}.mp4")
+    if link.startswith("/"):
+        link = standin.base_url + link
+    standin.faults.listing_rewrite = lambda route, page: {**page, "@odata.nextLink": link}
+    with pytest.raises(GraphError, match="UntrustedUrl") as caught:
+        guarded_lookup(standin, {SECRET_KEY: [U1]})
+    assert SECRET_KEY not in str(caught.value)
+    assert not any("elsewhere" in r for r in standin.requests)

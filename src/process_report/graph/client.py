@@ -217,7 +217,7 @@ class GraphClient:
                 "UntrustedUrl",
                 f"the link is not the configured Graph host ({scheme}://{host}:{port}); "
                 f"the token is not sent there",
-                path_or_url,
+                _where(path_or_url),
             )
         return path_or_url
 
@@ -227,7 +227,7 @@ class GraphClient:
         parts = urlsplit(self.url(url))
         root = urlsplit(self.base_url).path
         if not parts.path.startswith(root + "/"):
-            raise GraphError(0, "UntrustedUrl", f"the link is not under {root}", url)
+            raise GraphError(0, "UntrustedUrl", f"the link is not under {root}", _where(url))
         return parts.path[len(root) :] + (f"?{parts.query}" if parts.query else "")
 
     # --- $batch -------------------------------------------------------------------
@@ -392,7 +392,18 @@ def retry_after(headers: Any) -> float | None:
 def _origin(url: str) -> tuple[str, str, int | None]:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
-    return scheme, (parts.hostname or ""), parts.port or _DEFAULT_PORTS.get(scheme)
+    try:
+        port = parts.port
+    except ValueError:  # out of range or not a number: no origin this client trusts
+        return scheme, (parts.hostname or ""), None
+    return scheme, (parts.hostname or ""), port or _DEFAULT_PORTS.get(scheme)
+
+
+def _where(url: str) -> str:
+    """A refused link, for messages: its scheme, host and port, never its path or query,
+    which can name client folders (API keys)."""
+    scheme, host, port = _origin(url)
+    return f"{scheme}://{host}" + (f":{port}" if port else "")
 
 
 # A `$batch` item Graph's answer left out: like a 503, tried again when idempotent.
