@@ -222,8 +222,15 @@ class HeldToken:
         return bool(self.value) and time.monotonic() < self.until
 
     def keep(self, value: str, expires_in: Any) -> str:
-        lifetime = expires_in if isinstance(expires_in, int | float) else 0
-        self.value, self.until = value, time.monotonic() + 0.75 * max(lifetime, 0)
+        """Hold `value` for 3/4 of `expires_in`: seconds, as a number or (AAD v1-like
+        endpoints, which MSAL reads the same way) a numeric string; a token without a
+        readable, positive lifetime is not held."""
+        try:
+            lifetime = float(expires_in)
+        except (TypeError, ValueError):
+            lifetime = 0.0
+        lifetime = lifetime if lifetime > 0 else 0.0  # also NaN
+        self.value, self.until = value, time.monotonic() + 0.75 * lifetime
         return value
 
 
