@@ -197,7 +197,8 @@ def token_provider(config: GraphConfig, session: requests.Session) -> Callable[[
             if not apps:
                 apps.append(_application(config, http))
             result = acquire(apps[0], config, force_refresh)
-        except (msal.exceptions.MsalError, ValueError) as exc:  # discovery refused, bad answer
+        # discovery refused, a bad answer (MSAL's int() of an expires_in of 1e400: Overflow)
+        except (msal.exceptions.MsalError, ValueError, OverflowError) as exc:
             raise SignInRequiredError(
                 f"Sign-in to {config.authority} as {config.client_id} failed: {exc}"
             ) from exc

@@ -303,6 +303,16 @@ def test_token_with_an_odd_lifetime_is_used_at_most_until_graph_refuses_it(stand
     assert len(token_requests(standin)) - signed_in == 1
 
 
+@pytest.mark.parametrize("expires_in", ["soon", float("inf")], ids=["not a number", "infinite"])
+def test_token_answer_with_an_unreadable_lifetime_is_a_clear_sign_in_error(standin, expires_in):
+    client, config = client_for(standin)
+    standin.faults.token_rewrite = reported_lifetime(expires_in)
+    with pytest.raises(SignInRequiredError, match="failed") as caught:
+        client.get_json(f"{config.drive_root}/root/children")
+    assert not caught.value.transient
+    assert len(token_requests(standin)) == 1
+
+
 def test_held_token_follows_the_monotonic_clock_not_the_wall_clock(monkeypatch):
     clock = SimpleNamespace(monotonic=time.monotonic, time=time.time)
     monkeypatch.setattr("process_report.graph.auth.time", clock)
