@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from process_report.graph.client import GraphError
@@ -129,6 +131,29 @@ def guarded_lookup(standin, uuids_by_key, sleeps=None, limit=200):
     )
 
 
+@pytest.mark.parametrize("header", ["1", "1e-300", "nan", "inf"])
+def test_folder_throttled_forever_fails_the_lookup_within_the_budget_naming_no_key_or_token(
+    standin, caplog, header
+):
+    for key in ("key1", SECRET_KEY, "key3"):
+        standin.add_file(f"Videos/Backup/{key}/sub/{U1}.mp4")
+    standin.faults.always_throttled, standin.faults.retry_after_s = (SECRET_KEY,), header
+    sleeps: list[float] = []
+    with (
+        caplog.at_level(logging.DEBUG, logger="process_report"),
+        pytest.raises(GraphError) as caught,
+    ):
+        guarded_lookup(standin, {"key1": [U1], SECRET_KEY: [U2], "key3": [U3]}, sleeps)
+    assert caught.value.transient
+    assert sum(sleeps) <= 30
+    assert batch_posts(standin) <= 35
+    listed = {url for _, url, status in standin.batch_items if status == 200}
+    assert sum("/items/" in url for url in listed) == 2  # the others' subfolders were listed
+    told = [str(caught.value), *(r.getMessage() for r in caplog.records)]
+    assert not [line for line in told if SECRET_KEY in line]
+    assert not [line for line in told for token in standin.tokens if token in line]
+
+
 def on_key1(change):
     """A `listing_rewrite` that applies `change(page)` to key1's own listing."""
     return lambda route, page: change(page) if "key1" in route else page
@@ -227,3 +252,34 @@ def test_untrusted_next_link_fails_the_lookup_without_naming_the_client_folder(s
         guarded_lookup(standin, {SECRET_KEY: [U1]})
     assert SECRET_KEY not in str(caught.value)
     assert not any("elsewhere" in r for r in standin.requests)
+
+
+def test_thousands_of_subfolders_are_listed_twenty_per_batch(standin):
+    for n in range(2000):
+        standin.add_file(f"Videos/Backup/key1/s{n:04d}/notes.txt")
+    standin.add_file(f"Videos/Backup/key1/s1999/{U1}.mp4")
+    result = guarded_lookup(standin, {"key1": [U1]}, limit=200)
+    assert [v["name"] for v in result[U1]["videos"]] == [f"{U1}.mp4"]
+    assert batch_posts(standin) <= 2 + 2000 // 20
+
+
+def test_a_hundred_levels_deep_are_walked_one_batch_per_level(standin):
+    deep = "/".join(f"d{n}" for n in range(100))
+    standin.add_file(f"Videos/Backup/key1/{deep}/{U1}.mp4")
+    result = guarded_lookup(standin, {"key1": [U1]})
+    assert [v["name"] for v in result[U1]["videos"]] == [f"{U1}.mp4"]
+    assert batch_posts(standin) == 101
+
+
+def test_binary_and_huge_names_are_matched_by_their_uuid(standin):
+    odd = "\x00\x1b[31m\u202e\udcff" + U1 + "\ufffd" + "é" * 100_000 + ".mp4"
+    standin.add_file("Videos/Backup/key1/odd.mp4")
+    standin.add_file("Videos/Backup/key1/nul.mp4")
+    names = {"odd.mp4": odd, "nul.mp4": "\x00" * 1000 + ".mp4"}  # as JSON can carry them
+
+    def rename(route, page):
+        return {**page, "value": [{**i, "name": names[i["name"]]} for i in page["value"]]}
+
+    standin.faults.listing_rewrite = rename
+    result = guarded_lookup(standin, {"key1": [U1]})
+    assert [v["name"] for v in result[U1]["videos"]] == [odd]

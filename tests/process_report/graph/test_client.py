@@ -436,3 +436,56 @@ def test_whole_batch_throttled_in_every_round_spends_the_one_budget_of_the_call(
         client.crawl([{"url": f"{config.drive_root}/root:/Videos/k:/children"}], visit)
     assert caught.value.transient
     assert sum(sleeps) <= 30
+
+
+SURPLUS_IDS = {
+    "ids duplicated": lambda requests, answer: {"responses": answer["responses"] * 2},
+    "unknown ids": lambda requests, answer: {
+        "responses": [*answer["responses"], {"id": "x9", "status": 500}, {"id": 77, "status": 200}]
+    },
+    "ids as numbers": lambda requests, answer: {
+        "responses": [{**item, "id": int(item["id"])} for item in answer["responses"]]
+    },
+}
+
+
+@pytest.mark.parametrize("rewrite", SURPLUS_IDS.values(), ids=SURPLUS_IDS)
+def test_batch_answer_with_surplus_or_numeric_ids_gives_each_request_its_answer(standin, rewrite):
+    client, config = client_for(standin)
+    standin.faults.batch_rewrite = rewrite
+    answers = client.batch(three_folders(standin, config))
+    assert {key: a["status"] for key, a in answers.items()} == {"a": 200, "b": 200, "c": 200}
+    assert batch_posts(standin) == 1
+
+
+def test_batch_answer_over_the_size_cap_fails_clearly(standin):
+    for n in range(300):
+        standin.add_file(f"Videos/big/file-{n:03d}.mp4")
+    client, config = client_for(
+        standin, policy=RetryPolicy(max_wait_s=30, max_response_bytes=16 * 1024)
+    )
+    with pytest.raises(GraphError, match=r"larger than the 16384-byte cap") as caught:
+        client.batch([{"id": "big", "url": f"{config.drive_root}/root:/Videos/big:/children"}])
+    assert caught.value.code == "ResponseTooLarge"
+    assert "Videos" not in str(caught.value)
+
+
+def test_token_revoked_mid_crawl_is_refreshed_once(standin):
+    standin.add_file("Videos/k/d1/d2/d3/x.mp4")
+    client, config = client_for(standin)
+    depth: list[int] = []
+
+    def visit(request, answer):
+        assert answer["status"] == 200
+        depth.append(1)
+        if len(depth) == 1:
+            standin.expire_all_tokens()  # revoked: the next round's $batch gets 401
+        return [
+            {"url": f"{config.drive_root}/items/{i['id']}/children"}
+            for i in answer["body"]["value"]
+            if "folder" in i
+        ]
+
+    client.crawl([{"url": f"{config.drive_root}/root:/Videos/k:/children"}], visit)
+    assert len(depth) == 4
+    assert sum("oauth2/v2.0/token" in r for r in standin.requests) == 2
