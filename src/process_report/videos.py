@@ -163,10 +163,18 @@ def _video(item: Mapping[str, Any], link_for: Any) -> dict[str, Any]:
     }
 
 
+def _error(answer: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The answer's Graph `error` object; an empty one when its body has none (a body
+    that is text, a list or null, an `error` that is not an object)."""
+    body = answer.get("body")
+    error = body.get("error") if isinstance(body, dict) else None
+    return error if isinstance(error, dict) else {}
+
+
 def _still_failing(answer: Mapping[str, Any]) -> GraphError:
     """A folder listing Graph still throttled or failed after the client's retries: it
     may well work later, so it fails the lookup rather than marking links unavailable."""
-    error = (answer.get("body") or {}).get("error", {})
+    error = _error(answer)
     return GraphError(
         answer["status"],
         error.get("code", "Unknown"),
@@ -179,7 +187,7 @@ def _still_failing(answer: Mapping[str, Any]) -> GraphError:
 def _reason(answer: Mapping[str, Any], root: str) -> str:
     """Why a client's folder could not be listed. The folder is named by the client's
     API key, a secret, so the reason never names it."""
-    error = (answer.get("body") or {}).get("error", {})
+    error = _error(answer)
     status = answer["status"]
     if status == 404:
         return f"the client's folder is missing under {root} in OneDrive"

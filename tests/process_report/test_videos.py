@@ -283,3 +283,48 @@ def test_binary_and_huge_names_are_matched_by_their_uuid(standin):
     standin.faults.listing_rewrite = rename
     result = guarded_lookup(standin, {"key1": [U1]})
     assert [v["name"] for v in result[U1]["videos"]] == [odd]
+
+
+def answered_for_key1(status, body):
+    """A `batch_rewrite`: key1's folder is answered `status` with `body`."""
+
+    def rewrite(requests, answer):
+        (key1,) = [r["id"] for r in requests if "key1" in r["url"]] or [None]
+        return {
+            "responses": [
+                {"id": item["id"], "status": status, "body": body} if item["id"] == key1 else item
+                for item in answer["responses"]
+            ]
+        }
+
+    return rewrite
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (404, None),
+        (404, "Not Found"),
+        (403, ["denied"]),
+        (403, {"error": "accessDenied"}),
+        (400, {"error": None}),
+        (200, None),
+        (200, "<html>"),
+    ],
+)
+def test_error_answer_of_any_shape_marks_only_its_clients_links_unavailable(standin, status, body):
+    standin.add_file(f"Videos/Backup/key1/{U1}.mp4")
+    standin.add_file(f"Videos/Backup/key2/{U2}.mp4")
+    standin.faults.batch_rewrite = answered_for_key1(status, body)
+    result = guarded_lookup(standin, {"key1": [U1], "key2": [U2]})
+    assert result[U1]["error"].startswith("link unavailable: ")
+    assert result[U2]["videos"]
+    assert result[U2]["error"] is None
+
+
+def test_error_answer_of_any_shape_still_failing_fails_the_lookup_transiently(standin):
+    standin.add_file(f"Videos/Backup/key1/{U1}.mp4")
+    standin.faults.batch_rewrite = answered_for_key1(503, "Service Unavailable")
+    with pytest.raises(GraphError) as caught:
+        guarded_lookup(standin, {"key1": [U1]})
+    assert caught.value.transient
