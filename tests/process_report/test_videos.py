@@ -328,3 +328,15 @@ def test_error_answer_of_any_shape_still_failing_fails_the_lookup_transiently(st
     with pytest.raises(GraphError) as caught:
         guarded_lookup(standin, {"key1": [U1]})
     assert caught.value.transient
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_whole_batch_refused_every_time_fails_the_lookup_within_the_budget(standin, status):
+    standin.add_file(f"Videos/Backup/key1/{U1}.mp4")
+    standin.faults.graph_statuses = [status] * 500  # every request, the $batch included
+    sleeps: list[float] = []
+    with pytest.raises(GraphError, match="RetryBudgetExhausted") as caught:
+        guarded_lookup(standin, {"key1": [U1]}, sleeps)
+    assert caught.value.transient
+    assert sum(sleeps) <= 30
+    assert batch_posts(standin) <= 31
