@@ -5,7 +5,8 @@ under `{onedrive_root}/{api_key}/`. Search is index-lagged and fuzzy, and folder
 delta is not supported on OneDrive for Business, so the needed client folders are
 walked with `/children` (`$top=1000`), listing up to 20 folders per `$batch` (a
 throttled folder waits its turn while the others' subfolders are listed), and names
-are matched here. Each folder is listed once; skip-listed clients
+are matched here. Each folder is listed once (its next links end at a page that
+brings no item not listed before), and each video is one link; skip-listed clients
 are never walked. A folder Graph gives a lasting answer about (missing, forbidden)
 marks its processes "link unavailable" with the reason, and the report still goes out;
 one that still fails after the client's retries (throttled, Graph down) fails the whole
@@ -94,10 +95,13 @@ def find_videos(
         if not isinstance(items, list) or not isinstance(next_link, str | None):
             errors.setdefault(key, _NOT_A_LISTING)
             return []
+        readable = list(filter(_readable, items))
+        new = {item["id"] for item in readable} - seen
+        seen.update(new)
         more = []
-        if next_link:
+        if next_link and new:  # after a page of nothing new, the next would be more of it
             more.append({"key": key, "url": client.relative(next_link)})
-        for item in filter(_readable, items):
+        for item in readable:
             if "folder" in item:
                 more.append(
                     {"key": key, "url": f"{drive_root}/items/{item['id']}/children?$top=1000"}
@@ -115,6 +119,9 @@ def find_videos(
     # twice in its name; its folder reached by path and again by id, or a page again
     # by another URL)
     matched: set[tuple[str, str]] = set()
+    # every item id listed so far: a page with none new ends its folder's next links
+    # (a next link that only ever leads to pages already seen would never end)
+    seen: set[str] = set()
 
     def first_time(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Each folder page is listed once, even if an answer names it again (a folder

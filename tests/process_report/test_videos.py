@@ -340,3 +340,18 @@ def test_whole_batch_refused_every_time_fails_the_lookup_within_the_budget(stand
     assert caught.value.transient
     assert sum(sleeps) <= 30
     assert batch_posts(standin) <= 31
+
+
+def test_next_links_that_never_end_on_the_same_page_stop_when_a_page_brings_nothing_new(standin):
+    standin.add_file(f"Videos/Backup/key1/{U1}.mp4")
+    pages: list[int] = []
+
+    def forever(route, page):  # always the first page again, under a new next link
+        pages.append(1)
+        first = f"{standin.base_url}/v1.0/users/{standin.mailbox}/drive{route}"
+        return {**page, "@odata.nextLink": f"{first}?$top=1000&$skiptoken={len(pages)}"}
+
+    standin.faults.listing_rewrite = forever
+    result = guarded_lookup(standin, {"key1": [U1]})
+    assert [v["name"] for v in result[U1]["videos"]] == [f"{U1}.mp4"]
+    assert batch_posts(standin) == 2  # the first page, then the same again: nothing new
