@@ -5,7 +5,8 @@ under `{onedrive_root}/{api_key}/`. Search is index-lagged and fuzzy, and folder
 delta is not supported on OneDrive for Business, so the needed client folders are
 walked with `/children` (`$top=1000`), listing up to 20 folders per `$batch` (a
 throttled folder waits its turn while the others' subfolders are listed), and names
-are matched here. Each folder is listed once; skip-listed clients
+are matched here. Each folder is listed once (its next links end at a page that
+brings no item not listed before), and each video is one link; skip-listed clients
 are never walked. A folder Graph gives a lasting answer about (missing, forbidden)
 marks its processes "link unavailable" with the reason, and the report still goes out;
 one that still fails after the client's retries (throttled, Graph down) fails the whole
@@ -88,23 +89,39 @@ def find_videos(
         if answer["status"] != 200:
             errors.setdefault(key, _reason(answer, root))
             return []
-        body = answer["body"]
+        body = answer.get("body")
+        items = body.get("value") if isinstance(body, dict) else None
+        next_link = body.get("@odata.nextLink") if isinstance(body, dict) else None
+        if not isinstance(items, list) or not isinstance(next_link, str | None):
+            errors.setdefault(key, _NOT_A_LISTING)
+            return []
+        readable = list(filter(_readable, items))
+        new = {item["id"] for item in readable} - seen
+        seen.update(new)
         more = []
-        if body.get("@odata.nextLink"):
-            more.append({"key": key, "url": client.relative(body["@odata.nextLink"])})
-        for item in body.get("value", []):
+        if next_link and new:  # after a page of nothing new, the next would be more of it
+            more.append({"key": key, "url": client.relative(next_link)})
+        for item in readable:
             if "folder" in item:
                 more.append(
                     {"key": key, "url": f"{drive_root}/items/{item['id']}/children?$top=1000"}
                 )
             elif is_video(item):
-                for match in _UUID.findall(item.get("name") or ""):
-                    uuid = wanted[key].get(match.lower())
-                    if uuid:
+                for match in {m.lower() for m in _UUID.findall(item["name"])}:
+                    uuid = wanted[key].get(match)
+                    if uuid and (uuid, item["id"]) not in matched:
+                        matched.add((uuid, item["id"]))
                         found[uuid].append(_video(item, link_for))
         return first_time(more)
 
     listed: set[str] = set()
+    # (uuid, item id): a video is one link however often the walk meets it (its UUID
+    # twice in its name; its folder reached by path and again by id, or a page again
+    # by another URL)
+    matched: set[tuple[str, str]] = set()
+    # every item id listed so far: a page with none new ends its folder's next links
+    # (a next link that only ever leads to pages already seen would never end)
+    seen: set[str] = set()
 
     def first_time(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Each folder page is listed once, even if an answer names it again (a folder
@@ -128,6 +145,23 @@ def find_videos(
     }
 
 
+_NOT_A_LISTING = "listing the client's folder failed: Graph's answer is not a folder listing"
+
+
+def _readable(item: Any) -> bool:
+    """A listed item the walk can read: an object with a string id and name (and, for a
+    file, an object `file` with a string mimeType, if any). Anything else in a listing
+    (a malformed answer) is skipped, not followed or matched."""
+    if not (isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"]):
+        return False
+    file = item.get("file", {})
+    return (
+        isinstance(item.get("name"), str)
+        and isinstance(file, dict)
+        and isinstance(file.get("mimeType") or "", str)
+    )
+
+
 def _video(item: Mapping[str, Any], link_for: Any) -> dict[str, Any]:
     return {
         "name": item["name"],
@@ -136,10 +170,18 @@ def _video(item: Mapping[str, Any], link_for: Any) -> dict[str, Any]:
     }
 
 
+def _error(answer: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The answer's Graph `error` object; an empty one when its body has none (a body
+    that is text, a list or null, an `error` that is not an object)."""
+    body = answer.get("body")
+    error = body.get("error") if isinstance(body, dict) else None
+    return error if isinstance(error, dict) else {}
+
+
 def _still_failing(answer: Mapping[str, Any]) -> GraphError:
     """A folder listing Graph still throttled or failed after the client's retries: it
     may well work later, so it fails the lookup rather than marking links unavailable."""
-    error = (answer.get("body") or {}).get("error", {})
+    error = _error(answer)
     return GraphError(
         answer["status"],
         error.get("code", "Unknown"),
@@ -152,7 +194,7 @@ def _still_failing(answer: Mapping[str, Any]) -> GraphError:
 def _reason(answer: Mapping[str, Any], root: str) -> str:
     """Why a client's folder could not be listed. The folder is named by the client's
     API key, a secret, so the reason never names it."""
-    error = (answer.get("body") or {}).get("error", {})
+    error = _error(answer)
     status = answer["status"]
     if status == 404:
         return f"the client's folder is missing under {root} in OneDrive"

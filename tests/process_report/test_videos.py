@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from process_report.graph.client import GraphError
 from process_report.videos import find_videos, is_video, plan_batches
-from tests.support.graph_fixtures import client_for
+from tests.support.graph_fixtures import batch_posts, client_for, stop_after
 
 U1 = "0b7c9d1e-2f3a-4b5c-8d6e-7f8091a2b3c4"
 U2 = "1c8dae2f-3a4b-4c5d-9e7f-8091a2b3c4d5"
@@ -111,3 +113,245 @@ def test_forbidden_folder_marks_only_its_processes_link_unavailable(standin):
     assert result[U1]["error"].startswith("link unavailable: no permission")
     assert result[U2]["videos"]
     assert result[U2]["error"] is None
+
+
+# --- hostile and bad-day answers ------------------------------------------------------
+SECRET_KEY = "secret-api-key-123"
+
+
+def guarded_lookup(standin, uuids_by_key, sleeps=None, limit=200):
+    """`lookup`, with waits recorded in `sleeps` and at most `limit` requests sent."""
+    client, config = client_for(standin, sleeps=[] if sleeps is None else sleeps)
+    stop_after(client, limit)
+    return find_videos(
+        client,
+        drive_root=config.drive_root,
+        onedrive_root="Videos/Backup",
+        uuids_by_key=uuids_by_key,
+    )
+
+
+@pytest.mark.parametrize("header", ["1", "1e-300", "nan", "inf"])
+def test_folder_throttled_forever_fails_the_lookup_within_the_budget_naming_no_key_or_token(
+    standin, caplog, header
+):
+    for key in ("key1", SECRET_KEY, "key3"):
+        standin.add_file(f"Videos/Backup/{key}/sub/{U1}.mp4")
+    standin.faults.always_throttled, standin.faults.retry_after_s = (SECRET_KEY,), header
+    sleeps: list[float] = []
+    with (
+        caplog.at_level(logging.DEBUG, logger="process_report"),
+        pytest.raises(GraphError) as caught,
+    ):
+        guarded_lookup(standin, {"key1": [U1], SECRET_KEY: [U2], "key3": [U3]}, sleeps)
+    assert caught.value.transient
+    assert sum(sleeps) <= 30
+    assert batch_posts(standin) <= 35
+    listed = {url for _, url, status in standin.batch_items if status == 200}
+    assert sum("/items/" in url for url in listed) == 2  # the others' subfolders were listed
+    told = [str(caught.value), *(r.getMessage() for r in caplog.records)]
+    assert not [line for line in told if SECRET_KEY in line]
+    assert not [line for line in told for token in standin.tokens if token in line]
+
+
+def on_key1(change):
+    """A `listing_rewrite` that applies `change(page)` to key1's own listing."""
+    return lambda route, page: change(page) if "key1" in route else page
+
+
+MALFORMED_PAGES = {
+    "value null": lambda page: {**page, "value": None},
+    "value an object": lambda page: {**page, "value": {"folder": {}}},
+    "value a string": lambda page: {**page, "value": "folder"},
+    "page a list": lambda page: page["value"],
+    "page null": lambda page: None,
+    "page a string": lambda page: "<html>",
+    "next link a number": lambda page: {**page, "@odata.nextLink": 5},
+    "next link an object": lambda page: {**page, "@odata.nextLink": {"href": "x"}},
+}
+
+
+@pytest.mark.parametrize("change", MALFORMED_PAGES.values(), ids=MALFORMED_PAGES)
+def test_malformed_folder_listing_marks_only_its_clients_links_unavailable(standin, change):
+    standin.add_file(f"Videos/Backup/key1/{U1}.mp4")
+    standin.add_file(f"Videos/Backup/key2/{U2}.mp4")
+    standin.faults.listing_rewrite = on_key1(change)
+    result = guarded_lookup(standin, {"key1": [U1], "key2": [U2]})
+    assert result[U1]["error"].startswith("link unavailable: ")
+    assert "key1" not in result[U1]["error"]
+    assert result[U2]["videos"]
+    assert result[U2]["error"] is None
+
+
+MALFORMED_ITEMS = {
+    "item null": None,
+    "item a string": "folder",
+    "item a number": 5,
+    "item a list": [{"id": "01X", "folder": {}}],
+    "folder without id": {"name": "x", "folder": {}},
+    "folder with an object id": {"id": {"x": 1}, "name": "x", "folder": {}},
+    "folder with an empty id": {"id": "", "name": "x", "folder": {}},
+    "video without name": {"id": "01X", "file": {"mimeType": "video/mp4"}},
+    "video named with a number": {"id": "01X", "name": 5, "file": {"mimeType": "video/mp4"}},
+    "file named null": {"id": "01X", "name": None, "file": {}},
+    "file not an object": {"id": "01X", "name": f"{U1}.mp4", "file": "video/mp4"},
+    "mime type a number": {"id": "01X", "name": f"{U1}.bin", "file": {"mimeType": 5}},
+}
+
+
+@pytest.mark.parametrize("bad", MALFORMED_ITEMS.values(), ids=MALFORMED_ITEMS)
+def test_malformed_item_in_a_listing_is_skipped_and_the_rest_of_the_page_used(standin, bad):
+    standin.add_file(f"Videos/Backup/key1/{U1}.mp4")
+    standin.faults.listing_rewrite = on_key1(lambda page: {**page, "value": [bad, *page["value"]]})
+    result = guarded_lookup(standin, {"key1": [U1]})
+    assert [v["name"] for v in result[U1]["videos"]] == [f"{U1}.mp4"]
+    assert result[U1]["error"] is None
+
+
+def test_a_video_named_with_its_uuid_twice_is_listed_once(standin):
+    standin.add_file(f"Videos/Backup/key1/{U1}_copy_{U1.upper()}.mp4")
+    result = guarded_lookup(standin, {"key1": [U1]})
+    assert len(result[U1]["videos"]) == 1
+
+
+def test_a_client_folder_listed_among_its_own_children_lists_its_videos_once(standin):
+    standin.add_file(f"Videos/Backup/key1/{U1}.mp4")
+    standin.faults.folders_list_themselves = True  # key1 again, by id: another URL
+    result = guarded_lookup(standin, {"key1": [U1]})
+    assert [v["name"] for v in result[U1]["videos"]] == [f"{U1}.mp4"]
+
+
+def test_a_next_link_back_to_the_first_page_by_another_url_lists_its_videos_once(standin):
+    standin.add_file(f"Videos/Backup/key1/{U1}.mp4")
+
+    def back_to_the_start(route, page):
+        first = f"{standin.base_url}/v1.0/users/{standin.mailbox}/drive{route}"
+        return {**page, "@odata.nextLink": f"{first}?$top=1000&$skiptoken=0"}
+
+    standin.faults.listing_rewrite = back_to_the_start
+    result = guarded_lookup(standin, {"key1": [U1]})
+    assert [v["name"] for v in result[U1]["videos"]] == [f"{U1}.mp4"]
+    assert batch_posts(standin) == 2  # the first page, then it again once by its other URL
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        f"https://elsewhere.example/v1.0/users/u/drive/root:/Videos/Backup/{SECRET_KEY}:/children",
+        f"/v2.0/users/u/drive/root:/Videos/Backup/{SECRET_KEY}:/children?$skiptoken=2",
+        f"https://127.0.0.1:99999/v1.0/users/u/drive/root:/Videos/Backup/{SECRET_KEY}:/children",
+    ],
+    ids=["another host", "another version root", "a port out of range"],
+)
+def test_untrusted_next_link_fails_the_lookup_without_naming_the_client_folder(standin, link):
+    standin.add_file(f"Videos/Backup/{SECRET_KEY}/{U1}.mp4")
+    if link.startswith("/"):
+        link = standin.base_url + link
+    standin.faults.listing_rewrite = lambda route, page: {**page, "@odata.nextLink": link}
+    with pytest.raises(GraphError, match="UntrustedUrl") as caught:
+        guarded_lookup(standin, {SECRET_KEY: [U1]})
+    assert SECRET_KEY not in str(caught.value)
+    assert not any("elsewhere" in r for r in standin.requests)
+
+
+def test_thousands_of_subfolders_are_listed_twenty_per_batch(standin):
+    for n in range(2000):
+        standin.add_file(f"Videos/Backup/key1/s{n:04d}/notes.txt")
+    standin.add_file(f"Videos/Backup/key1/s1999/{U1}.mp4")
+    result = guarded_lookup(standin, {"key1": [U1]}, limit=200)
+    assert [v["name"] for v in result[U1]["videos"]] == [f"{U1}.mp4"]
+    assert batch_posts(standin) <= 2 + 2000 // 20
+
+
+def test_a_hundred_levels_deep_are_walked_one_batch_per_level(standin):
+    deep = "/".join(f"d{n}" for n in range(100))
+    standin.add_file(f"Videos/Backup/key1/{deep}/{U1}.mp4")
+    result = guarded_lookup(standin, {"key1": [U1]})
+    assert [v["name"] for v in result[U1]["videos"]] == [f"{U1}.mp4"]
+    assert batch_posts(standin) == 101
+
+
+def test_binary_and_huge_names_are_matched_by_their_uuid(standin):
+    odd = "\x00\x1b[31m\u202e\udcff" + U1 + "\ufffd" + "é" * 100_000 + ".mp4"
+    standin.add_file("Videos/Backup/key1/odd.mp4")
+    standin.add_file("Videos/Backup/key1/nul.mp4")
+    names = {"odd.mp4": odd, "nul.mp4": "\x00" * 1000 + ".mp4"}  # as JSON can carry them
+
+    def rename(route, page):
+        return {**page, "value": [{**i, "name": names[i["name"]]} for i in page["value"]]}
+
+    standin.faults.listing_rewrite = rename
+    result = guarded_lookup(standin, {"key1": [U1]})
+    assert [v["name"] for v in result[U1]["videos"]] == [odd]
+
+
+def answered_for_key1(status, body):
+    """A `batch_rewrite`: key1's folder is answered `status` with `body`."""
+
+    def rewrite(requests, answer):
+        (key1,) = [r["id"] for r in requests if "key1" in r["url"]] or [None]
+        return {
+            "responses": [
+                {"id": item["id"], "status": status, "body": body} if item["id"] == key1 else item
+                for item in answer["responses"]
+            ]
+        }
+
+    return rewrite
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (404, None),
+        (404, "Not Found"),
+        (403, ["denied"]),
+        (403, {"error": "accessDenied"}),
+        (400, {"error": None}),
+        (200, None),
+        (200, "<html>"),
+    ],
+)
+def test_error_answer_of_any_shape_marks_only_its_clients_links_unavailable(standin, status, body):
+    standin.add_file(f"Videos/Backup/key1/{U1}.mp4")
+    standin.add_file(f"Videos/Backup/key2/{U2}.mp4")
+    standin.faults.batch_rewrite = answered_for_key1(status, body)
+    result = guarded_lookup(standin, {"key1": [U1], "key2": [U2]})
+    assert result[U1]["error"].startswith("link unavailable: ")
+    assert result[U2]["videos"]
+    assert result[U2]["error"] is None
+
+
+def test_error_answer_of_any_shape_still_failing_fails_the_lookup_transiently(standin):
+    standin.add_file(f"Videos/Backup/key1/{U1}.mp4")
+    standin.faults.batch_rewrite = answered_for_key1(503, "Service Unavailable")
+    with pytest.raises(GraphError) as caught:
+        guarded_lookup(standin, {"key1": [U1]})
+    assert caught.value.transient
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_whole_batch_refused_every_time_fails_the_lookup_within_the_budget(standin, status):
+    standin.add_file(f"Videos/Backup/key1/{U1}.mp4")
+    standin.faults.graph_statuses = [status] * 500  # every request, the $batch included
+    sleeps: list[float] = []
+    with pytest.raises(GraphError, match="RetryBudgetExhausted") as caught:
+        guarded_lookup(standin, {"key1": [U1]}, sleeps)
+    assert caught.value.transient
+    assert sum(sleeps) <= 30
+    assert batch_posts(standin) <= 31
+
+
+def test_next_links_that_never_end_on_the_same_page_stop_when_a_page_brings_nothing_new(standin):
+    standin.add_file(f"Videos/Backup/key1/{U1}.mp4")
+    pages: list[int] = []
+
+    def forever(route, page):  # always the first page again, under a new next link
+        pages.append(1)
+        first = f"{standin.base_url}/v1.0/users/{standin.mailbox}/drive{route}"
+        return {**page, "@odata.nextLink": f"{first}?$top=1000&$skiptoken={len(pages)}"}
+
+    standin.faults.listing_rewrite = forever
+    result = guarded_lookup(standin, {"key1": [U1]})
+    assert [v["name"] for v in result[U1]["videos"]] == [f"{U1}.mp4"]
+    assert batch_posts(standin) == 2  # the first page, then the same again: nothing new

@@ -41,3 +41,19 @@ def client_for(
         policy=policy or RetryPolicy(max_wait_s=30),
         sleep=sleep,
     )
+
+
+def stop_after(client, limit: int) -> None:
+    """Fail the client's call with an AssertionError once it has sent `limit` requests: a
+    retry loop that never ends (or spins) fails its test instead of hanging it."""
+    sent: list[str] = []
+
+    def count(response, *args, **kwargs):
+        sent.append(response.url)
+        assert len(sent) <= limit, f"more than {limit} requests: a retry loop that does not end"
+
+    client.session.hooks["response"].append(count)
+
+
+def batch_posts(standin) -> int:
+    return sum(r.startswith("POST /v1.0/$batch") for r in standin.requests)

@@ -26,7 +26,9 @@ the calls this project makes:
   a client while its request is in flight).
   response" after an action was carried out; short-lived access tokens; token-endpoint
   outages (503 with `Retry-After`) and AAD error answers; scripted statuses for the next
-  Graph requests; `@odata.nextLink`s that point at another host.
+  Graph requests; `@odata.nextLink`s that point at another host; hostile answers
+  (`always_throttled` batch items, `batch_rewrite`, `listing_rewrite`, `token_rewrite`:
+  malformed `$batch` answers, folder listings and token answers).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ import ssl
 import threading
 import time
 import uuid as uuidlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.policy import default as default_policy
@@ -67,7 +70,7 @@ class Faults:
 
     latency_s: float = 0.0
     throttle_rate: float = 0.0  # share of requests and batch items answered 429
-    retry_after_s: int = 1
+    retry_after_s: int | float | str = 1  # the Retry-After header's text: any, for hostile values
     lose_response_once: set[str] = field(default_factory=set)  # {"create", "send"}
     send_delay_s: float = 0.0  # after a 202 on /send, the draft leaves Drafts this late
     refuse_once: dict[str, int] = field(default_factory=dict)  # {"send": 403}: not done
@@ -83,6 +86,12 @@ class Faults:
     batch_item_statuses: list[int] = field(default_factory=list)  # the next $batch items'
     next_link_origin: str | None = None  # e.g. "https://elsewhere.example": a foreign host
     folders_list_themselves: bool = False  # each folder's children include itself: a loop
+    # hostile answers, for attacks on the client's parsing; each rewrites what would be sent
+    always_throttled: tuple[str, ...] = ()  # $batch items whose url contains one: 429, always
+    # (the $batch's requests, its answer) -> the answer sent (bytes: sent as they are, not JSON)
+    batch_rewrite: Callable[[list[dict[str, Any]], dict[str, Any]], Any] | None = None
+    listing_rewrite: Callable[[str, dict[str, Any]], Any] | None = None  # (route, page) -> page
+    token_rewrite: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # token answers
 
 
 def fault_mix(drop_send_answer: bool = True) -> Faults:
@@ -351,7 +360,7 @@ class GraphStandIn:
                     "client_info": _b64(json.dumps({"uid": uid, "utid": utid}).encode()),
                 }
             )
-        return body
+        return self.faults.token_rewrite(body) if self.faults.token_rewrite else body
 
     def subject_of(self, authorization: str | None) -> str | None:
         if not authorization or not authorization.startswith("Bearer "):
@@ -421,7 +430,10 @@ class _Handler(BaseHTTPRequestHandler):
         return self._reply(status, payload, headers)
 
     def _reply(self, status: int, payload: Any, headers: dict[str, str] | None = None):
-        data = b"" if payload is None else json.dumps(payload).encode()
+        if isinstance(payload, bytes):
+            data = payload
+        else:
+            data = b"" if payload is None else json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -541,7 +553,7 @@ def _batch(standin, payload, subject):
                 {"id": request["id"], "status": status, "headers": headers, "body": body}
             )
             continue
-        if standin.throttled():
+        if standin.throttled() or any(s in request["url"] for s in standin.faults.always_throttled):
             responses.append(
                 {
                     "id": request["id"],
@@ -570,6 +582,8 @@ def _batch(standin, payload, subject):
             for request, response in zip(requests, responses, strict=True)
         )
     standin._rng.shuffle(responses)
+    if standin.faults.batch_rewrite:
+        return 200, standin.faults.batch_rewrite(requests, {"responses": responses}), {}
     return 200, {"responses": responses}, {}
 
 
@@ -582,7 +596,10 @@ def _drive(standin, method, rest, query):
         listed = (
             [*item.children, item.id] if standin.faults.folders_list_themselves else item.children
         )
-        return 200, _page(standin, listed, query, f"/{rest.lstrip('/')}"), {}
+        page = _page(standin, listed, query, f"/{rest.lstrip('/')}")
+        if standin.faults.listing_rewrite:
+            page = standin.faults.listing_rewrite(rest, page)
+        return 200, page, {}
     search = re.match(r"^/root/search\(q='(?P<q>.*)'\)$", rest)
     if search and method == "GET":
         needle = search["q"].lower()

@@ -197,7 +197,8 @@ def token_provider(config: GraphConfig, session: requests.Session) -> Callable[[
             if not apps:
                 apps.append(_application(config, http))
             result = acquire(apps[0], config, force_refresh)
-        except (msal.exceptions.MsalError, ValueError) as exc:  # discovery refused, bad answer
+        # discovery refused, a bad answer (MSAL's int() of an expires_in of 1e400: Overflow)
+        except (msal.exceptions.MsalError, ValueError, OverflowError) as exc:
             raise SignInRequiredError(
                 f"Sign-in to {config.authority} as {config.client_id} failed: {exc}"
             ) from exc
@@ -222,8 +223,15 @@ class HeldToken:
         return bool(self.value) and time.monotonic() < self.until
 
     def keep(self, value: str, expires_in: Any) -> str:
-        lifetime = expires_in if isinstance(expires_in, int | float) else 0
-        self.value, self.until = value, time.monotonic() + 0.75 * max(lifetime, 0)
+        """Hold `value` for 3/4 of `expires_in`: seconds, as a number or (AAD v1-like
+        endpoints, which MSAL reads the same way) a numeric string; a token without a
+        readable, positive lifetime is not held."""
+        try:
+            lifetime = float(expires_in)
+        except (TypeError, ValueError):
+            lifetime = 0.0
+        lifetime = lifetime if lifetime > 0 else 0.0  # also NaN
+        self.value, self.until = value, time.monotonic() + 0.75 * lifetime
         return value
 
 

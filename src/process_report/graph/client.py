@@ -30,10 +30,11 @@ and 5xx, a duplicate-send risk for mail, and does not retry batch items.
 from __future__ import annotations
 
 import logging
+import math
 import random
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -159,13 +160,21 @@ class GraphClient:
 
     # --- single requests ---------------------------------------------------------
     def request(
-        self, method: str, path_or_url: str, *, idempotent: bool | None = None, **kwargs: Any
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        idempotent: bool | None = None,
+        budget: RetryBudget | None = None,
+        **kwargs: Any,
     ) -> requests.Response:
-        """Send with retries; returns the successful response or raises GraphError."""
+        """Send with retries; returns the successful response or raises GraphError.
+        `budget`: the retry budget of the call this request is part of (a crawl's rounds
+        share one), else its own."""
         url = self.url(path_or_url)
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
-        budget = RetryBudget(self.policy, self._sleep, url)
+        budget = budget or RetryBudget(self.policy, self._sleep, url)
         refresh = refreshed = False
         while True:
             response = self._send_or_wait(method, url, refresh, idempotent, budget, **kwargs)
@@ -208,7 +217,7 @@ class GraphClient:
                 "UntrustedUrl",
                 f"the link is not the configured Graph host ({scheme}://{host}:{port}); "
                 f"the token is not sent there",
-                path_or_url,
+                _where(path_or_url),
             )
         return path_or_url
 
@@ -218,7 +227,7 @@ class GraphClient:
         parts = urlsplit(self.url(url))
         root = urlsplit(self.base_url).path
         if not parts.path.startswith(root + "/"):
-            raise GraphError(0, "UntrustedUrl", f"the link is not under {root}", url)
+            raise GraphError(0, "UntrustedUrl", f"the link is not under {root}", _where(url))
         return parts.path[len(root) :] + (f"?{parts.query}" if parts.query else "")
 
     # --- $batch -------------------------------------------------------------------
@@ -279,7 +288,7 @@ class GraphClient:
                 waiting = []
                 continue
             chunk = [ready.popleft() for _ in range(min(BATCH_LIMIT, len(ready)))]
-            for request, answer in self._batch_round(chunk):
+            for request, answer in self._batch_round(chunk, budget):
                 method = request.get("method", "GET")
                 if retryable(answer["status"], method in IDEMPOTENT_METHODS):
                     delay = retry_after(answer.get("headers")) or budget.backoff()
@@ -288,17 +297,20 @@ class GraphClient:
                     ready.extend(handle(request, answer))
 
     def _batch_round(
-        self, chunk: list[dict[str, Any]]
+        self, chunk: list[dict[str, Any]], budget: RetryBudget
     ) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
-        """One `$batch` of at most 20 requests: each request with its answer."""
+        """One `$batch` of at most 20 requests: each request with its answer. An item the
+        answer leaves out or gives no HTTP status (a malformed answer, which a proxy or a
+        bad day can make of it) counts as unanswered. The `$batch` itself is retried
+        within the crawl's budget: a whole round throttled spends the call's waiting."""
         body = {
             "requests": [
                 {"id": str(n), "method": r.get("method", "GET"), "url": r["url"]}
                 for n, r in enumerate(chunk)
             ]
         }
-        answer = self.request("POST", "/$batch", json=body, idempotent=True).json()
-        by_id = {str(item.get("id")): item for item in answer.get("responses") or []}
+        response = self.request("POST", "/$batch", json=body, idempotent=True, budget=budget)
+        by_id = {str(item.get("id")): item for item in _batch_items(response)}
         for n, request in enumerate(chunk):
             yield request, by_id.get(str(n), _UNANSWERED)
 
@@ -359,20 +371,39 @@ def read_capped(response: requests.Response, cap: int, url: str) -> None:
 
 
 def retry_after(headers: Any) -> float | None:
-    """Seconds from a `Retry-After` header (delta-seconds form), if any."""
-    for key, value in dict(headers or {}).items():
-        if key.lower() == "retry-after":
+    """Seconds from a `Retry-After` header (delta-seconds form), if any. Delta-seconds
+    are whole seconds: a fraction is rounded up, so that "0.001" (or "1e-300") cannot
+    have a call retry with no wait at all, spinning without spending its budget.
+    `headers` that are not a mapping (a malformed `$batch` item) have none."""
+    if not isinstance(headers, Mapping):
+        return None
+    for key, value in headers.items():
+        if isinstance(key, str) and key.lower() == "retry-after":
             try:
-                return max(0.0, float(value))
+                seconds = float(value)
             except (TypeError, ValueError):
                 return None
+            if math.isnan(seconds):
+                return None
+            return float(math.ceil(seconds)) if 0 < seconds < math.inf else max(0.0, seconds)
     return None
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
-    return scheme, (parts.hostname or ""), parts.port or _DEFAULT_PORTS.get(scheme)
+    try:
+        port = parts.port
+    except ValueError:  # out of range or not a number: no origin this client trusts
+        return scheme, (parts.hostname or ""), None
+    return scheme, (parts.hostname or ""), port or _DEFAULT_PORTS.get(scheme)
+
+
+def _where(url: str) -> str:
+    """A refused link, for messages: its scheme, host and port, never its path or query,
+    which can name client folders (API keys)."""
+    scheme, host, port = _origin(url)
+    return f"{scheme}://{host}" + (f":{port}" if port else "")
 
 
 # A `$batch` item Graph's answer left out: like a 503, tried again when idempotent.
@@ -382,10 +413,27 @@ _UNANSWERED: dict[str, Any] = {
 }
 
 
+def _batch_items(response: requests.Response) -> list[dict[str, Any]]:
+    """The items of a `$batch` answer that have an HTTP status; none when the answer is
+    not the object with a `responses` list it should be."""
+    try:
+        answer = response.json()
+    except ValueError:  # not JSON at all
+        return []
+    items = answer.get("responses") if isinstance(answer, dict) else None
+    if not isinstance(items, list):
+        return []
+    return [item for item in items if isinstance(item, dict) and _is_status(item.get("status"))]
+
+
+def _is_status(status: Any) -> bool:
+    return isinstance(status, int) and not isinstance(status, bool) and 100 <= status <= 599
+
+
 def _exhausted(item: dict[str, Any], reason: str) -> dict[str, Any]:
     """A batch item's final answer once the retry budget is spent."""
     return {
-        "id": item["id"],
+        "id": item.get("id"),  # none when the item was never answered
         "status": item["status"],
         "body": {"error": {"code": "RetryBudgetExhausted", "message": reason}},
     }

@@ -4,11 +4,14 @@ import logging
 import os
 import stat
 import threading
+import time
+from types import SimpleNamespace
 
 import pytest
 
 from process_report.graph.auth import (
     GraphConfigError,
+    HeldToken,
     SignInError,
     SignInRequiredError,
     config_from_connection,
@@ -260,3 +263,67 @@ def test_a_401_still_gets_a_new_token_while_the_held_one_looks_fresh(standin):
 
 def token_requests(standin) -> list[str]:
     return [r for r in standin.requests if r.startswith("POST") and "/oauth2/v2.0/token" in r]
+
+
+# --- odd token lifetimes --------------------------------------------------------------
+DROP = object()
+
+
+def reported_lifetime(expires_in):
+    """A `token_rewrite`: the token answer reports `expires_in` (DROP: none), while the
+    token itself stays valid at the stand-in for the usual hour."""
+
+    def rewrite(body):
+        body = {k: v for k, v in body.items() if k != "expires_in"}
+        return body if expires_in is DROP else {**body, "expires_in": expires_in}
+
+    return rewrite
+
+
+def test_short_lived_token_whose_lifetime_is_a_string_is_used_again(standin):
+    standin.add_file("Videos/a/x.mp4")
+    client, config = client_for(standin)
+    standin.faults.token_rewrite = reported_lifetime("60")  # AAD v1-like endpoints: a string
+    for _ in range(5):
+        assert client.get_json(f"{config.drive_root}/root:/Videos/a:/children")["value"]
+    assert len(token_requests(standin)) == 1
+
+
+@pytest.mark.parametrize("expires_in", [DROP, 0, -5, 1e12], ids=["missing", "0", "-5", "1e12"])
+def test_token_with_an_odd_lifetime_is_used_at_most_until_graph_refuses_it(standin, expires_in):
+    standin.add_file("Videos/a/x.mp4")
+    client, config = client_for(standin)
+    standin.faults.token_rewrite = reported_lifetime(expires_in)
+    for _ in range(5):
+        assert client.get_json(f"{config.drive_root}/root:/Videos/a:/children")["value"]
+    assert 1 <= len(token_requests(standin)) <= 5  # never more than one sign-in per call
+    signed_in = len(token_requests(standin))
+    standin.expire_all_tokens()  # revoked while held: Graph's 401 gets one new token
+    assert client.get_json(f"{config.drive_root}/root:/Videos/a:/children")["value"]
+    assert len(token_requests(standin)) - signed_in == 1
+
+
+@pytest.mark.parametrize("expires_in", ["soon", float("inf")], ids=["not a number", "infinite"])
+def test_token_answer_with_an_unreadable_lifetime_is_a_clear_sign_in_error(standin, expires_in):
+    client, config = client_for(standin)
+    standin.faults.token_rewrite = reported_lifetime(expires_in)
+    with pytest.raises(SignInRequiredError, match="failed") as caught:
+        client.get_json(f"{config.drive_root}/root/children")
+    assert not caught.value.transient
+    assert len(token_requests(standin)) == 1
+
+
+def test_held_token_follows_the_monotonic_clock_not_the_wall_clock(monkeypatch):
+    clock = SimpleNamespace(monotonic=time.monotonic, time=time.time)
+    monkeypatch.setattr("process_report.graph.auth.time", clock)
+    held = HeldToken()
+    held.keep("at-1", 60)
+    start = time.monotonic()
+    clock.time = lambda: 0.0  # the wall clock set back to 1970, or forward a day
+    assert held.fresh()
+    clock.time = lambda: 86400.0 * 20000
+    assert held.fresh()
+    clock.monotonic = lambda: start + 44
+    assert held.fresh()
+    clock.monotonic = lambda: start + 46  # three quarters of 60 s
+    assert not held.fresh()

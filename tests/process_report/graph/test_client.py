@@ -10,7 +10,7 @@ import time
 import pytest
 
 from process_report.graph.client import AmbiguousSendError, GraphError, RetryPolicy, retry_after
-from tests.support.graph_fixtures import client_for
+from tests.support.graph_fixtures import batch_posts, client_for, stop_after
 
 
 def test_pages_follow_next_link_until_the_last_page(standin):
@@ -263,3 +263,229 @@ def test_batch_items_answered_5xx_are_retried_with_backoff(standin, caplog):
     assert {a["status"] for a in answers.values()} == {200}
     assert len(sleeps) == 1
     assert any("500" in r.getMessage() for r in caplog.records)
+
+
+# --- hostile and bad-day answers ------------------------------------------------------
+HOSTILE_RETRY_AFTER = [
+    "1",
+    "0.01",
+    "1e-300",
+    "-5",
+    "nan",
+    "inf",
+    "1e12",
+    "soon",
+    "Wed, 21 Oct 2026 07:28:00 GMT",
+]
+
+
+def three_folders(standin, config):
+    for key in ("a", "b", "c"):
+        standin.add_file(f"Videos/{key}/x.mp4")
+    return [
+        {"id": key, "url": f"{config.drive_root}/root:/Videos/{key}:/children"}
+        for key in ("a", "b", "c")
+    ]
+
+
+@pytest.mark.parametrize("header", HOSTILE_RETRY_AFTER)
+def test_batch_item_throttled_forever_is_given_up_within_the_budget_in_bounded_rounds(
+    standin, header
+):
+    sleeps: list[float] = []
+    client, config = client_for(standin, sleeps=sleeps)
+    stop_after(client, 80)
+    standin.faults.always_throttled, standin.faults.retry_after_s = ("Videos/b",), header
+    answers = client.batch(three_folders(standin, config))
+    assert answers["a"]["status"] == answers["c"]["status"] == 200
+    assert answers["b"]["status"] == 429
+    assert answers["b"]["body"]["error"]["code"] == "RetryBudgetExhausted"
+    assert sum(sleeps) <= 30
+    assert batch_posts(standin) <= 35  # at most one round per second of the 30 s budget
+
+
+@pytest.mark.parametrize("header", ["0.01", "1e-300"])
+def test_sub_second_retry_after_is_waited_as_a_whole_second_not_spun_on(standin, header):
+    sleeps: list[float] = []
+    client, config = client_for(standin, sleeps=sleeps)
+    stop_after(client, 80)
+    standin.faults.throttle_rate, standin.faults.retry_after_s = 1.0, header
+    with pytest.raises(GraphError, match="RetryBudgetExhausted") as caught:
+        client.get_json(f"{config.drive_root}/root/children")
+    assert caught.value.transient
+    assert sleeps
+    assert min(sleeps) >= 1
+
+
+def test_retry_after_reads_hostile_values_as_no_wait_a_whole_second_or_forever():
+    assert retry_after({"Retry-After": "0.2"}) == 1  # delta-seconds are whole seconds
+    assert retry_after({"Retry-After": "1e-300"}) == 1
+    assert retry_after({"Retry-After": "-5"}) == 0
+    assert retry_after({"Retry-After": "inf"}) == float("inf")  # past any budget
+    assert retry_after({"Retry-After": "1e12"}) == 1e12
+    for value in ("nan", "Wed, 21 Oct 2026 07:28:00 GMT", "", None, [1]):
+        assert retry_after({"Retry-After": value}) is None
+
+
+LEFT_OUT = object()
+
+
+def for_b(change):
+    """A `batch_rewrite` that applies `change(answer_item)` to folder b's item (whatever
+    its id in this round) and returns what replaces it (LEFT_OUT: nothing)."""
+
+    def rewrite(requests, answer):
+        (b_id,) = [r["id"] for r in requests if "Videos/b" in r["url"]] or [None]
+        items = []
+        for item in answer["responses"]:
+            if item["id"] == b_id:
+                item = change(item)
+                if item is LEFT_OUT:
+                    continue
+            items.append(item)
+        return {"responses": items}
+
+    return rewrite
+
+
+MALFORMED_ITEMS = {
+    "left out": lambda item: LEFT_OUT,
+    "id null": lambda item: {**item, "id": None},
+    "id a list": lambda item: {**item, "id": [item["id"]]},
+    "status missing": lambda item: {k: v for k, v in item.items() if k != "status"},
+    "status a string": lambda item: {**item, "status": "200"},
+    "status null": lambda item: {**item, "status": None},
+    "status true": lambda item: {**item, "status": True},
+    "status 999": lambda item: {**item, "status": 999},
+    "item a string": lambda item: "oops",
+    "item null": lambda item: None,
+    "item a list": lambda item: [item],
+}
+
+
+@pytest.mark.parametrize("change", MALFORMED_ITEMS.values(), ids=MALFORMED_ITEMS)
+def test_batch_item_without_a_usable_answer_fails_after_the_budget_not_the_call(standin, change):
+    sleeps: list[float] = []
+    client, config = client_for(standin, sleeps=sleeps)
+    stop_after(client, 80)
+    standin.faults.batch_rewrite = for_b(change)
+    answers = client.batch(three_folders(standin, config))
+    assert answers["a"]["status"] == answers["c"]["status"] == 200
+    assert answers["b"]["status"] == 503  # no answer: like a 503, tried again, then given up
+    assert answers["b"]["body"]["error"]["code"] == "RetryBudgetExhausted"
+    assert sum(sleeps) <= 30
+    assert batch_posts(standin) <= 35
+
+
+MALFORMED_ANSWERS = {
+    "responses null": lambda requests, answer: {"responses": None},
+    "responses missing": lambda requests, answer: {},
+    "responses an object": lambda requests, answer: {"responses": {"0": answer["responses"][0]}},
+    "responses a string": lambda requests, answer: {"responses": "abc"},
+    "responses a number": lambda requests, answer: {"responses": 5},
+    "answer a list": lambda requests, answer: answer["responses"],
+    "answer null": lambda requests, answer: None,
+    "answer not JSON": lambda requests, answer: b"<html>Service Unavailable</html>",
+}
+
+
+@pytest.mark.parametrize("rewrite", MALFORMED_ANSWERS.values(), ids=MALFORMED_ANSWERS)
+def test_malformed_batch_answer_fails_its_items_after_the_budget_not_the_call(standin, rewrite):
+    sleeps: list[float] = []
+    client, config = client_for(standin, sleeps=sleeps)
+    stop_after(client, 80)
+    standin.faults.batch_rewrite = rewrite
+    answers = client.batch(three_folders(standin, config))
+    assert {a["status"] for a in answers.values()} == {503}
+    assert {a["body"]["error"]["code"] for a in answers.values()} == {"RetryBudgetExhausted"}
+    assert sum(sleeps) <= 30
+    assert batch_posts(standin) <= 35
+
+
+def test_batch_item_with_retry_after_headers_not_an_object_is_retried_with_backoff(standin):
+    sleeps: list[float] = []
+    client, config = client_for(standin, sleeps=sleeps)
+    stop_after(client, 80)
+    standin.faults.always_throttled = ("Videos/b",)
+    standin.faults.batch_rewrite = for_b(lambda item: {**item, "headers": "Retry-After: 5"})
+    answers = client.batch(three_folders(standin, config))
+    assert answers["a"]["status"] == answers["c"]["status"] == 200
+    assert answers["b"]["status"] == 429
+    assert sum(sleeps) <= 30
+    for headers in ("Retry-After: 5", ["Retry-After"], 5, None):
+        assert retry_after(headers) is None
+
+
+def test_whole_batch_throttled_in_every_round_spends_the_one_budget_of_the_call(standin):
+    standin.add_file("Videos/k/d1/d2/d3/d4/d5/x.mp4")
+    sleeps: list[float] = []
+    client, config = client_for(standin, sleeps=sleeps)
+    stop_after(client, 80)
+    standin.faults.retry_after_s = 10
+
+    def visit(request, answer):
+        standin.faults.graph_statuses = [429]  # the next round's $batch: throttled once
+        return [
+            {"url": f"{config.drive_root}/items/{i['id']}/children"}
+            for i in answer["body"]["value"]
+            if "folder" in i
+        ]
+
+    standin.faults.graph_statuses = [429]
+    with pytest.raises(GraphError, match="RetryBudgetExhausted") as caught:
+        client.crawl([{"url": f"{config.drive_root}/root:/Videos/k:/children"}], visit)
+    assert caught.value.transient
+    assert sum(sleeps) <= 30
+
+
+SURPLUS_IDS = {
+    "ids duplicated": lambda requests, answer: {"responses": answer["responses"] * 2},
+    "unknown ids": lambda requests, answer: {
+        "responses": [*answer["responses"], {"id": "x9", "status": 500}, {"id": 77, "status": 200}]
+    },
+    "ids as numbers": lambda requests, answer: {
+        "responses": [{**item, "id": int(item["id"])} for item in answer["responses"]]
+    },
+}
+
+
+@pytest.mark.parametrize("rewrite", SURPLUS_IDS.values(), ids=SURPLUS_IDS)
+def test_batch_answer_with_surplus_or_numeric_ids_gives_each_request_its_answer(standin, rewrite):
+    client, config = client_for(standin)
+    standin.faults.batch_rewrite = rewrite
+    answers = client.batch(three_folders(standin, config))
+    assert {key: a["status"] for key, a in answers.items()} == {"a": 200, "b": 200, "c": 200}
+    assert batch_posts(standin) == 1
+
+
+def test_batch_answer_over_the_size_cap_fails_clearly(standin):
+    for n in range(300):
+        standin.add_file(f"Videos/big/file-{n:03d}.mp4")
+    client, config = client_for(
+        standin, policy=RetryPolicy(max_wait_s=30, max_response_bytes=16 * 1024)
+    )
+    with pytest.raises(GraphError, match=r"larger than the 16384-byte cap") as caught:
+        client.batch([{"id": "big", "url": f"{config.drive_root}/root:/Videos/big:/children"}])
+    assert caught.value.code == "ResponseTooLarge"
+    assert "Videos" not in str(caught.value)
+
+
+def test_token_revoked_mid_crawl_is_refreshed_once(standin):
+    standin.add_file("Videos/k/d1/d2/d3/x.mp4")
+    client, config = client_for(standin)
+    depth: list[int] = []
+
+    def visit(request, answer):
+        assert answer["status"] == 200
+        depth.append(1)
+        if len(depth) == 1:
+            standin.expire_all_tokens()  # revoked: the next round's $batch gets 401
+        return [
+            {"url": f"{config.drive_root}/items/{i['id']}/children"}
+            for i in answer["body"]["value"]
+            if "folder" in i
+        ]
+
+    client.crawl([{"url": f"{config.drive_root}/root:/Videos/k:/children"}], visit)
+    assert len(depth) == 4
+    assert sum("oauth2/v2.0/token" in r for r in standin.requests) == 2
