@@ -11,8 +11,9 @@ batching URLs or sleep themselves:
   `token()` as a transient `GraphError`) is waited out the same way, before anything
   was sent;
 - waits honour `Retry-After` (also per item inside `$batch`, which SDK retry handlers do
-  not do), else exponential backoff with jitter; the total wait of one call is bounded,
-  after which it fails with a transient `GraphError`. Each wait is one INFO line with
+  not do), else exponential backoff with jitter; the total wait of one call (for a
+  `crawl`, since its last progress) is bounded, after which it fails with a transient
+  `GraphError`. Each wait is one INFO line with
   the status and the seconds, never the URL: paths name client folders, which are
   API keys;
 - 401 refreshes the token once; a second 401 in the same call is a clear error;
@@ -258,8 +259,11 @@ class GraphClient:
         own `Retry-After` (else backoff) has passed, and meanwhile the other items' rounds
         go on: a throttled folder holds back neither its siblings nor their subfolders.
         Only when every queued item is waiting does the crawl sleep, until all of them
-        may go (one logged wait, within the call's retry budget; once it is spent, the
-        waiting items are handed over as failed)."""
+        may go (one logged wait). The retry budget bounds the waiting since the crawl's
+        last progress (an item's final answer), not the whole walk: a big walk that Graph
+        throttles round after round still finishes, however long (the task's timeout
+        bounds that), while a crawl that gets nowhere fails once the budget is spent,
+        handing its waiting items over as failed."""
         ready: deque[dict[str, Any]] = deque(requests_)
         waiting: list[tuple[float, dict[str, Any], dict[str, Any]]] = []  # (due, request, answer)
         budget = RetryBudget(self.policy, self._sleep, "/$batch")
@@ -288,13 +292,17 @@ class GraphClient:
                 waiting = []
                 continue
             chunk = [ready.popleft() for _ in range(min(BATCH_LIMIT, len(ready)))]
+            progressed = False
             for request, answer in self._batch_round(chunk, budget):
                 method = request.get("method", "GET")
                 if retryable(answer["status"], method in IDEMPOTENT_METHODS):
                     delay = retry_after(answer.get("headers")) or budget.backoff()
                     waiting.append((time.monotonic() + delay, request, answer))
                 else:
+                    progressed = True
                     ready.extend(handle(request, answer))
+            if progressed:
+                budget = RetryBudget(self.policy, self._sleep, "/$batch")
 
     def _batch_round(
         self, chunk: list[dict[str, Any]], budget: RetryBudget
@@ -302,7 +310,7 @@ class GraphClient:
         """One `$batch` of at most 20 requests: each request with its answer. An item the
         answer leaves out or gives no HTTP status (a malformed answer, which a proxy or a
         bad day can make of it) counts as unanswered. The `$batch` itself is retried
-        within the crawl's budget: a whole round throttled spends the call's waiting."""
+        within the crawl's budget: a whole round throttled spends the crawl's waiting."""
         body = {
             "requests": [
                 {"id": str(n), "method": r.get("method", "GET"), "url": r["url"]}

@@ -416,24 +416,52 @@ def test_batch_item_with_retry_after_headers_not_an_object_is_retried_with_backo
         assert retry_after(headers) is None
 
 
-def test_whole_batch_throttled_in_every_round_spends_the_one_budget_of_the_call(standin):
-    standin.add_file("Videos/k/d1/d2/d3/d4/d5/x.mp4")
-    sleeps: list[float] = []
-    client, config = client_for(standin, sleeps=sleeps)
-    stop_after(client, 80)
-    standin.faults.retry_after_s = 10
+def whole_batch_throttled_each_round(standin, config):
+    """A crawl's `visit` that has the next round's `$batch` itself throttled once."""
 
     def visit(request, answer):
-        standin.faults.graph_statuses = [429]  # the next round's $batch: throttled once
+        standin.faults.graph_statuses = [429]
         return [
             {"url": f"{config.drive_root}/items/{i['id']}/children"}
             for i in answer["body"]["value"]
             if "folder" in i
         ]
 
+    return visit
+
+
+def test_a_walk_throttled_round_after_round_finishes_as_long_as_each_round_gets_somewhere(
+    standin,
+):
+    standin.add_file("Videos/k/d1/d2/d3/d4/d5/x.mp4")
+    sleeps: list[float] = []
+    client, config = client_for(standin, sleeps=sleeps)  # 30 s budget, 6 rounds x 10 s
+    stop_after(client, 80)
+    standin.faults.retry_after_s = 10
     standin.faults.graph_statuses = [429]
+    listed: list[str] = []
+    visit = whole_batch_throttled_each_round(standin, config)
+    client.crawl(
+        [{"url": f"{config.drive_root}/root:/Videos/k:/children"}],
+        lambda request, answer: listed.append(request["url"]) or visit(request, answer),
+    )
+    assert len(listed) == 6  # k, d1 … d5
+    assert sleeps == [10] * 6
+    assert sum(sleeps) > 30  # more than one budget in all, never more than one in a row
+
+
+def test_a_crawl_that_gets_nowhere_fails_once_the_budget_is_spent(standin):
+    standin.add_file("Videos/k/x.mp4")
+    sleeps: list[float] = []
+    client, config = client_for(standin, sleeps=sleeps)
+    stop_after(client, 80)
+    standin.faults.retry_after_s = 10
+    standin.faults.graph_statuses = [429] * 100
     with pytest.raises(GraphError, match="RetryBudgetExhausted") as caught:
-        client.crawl([{"url": f"{config.drive_root}/root:/Videos/k:/children"}], visit)
+        client.crawl(
+            [{"url": f"{config.drive_root}/root:/Videos/k:/children"}],
+            whole_batch_throttled_each_round(standin, config),
+        )
     assert caught.value.transient
     assert sum(sleeps) <= 30
 
