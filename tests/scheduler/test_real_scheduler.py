@@ -249,3 +249,24 @@ def test_readme_rerun_a_day_runs_every_task_again_and_sends_the_report_again(
     assert again["Subject"] == expected_subject(day)
     instances = task_instances(scheduler_deployment.metadata_uri, run["run_id"])
     assert instances["resolve_window"]["try_number"] >= 2  # the whole run ran again
+
+
+@full_form
+def test_trigger_with_a_logical_date_still_reports_on_the_last_window_before_the_trigger(
+    backfilled, cluster, scheduler_deployment, mailbox
+):
+    """README, "Logical dates": `airflow dags trigger --logical-date` only labels the
+    run. Airflow 3.3.2 infers a triggered run's data interval from the moment it was
+    triggered, so the report covers the last complete window, not the day before the
+    logical date; `window_end` is the way to pick a day."""
+    logical_date = report_start(date(2026, 11, 15))
+    known = {r["run_id"] for r in dag_runs(scheduler_deployment.metadata_uri)}
+    before = mailbox.count()
+    cluster.airflow("dags", "trigger", DAG_ID, "--logical-date", logical_date.isoformat())
+    run = new_manual_run(cluster, scheduler_deployment.metadata_uri, known)
+    assert run["state"] == "success"
+    assert run["logical_date"] == logical_date
+    day = latest_scheduled_day()
+    assert run["data_interval_start"] == report_start(day)
+    (report,) = mailbox.since(before)
+    assert report["Subject"] == expected_subject(day)

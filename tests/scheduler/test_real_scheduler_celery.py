@@ -14,6 +14,8 @@ from tests.scheduler.conftest import (
     Mailbox,
     expected_subject,
     expected_window_line,
+    full_form,
+    readme_command,
     report_start,
     text_of,
 )
@@ -28,9 +30,15 @@ from tests.support.scheduler_deployment import (
 DAY = date(2026, 11, 15)
 
 
+def finished_run(metadata: str, known: set[str]) -> dict | None:
+    """The run that is not in `known`, once it is final."""
+    runs = [r for r in dag_runs(metadata) if r["run_id"] not in known]
+    return runs[0] if runs and runs[0]["state"] in ("success", "failed") else None
+
+
 @pytest.fixture(scope="module")
 def cluster(celery_cluster, scheduler_deployment):
-    celery_cluster.airflow("pools", "set", "msgraph", "4", "Microsoft Graph calls")
+    celery_cluster.airflow(*readme_command("airflow pools set"))
     wait_dag_stored(celery_cluster, scheduler_deployment.metadata_uri)
     # The LocalExecutor module has unpaused it already; run alone, this module starts
     # with the DAG paused (a triggered run waits for unpausing), and unpausing makes the
@@ -59,11 +67,9 @@ def test_triggered_run_goes_through_the_celery_worker_and_sends_one_report(
     window_end = report_start(DAY + timedelta(days=1)).isoformat()
     cluster.airflow("dags", "trigger", DAG_ID, "-c", f'{{"window_end": "{window_end}"}}')
 
-    def finished():
-        runs = [r for r in dag_runs(metadata) if r["run_id"] not in known]
-        return runs[0] if runs and runs[0]["state"] in ("success", "failed") else None
-
-    run = wait_for(finished, "the triggered run", 600, cluster.check_alive)
+    run = wait_for(
+        lambda: finished_run(metadata, known), "the triggered run", 600, cluster.check_alive
+    )
     assert run["state"] == "success"
     (report,) = mailbox.since(before)
     assert report["Subject"] == expected_subject(DAY)
@@ -83,3 +89,26 @@ def test_triggered_run_goes_through_the_celery_worker_and_sends_one_report(
         )
     }
     assert executed == set(instances)
+
+
+@full_form
+def test_a_send_refused_once_is_retried_through_the_celery_worker_with_one_email(
+    cluster, scheduler_deployment, scheduler_standin
+):
+    day = date(2026, 11, 13)
+    mailbox = Mailbox(scheduler_standin)
+    metadata = scheduler_deployment.metadata_uri
+    known = {r["run_id"] for r in dag_runs(metadata)}
+    before = mailbox.count()
+    scheduler_standin.faults.refuse_once = {"send": 503}
+    window_end = report_start(day + timedelta(days=1)).isoformat()
+    cluster.airflow("dags", "trigger", DAG_ID, "-c", f'{{"window_end": "{window_end}"}}')
+    run = wait_for(
+        lambda: finished_run(metadata, known), "the triggered run", 600, cluster.check_alive
+    )
+    assert scheduler_standin.faults.refuse_once == {}
+    assert run["state"] == "success"
+    send = task_instances(metadata, run["run_id"])["compose_and_send_report"]
+    assert send["try_number"] == 2
+    (report,) = mailbox.since(before)
+    assert report["Subject"] == expected_subject(day)
