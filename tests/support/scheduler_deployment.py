@@ -61,6 +61,7 @@ def task_policy(task):
 @dataclass
 class SchedulerDeployment:
     root: Path
+    metadata_db: str
     metadata_uri: str  # psycopg2 form
     process_db_uri: str
     graph_connection: str
@@ -135,10 +136,11 @@ class SchedulerDeployment:
 
 def prepare(root: Path, pg_server_uri: str, process_db_uri: str, graph_connection: str):
     """A fresh metadata DB, migrated, and an AIRFLOW_HOME with the retry-delay policy."""
-    metadata_uri = recreate_database(pg_server_uri, "airflow_scheduler_tests")
+    name = "airflow_scheduler_" + secrets.token_hex(3)  # the server may be shared
     deployment = SchedulerDeployment(
         root=root,
-        metadata_uri=metadata_uri,
+        metadata_db=name,
+        metadata_uri=recreate_database(pg_server_uri, name),
         process_db_uri=process_db_uri,
         graph_connection=graph_connection,
         port=free_port(),
