@@ -59,7 +59,7 @@ def wait_run(cluster, metadata_uri: str, match, what: str, timeout_s: float = RU
         found = [r for r in dag_runs(metadata_uri) if match(r)]
         return found[0] if found and found[0]["state"] in FINAL else None
 
-    return wait_for(final, what, timeout_s, cluster.check_alive)
+    return wait_for(final, what, timeout_s, cluster)
 
 
 def new_manual_run(cluster, metadata_uri: str, known: set[str], timeout_s=RUN_TIMEOUT_S):
@@ -114,7 +114,7 @@ def backfilled(scheduled, cluster, scheduler_deployment, mailbox):
         ]
         return runs if len(runs) == len(days) and all(r["state"] in FINAL for r in runs) else None
 
-    runs = wait_for(all_final, "the backfill's runs", RUN_TIMEOUT_S * 2, cluster.check_alive)
+    runs = wait_for(all_final, "the backfill's runs", RUN_TIMEOUT_S * 2, cluster)
     return days, runs, mailbox.since(before)
 
 
@@ -215,7 +215,7 @@ def test_a_failed_run_sends_one_alert_to_the_alert_recipients_only(
     ]
     assert (send["state"], send["try_number"]) == ("failed", 1)
     # The DAG processor runs the run's failure callback, which sends the alert.
-    wait_for(lambda: mailbox.count() > before, "the alert", 180, cluster.check_alive)
+    wait_for(lambda: mailbox.count() > before, "the alert", 180, cluster)
     time.sleep(10)  # a second alert or a late report would arrive by now
     (alert,) = mailbox.since(before)
     assert alert["Subject"] == f"[ALERT] The daily process report failed: run {run['run_id']}"

@@ -52,7 +52,7 @@ def cluster(celery_cluster, scheduler_deployment):
         ],
         "the scheduled run",
         600,
-        celery_cluster.check_alive,
+        celery_cluster,
     )
     return celery_cluster
 
@@ -67,9 +67,7 @@ def test_triggered_run_goes_through_the_celery_worker_and_sends_one_report(
     window_end = report_start(DAY + timedelta(days=1)).isoformat()
     cluster.airflow("dags", "trigger", DAG_ID, "-c", f'{{"window_end": "{window_end}"}}')
 
-    run = wait_for(
-        lambda: finished_run(metadata, known), "the triggered run", 600, cluster.check_alive
-    )
+    run = wait_for(lambda: finished_run(metadata, known), "the triggered run", 600, cluster)
     assert run["state"] == "success"
     (report,) = mailbox.since(before)
     assert report["Subject"] == expected_subject(DAY)
@@ -103,9 +101,7 @@ def test_a_send_refused_once_is_retried_through_the_celery_worker_with_one_email
     scheduler_standin.faults.refuse_once = {"send": 503}
     window_end = report_start(day + timedelta(days=1)).isoformat()
     cluster.airflow("dags", "trigger", DAG_ID, "-c", f'{{"window_end": "{window_end}"}}')
-    run = wait_for(
-        lambda: finished_run(metadata, known), "the triggered run", 600, cluster.check_alive
-    )
+    run = wait_for(lambda: finished_run(metadata, known), "the triggered run", 600, cluster)
     assert scheduler_standin.faults.refuse_once == {}
     assert run["state"] == "success"
     send = task_instances(metadata, run["run_id"])["compose_and_send_report"]

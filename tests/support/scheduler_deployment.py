@@ -205,18 +205,21 @@ def task_instances(metadata_uri: str, run_id: str) -> dict[str, dict]:
     }
 
 
-def wait_for(
-    check: Callable[[], Any], what: str, timeout_s: float, alive: Callable[[], None]
-) -> Any:
-    """Poll `check` until it returns something true; `alive` raises if the cluster died."""
+def wait_for(check: Callable[[], Any], what: str, timeout_s: float, cluster) -> Any:
+    """Poll `check` until it returns something true. Fails at once if a component of
+    `cluster` (an AirflowCluster) died, and on timeout names the components' logs."""
     deadline = time.monotonic() + timeout_s
     while True:
-        alive()
+        cluster.check_alive()
         result = check()
         if result:
             return result
         if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout_s:.0f} s waiting for {what}")
+            raise TimeoutError(
+                f"timed out after {timeout_s:.0f} s waiting for {what}; the components' "
+                f"logs are in {cluster.logs}, the scheduler's last lines:\n"
+                + cluster.tail("scheduler")
+            )
         time.sleep(1)
 
 
@@ -230,5 +233,5 @@ def wait_dag_stored(cluster, metadata_uri: str, timeout_s: float = 600) -> None:
         ),
         "the DAG processor to store the DAG",
         timeout_s,
-        cluster.check_alive,
+        cluster,
     )
