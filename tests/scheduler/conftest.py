@@ -57,18 +57,19 @@ README_COMMANDS = [
 ]
 
 
-def readme_command(prefix: str, *, with_option: str | None = None) -> list[str]:
-    """The one README Operations command starting with `prefix` (and having
-    `with_option`, or not having -t when None is asked for a clear), as argv words
-    after `airflow`."""
+def readme_command(
+    prefix: str, *, having: str | None = None, lacking: str | None = None
+) -> list[str]:
+    """The one README Operations command that starts with `prefix`, has the word
+    `having` and lacks the word `lacking`, as argv words after `airflow`."""
     found = [
-        shlex.split(c)
-        for c in README_COMMANDS
-        if c.startswith(prefix)
-        and (with_option is None or with_option in shlex.split(c))
-        and not (with_option is None and prefix.endswith("clear") and "-t" in shlex.split(c))
+        words
+        for words in map(shlex.split, README_COMMANDS)
+        if " ".join(words).startswith(prefix)
+        and (having is None or having in words)
+        and (lacking is None or lacking not in words)
     ]
-    assert len(found) == 1, (prefix, with_option, found)
+    assert len(found) == 1, (prefix, having, lacking, found)
     return found[0][1:]
 
 

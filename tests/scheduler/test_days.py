@@ -41,7 +41,7 @@ def test_readme_days_precede_any_day_the_scheduler_can_still_create():
     """The scheduler tests run the README's backfill and clear as written, beside the
     run that unpausing creates (report day 2026-11-26 or later since 2026-11-27)."""
     backfill = readme_command("airflow backfill create")
-    clear = readme_command("airflow tasks clear", with_option="-t")
+    clear = readme_command("airflow tasks clear", having="-t")
     last = datetime.fromisoformat(option(backfill, "--to-date")).date()
     first = datetime.fromisoformat(option(backfill, "--from-date")).date()
     assert (last - first).days == 2  # three days, as the issue asks

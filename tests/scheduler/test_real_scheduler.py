@@ -132,7 +132,7 @@ def test_readme_backfill_sends_one_report_per_day_each_for_its_own_window(backfi
 def test_readme_clear_of_the_send_task_sends_that_days_report_once_more(
     backfilled, cluster, scheduler_deployment, mailbox
 ):
-    command = readme_command("airflow tasks clear", with_option="-t")
+    command = readme_command("airflow tasks clear", having="-t")
     day = datetime.fromisoformat(option(command, "-s")).date()
     (run,) = [r for r in backfilled[1] if r["logical_date"] == report_start(day)]
     before = mailbox.count()
@@ -225,11 +225,10 @@ def test_a_failed_run_sends_one_alert_to_the_alert_recipients_only(
     assert "403" in body
 
 
-@full_form
 def test_readme_rerun_a_day_runs_every_task_again_and_sends_the_report_again(
     backfilled, cluster, scheduler_deployment, mailbox
 ):
-    command = readme_command("airflow tasks clear")
+    command = readme_command("airflow tasks clear", lacking="-t")
     day = datetime.fromisoformat(option(command, "-s")).date()
     (run,) = [
         r
