@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: venv browser compose-cli email-tools demo login test test-integration lint bench bench-logs bench-graph bench-faults bench-report lock clean
+.PHONY: venv browser compose-cli email-tools demo login test test-integration test-scheduler lint bench bench-logs bench-graph bench-faults bench-report lock clean
 
 ## The locked dependencies, then the project's package (src/process_report) editable,
 ## so Airflow, the tests and the dev tools import the one copy of the library.
@@ -66,6 +66,12 @@ test: venv browser compose-cli email-tools
 ## machine's server with PROCESS_DB_TEST_URI).
 test-integration: venv
 	$(PY) -m pytest -m integration
+
+## The real scheduler tests in their full form: Airflow's scheduler, DAG processor and
+## API server with LocalExecutor, then a Celery worker (the machine's Redis), on
+## PostgreSQL, driven by the README's Operations commands. `make test` runs the quick form.
+test-scheduler: venv
+	SCHEDULER_TESTS=full $(PY) -m pytest tests/scheduler
 
 ## One-time Microsoft 365 sign-in for `auth: delegated` (device code).
 login: venv
