@@ -205,8 +205,9 @@ def scan_failure_logs_task(
 ) -> list[dict[str, Any]]:
     """Read every log file once for all failed processes; store redacted extracts.
 
-    Returns the batches for the mapped summaries (at most 16), each naming the run's
-    failures.json, which holds the UUIDs, the extract paths and the scan's problems.
+    Returns the batches for the mapped summaries (at most `max_mapped_instances`), each
+    naming the run's failures.json, which holds the UUIDs, the extract paths and the
+    scan's problems.
 
     One task, not one per batch: splitting the scan would read each shared daily log
     once per batch. The summaries, which need only the extracts, are the mapped part.
@@ -242,7 +243,7 @@ def scan_failure_logs_task(
         len(result["problems"]),
         masked,
     )
-    batches = batch_ranges(len(uuids), FAILURES_PER_BATCH)
+    batches = batch_ranges(len(uuids), FAILURES_PER_BATCH, settings.max_mapped_instances)
     return [
         {
             "failures_path": failures_path,
@@ -310,11 +311,13 @@ def graph_client() -> tuple[GraphClient, GraphConfig]:
 
 
 def plan_videos_task(*, run: Mapping[str, Any], fetched: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Group the finished processes by client folder into at most 16 lookup batches."""
+    """Group the finished processes by client folder into at most `max_mapped_instances`
+    lookup batches."""
     context = RunContext.from_xcom(run)
     processes = artifacts.read_json(fetched["processes_path"])["processes"]
     finished = [p for p in processes if p["category"] == FINISHED]
-    batches = plan_batches(finished, context.settings.skip_api_keys)
+    settings = context.settings
+    batches = plan_batches(finished, settings.skip_api_keys, settings.max_mapped_instances)
     plan_path = artifacts.write_json(context.folder, VIDEO_PLAN, batches)
     log.info(
         "%d finished processes in %d client folders, looked up in %d batch(es)",
