@@ -93,7 +93,7 @@ bench-report: venv
 
 ## The whole DAG on a big day (20,000 processes) with LocalExecutor on a PostgreSQL
 ## metadata DB, and at 1,000 to 50,000 processes: out/bench/dag.json, dag_scaling.json
-## and dag_scaling.png. Days are built once under out/bench/dag/ (3.3 GB of logs).
+## and dag_scaling.png. Days are built once under out/bench/dag/ (3.1 GB; 4 GB with runs).
 ## BENCH_DAG_ARGS="--sizes 20000" runs the big day only.
 bench-dag: venv
 	$(PY) -m dev.bench_dag $(BENCH_DAG_ARGS)

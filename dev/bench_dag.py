@@ -626,49 +626,59 @@ def table(runs: list[dict[str, Any]], machine: dict[str, Any]) -> str:
 
 # --- the plot ---------------------------------------------------------------------------
 def plot(runs: list[dict[str, Any]], path: Path, machine: dict[str, Any]) -> None:
-    """Wall time and peak task RSS against processes, side by side (Pillow)."""
+    """Wall time and peak task RSS against processes, side by side (Pillow), with the
+    issue's targets as dashed lines."""
     from PIL import Image, ImageDraw, ImageFont
 
-    width, height = 1200, 520
-    image = Image.new("RGB", (width, height), "white")
+    image = Image.new("RGB", (1200, 520), "white")
     draw = ImageDraw.Draw(image)
     font = ImageFont.load_default(size=15)
     small = ImageFont.load_default(size=13)
-    title = (
+    draw.text(
+        (20, 12),
         f"make bench-dag: whole DAG, LocalExecutor ({machine['parallelism']} slots), "
-        f"{machine['nproc']} cores, {machine['date']}"
+        f"{machine['nproc']} cores, {machine['date']}",
+        fill="black",
+        font=font,
     )
-    draw.text((20, 12), title, fill="black", font=font)
     xs = [r["processes"] for r in runs]
     panels = (
-        ("wall time (s)", [r["wall_s"] for r in runs], (70, 60, 560, 450), "#1f5fa8"),
+        ("wall time (s)", [r["wall_s"] for r in runs], 120, (70, 60, 560, 450), "#1f5fa8"),
         (
             "peak RSS of the largest task (MB)",
             [r["peak_rss_mb"] or 0 for r in runs],
+            512,
             (670, 60, 1160, 450),
             "#b8461b",
         ),
     )
-    for label, ys, (left, top, right, bottom), colour in panels:
-        draw.rectangle((left, top, right, bottom), outline="black")
-        draw.text((left, top - 22), label, fill="black", font=font)
-        y_max = _nice_ceiling(max(ys) * 1.1)
-        x_max = _nice_ceiling(max(xs) * 1.05)
+    x_max = _nice_ceiling(max(xs) * 1.05)
+    for label, ys, target, box, colour in panels:
+        left, top, right, bottom = box
+        y_max = _nice_ceiling(max([*ys, target]) * 1.1)
 
-        def point(x: float, y: float, box=(left, top, right, bottom), ym=y_max, xm=x_max):
+        def point(x: float, y: float, box=box, y_max=y_max) -> tuple[float, float]:
             return (
-                box[0] + (box[2] - box[0]) * x / xm,
-                box[3] - (box[3] - box[1]) * y / ym,
+                box[0] + (box[2] - box[0]) * x / x_max,
+                box[3] - (box[3] - box[1]) * y / y_max,
             )
 
+        draw.rectangle(box, outline="black")
+        draw.text((left, top - 22), label, fill="black", font=font)
         for i in range(6):
-            y = y_max * i / 5
-            _, py = point(0, y)
+            _, py = point(0, y_max * i / 5)
             draw.line((left, py, right, py), fill="#dddddd")
-            draw.text((left - 8, py), f"{y:g}", fill="black", font=small, anchor="rm")
-            x = x_max * i / 5
-            px, _ = point(x, 0)
-            draw.text((px, bottom + 8), f"{x:,.0f}", fill="black", font=small, anchor="mt")
+            draw.text((left - 8, py), f"{y_max * i / 5:g}", fill="black", font=small, anchor="rm")
+            px, _ = point(x_max * i / 5, 0)
+            draw.text(
+                (px, bottom + 8), f"{x_max * i / 5:,.0f}", fill="black", font=small, anchor="mt"
+            )
+        _, ty = point(0, target)
+        for x0 in range(left, right, 12):
+            draw.line((x0, ty, min(x0 + 6, right), ty), fill="#888888", width=1)
+        draw.text(
+            (right - 6, ty - 4), f"target {target:g}", fill="#666666", font=small, anchor="rb"
+        )
         draw.text(
             ((left + right) / 2, bottom + 30),
             "processes in the window",
@@ -678,18 +688,28 @@ def plot(runs: list[dict[str, Any]], path: Path, machine: dict[str, Any]) -> Non
         )
         points = [point(x, y) for x, y in zip(xs, ys, strict=True)]
         draw.line(points, fill=colour, width=3)
+        last_label_x = -1e9
         for (px, py), y in zip(points, ys, strict=True):
             draw.ellipse((px - 5, py - 5, px + 5, py + 5), fill=colour)
-            draw.text((px + 8, py - 8), f"{y:g}", fill=colour, font=small, anchor="lb")
+            below = px - last_label_x < 45  # too close to the last label: put it below
+            anchor = "lt" if below else "lb"
+            draw.text(
+                (px + 8, py + (8 if below else -8)),
+                f"{y:g}",
+                fill=colour,
+                font=small,
+                anchor=anchor,
+            )
+            last_label_x = px if not below else last_label_x
     image.save(path)
 
 
 def _nice_ceiling(value: float) -> float:
-    """The next 1, 2 or 5 times a power of ten at or above `value`."""
+    """The next round value (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 x a power of ten)."""
     if value <= 0:
         return 1
-    power = 10 ** len(str(int(value))) / 10
-    for step in (1, 2, 5, 10):
+    power = 10 ** (len(str(int(value))) - 1)
+    for step in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
         if step * power >= value:
             return step * power
     return 10 * power

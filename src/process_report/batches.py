@@ -2,8 +2,7 @@
 
 Airflow fails a map wider than `[core] max_map_length` (1024), and every mapped
 instance is a full task instance (a database row, scheduling checks, a forked task
-process that parses the DAG file: about 1 to 1.5 s of a 2-core worker's time before
-the task's own work, measured by `make bench-dag`), so each mapped task makes at most
+process that parses the DAG file, Execution API calls), so each mapped task makes at most
 the settings' `max_mapped_instances` (DEFAULT_MAPPED: one per executor slot of a small
 worker; at most MAX_MAPPED), and each instance holds at least a minimum of work, so a
 small day makes one or two instances. A bigger day gets bigger batches, not more."""
