@@ -223,19 +223,23 @@ def scan_failure_logs_task(
     # sees the text, so the keys are registered with that masker only after the scan:
     # it matches its secrets with one regex alternation, and 300 more of them made the
     # big day's scan 10 x slower (71 s instead of 6.5 s; README, make bench-dag). The
-    # scan logs nothing in between.
+    # scan logs nothing; should it fail, the keys are registered before its error is.
     redactor = Redactor([*api_keys, *settings.skip_api_keys])
-    result = extract_failure_logs(
-        failed,
-        logs_dir=settings.logs_dir,
-        log_patterns=settings.log_patterns,
-        window_end=window.end,
-        zones=tuple(dict.fromkeys(("UTC", settings.timezone, settings.db_timezone))),
-        redactor=redactor,
-        store=lambda name, blocks: artifacts.write_chunks(folder, f"failure_logs/{name}", blocks),
-        redact_text=airflow_redact,
-    )
-    masked = mask_api_keys(api_keys, settings)
+    try:
+        result = extract_failure_logs(
+            failed,
+            logs_dir=settings.logs_dir,
+            log_patterns=settings.log_patterns,
+            window_end=window.end,
+            zones=tuple(dict.fromkeys(("UTC", settings.timezone, settings.db_timezone))),
+            redactor=redactor,
+            store=lambda name, blocks: artifacts.write_chunks(
+                folder, f"failure_logs/{name}", blocks
+            ),
+            redact_text=airflow_redact,
+        )
+    finally:
+        masked = mask_api_keys(api_keys, settings)
     uuids = [p["uuid"] for p in failed]
     failures_path = artifacts.write_json(folder, "failures.json", {"uuids": uuids, **result})
     log.info(
