@@ -688,19 +688,19 @@ def plot(runs: list[dict[str, Any]], path: Path, machine: dict[str, Any]) -> Non
         )
         points = [point(x, y) for x, y in zip(xs, ys, strict=True)]
         draw.line(points, fill=colour, width=3)
-        last_label_x = -1e9
-        for (px, py), y in zip(points, ys, strict=True):
+        xs_px = [px for px, _ in points]
+        for n, ((px, py), y) in enumerate(zip(points, ys, strict=True)):
+            # Points closer than 45 px: the earlier label goes left, the later one below.
+            if n + 1 < len(points) and xs_px[n + 1] - px < 45:
+                at, anchor = (px - 8, py - 8), "rb"
+            elif n and px - xs_px[n - 1] < 45:
+                at, anchor = (px + 8, py + 8), "lt"
+            else:
+                at, anchor = (px + 8, py - 8), "lb"
+            draw.rectangle(draw.textbbox(at, f"{y:g}", font=small, anchor=anchor), fill="white")
+            draw.text(at, f"{y:g}", fill=colour, font=small, anchor=anchor)
+        for px, py in points:  # over the labels' backgrounds
             draw.ellipse((px - 5, py - 5, px + 5, py + 5), fill=colour)
-            below = px - last_label_x < 45  # too close to the last label: put it below
-            anchor = "lt" if below else "lb"
-            draw.text(
-                (px + 8, py + (8 if below else -8)),
-                f"{y:g}",
-                fill=colour,
-                font=small,
-                anchor=anchor,
-            )
-            last_label_x = px if not below else last_label_x
     image.save(path)
 
 
