@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: venv browser compose-cli email-tools demo login test test-integration test-scheduler lint bench bench-logs bench-graph bench-faults bench-report lock clean
+.PHONY: venv browser compose-cli email-tools demo login test test-integration test-scheduler lint bench bench-logs bench-graph bench-faults bench-report bench-dag lock clean
 
 ## The locked dependencies, then the project's package (src/process_report) editable,
 ## so Airflow, the tests and the dev tools import the one copy of the library.
@@ -78,7 +78,7 @@ login: venv
 	$(PY) -m process_report.graph.login
 
 ## Benchmarks write JSON to out/bench/ (the corpora are built once and kept there).
-bench: bench-logs bench-graph bench-faults bench-report
+bench: bench-logs bench-graph bench-faults bench-report bench-dag
 
 ## Failure logs against ripgrep, then the worst cases for memory, each in its own
 ## process: 7 GB of corpora kept in out/bench/, 2 GB of spool in /tmp while it runs.
@@ -96,6 +96,13 @@ bench-faults: venv
 
 bench-report: venv
 	$(PY) -m dev.bench_report
+
+## The whole DAG on a big day (20,000 processes) with LocalExecutor on a PostgreSQL
+## metadata DB, and at 1,000 to 50,000 processes: out/bench/dag.json, dag_scaling.json
+## and dag_scaling.png. Days are built once under out/bench/dag/ (3.1 GB; 4 GB with runs).
+## BENCH_DAG_ARGS="--sizes 20000" runs the big day only.
+bench-dag: venv
+	$(PY) -m dev.bench_dag $(BENCH_DAG_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -12,12 +12,12 @@ run covers the last complete window before it was triggered, or the one ending a
 **Tasks.** `resolve_window` validates the `process_report_settings` variable and fixes
 the window; `fetch_processes` reads the window from the `process_db` connection;
 `scan_failure_logs` reads every log file once for all failed processes and stores
-redacted extracts; `summarize_failures` (mapped, at most 16 instances) turns extracts
-into key errors and signatures; `plan_videos` groups finished processes by client
-folder and `resolve_videos` (mapped, at most 16) finds their OneDrive videos through
-Microsoft Graph; `compose_and_send_report` renders the email into the run's archive and
-sends it through Graph, at most once per clear of the run (with `dry_run`, it writes
-the message to the run's outbox instead).
+redacted extracts; `summarize_failures` (mapped, at most `max_mapped_instances`
+instances, 4 by default) turns extracts into key errors and signatures; `plan_videos`
+groups finished processes by client folder and `resolve_videos` (mapped, as many)
+finds their OneDrive videos through Microsoft Graph; `compose_and_send_report` renders
+the email into the run's archive and sends it through Graph, at most once per clear of
+the run (with `dry_run`, it writes the message to the run's outbox instead).
 
 **When it goes wrong.** A failed run sends one alert (to `alert_recipients`, else the
 report's recipients) naming the failed task and its redacted error, with the run's
@@ -190,7 +190,7 @@ def client_process_daily_report():
     run = resolve_window()
     fetched = fetch_processes(run)
     # Both fan-outs are batches sized so a small day makes one or two instances and a
-    # big one at most 16 (process_report.batches).
+    # big one at most the settings' max_mapped_instances (process_report.batches).
     failure_batches = scan_failure_logs(run, fetched)
     summaries = summarize_failures.expand(batch=failure_batches)
     videos = resolve_videos.partial(run=run).expand(batch=plan_videos(run, fetched))

@@ -2,8 +2,8 @@
 
 On the Graph stand-in with 100 ms latency per request: 300 client folders, each with a
 year folder and two month folders (three levels), 15,000 videos and 30,000 other files;
-15,000 finished processes. The lookup runs as the DAG runs it: planned into at most 16
-batches, four at a time (the task's max_active_tis_per_dagrun), each with its own
+15,000 finished processes. The lookup runs as the DAG runs it: planned into at most 4
+batches (the DAG's default max_mapped_instances), four at a time, each with its own
 client and token. The baseline sends one search request per UUID, as the original
 system did, timed on a sample and scaled (all of it would take about 25 minutes). Then
 the lookup again with 10 % of requests and batch items throttled (Retry-After: 1).
@@ -60,16 +60,20 @@ def main() -> int:
     return 0 if figures["links_found"] == figures["throttled_links_found"] == len(finished) else 1
 
 
-def populate(standin: GraphStandIn) -> list[dict]:
-    """The tree, and one finished process per video (its UUID in the file name)."""
+def populate(
+    standin: GraphStandIn, clients: int = CLIENTS, videos: int = VIDEOS, others: int = OTHERS
+) -> list[dict]:
+    """The tree, and one finished process per video (its UUID in the file name); other
+    files (sidecars, noise) carry UUIDs of no finished process. make bench-dag uses it
+    at other sizes."""
     rng = random.Random(3)
-    keys = [f"{rng.getrandbits(96):024x}" for _ in range(CLIENTS)]
+    keys = [f"{rng.getrandbits(96):024x}" for _ in range(clients)]
     finished = []
-    for n in range(VIDEOS + OTHERS):
-        key = keys[n % CLIENTS]
+    for n in range(videos + others):
+        key = keys[n % clients]
         folder = f"{ROOT}/{key}/2026/{10 + n % 2:02d}"
         process_uuid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-        if n < VIDEOS:
+        if n < videos:
             standin.add_file(f"{folder}/cam_{process_uuid}.mp4")
             finished.append({"uuid": process_uuid, "api_key": key})
         else:

@@ -115,15 +115,25 @@ def main() -> int:
     return 0
 
 
-def build_corpus(folder: Path, days: list[str], day_bytes: int, *, per_process_files: bool):
-    """Deterministic corpus; reused when its marker says it is complete."""
+def build_corpus(
+    folder: Path,
+    days: list[str],
+    day_bytes: int,
+    *,
+    per_process_files: bool,
+    processes: int = PROCESSES,
+    failures: int = FAILED,
+):
+    """Deterministic corpus of `processes` logging processes, the first `failures` of
+    them failed; reused when its marker says it is complete (make bench-dag builds it
+    at other sizes)."""
     marker = folder / "failed.json"
     if marker.exists():
         return json.loads(marker.read_text())
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(42)
-    uuids = [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(PROCESSES)]
-    failed = uuids[:FAILED]
+    uuids = [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(processes)]
+    failed = uuids[:failures]
     failed_set = set(failed)
     (folder / "uuids.txt").write_text("\n".join(failed) + "\n")
     for day in days:

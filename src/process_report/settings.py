@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from process_report.batches import DEFAULT_MAPPED, MAX_MAPPED
+
 VARIABLE_NAME = "process_report_settings"
 # Airflow's own environment representation of the variable. The DAG file reads only this
 # at parse time (see schedule_timezone): a lookup in the metadata DB on every parse is
@@ -39,6 +41,7 @@ EXAMPLE = {
     "create_sharing_links": False,
     "alert_recipients": ["oncall@example.com"],
     "report_deadline_minutes": 60,
+    "max_mapped_instances": 4,
 }
 DEFAULT_LOG_PATTERNS = ("*{uuid}*.log", "app_{date}*.log")
 
@@ -63,6 +66,7 @@ class Settings:
     create_sharing_links: bool = False
     alert_recipients: tuple[str, ...] = ()
     report_deadline_minutes: int = 60
+    max_mapped_instances: int = DEFAULT_MAPPED
 
     @property
     def alert_to(self) -> tuple[str, ...]:
@@ -113,6 +117,13 @@ def parse_settings(raw: Any, *, default_artifacts_root: str = "") -> Settings:
     log_patterns = _log_patterns(data.get("log_patterns", list(DEFAULT_LOG_PATTERNS)), errors)
     alerts = _recipients(data.get("alert_recipients"), "alert_recipients", errors, required=False)
     deadline = _positive_minutes(data, "report_deadline_minutes", 60, errors)
+    mapped = data.get("max_mapped_instances", DEFAULT_MAPPED)
+    if isinstance(mapped, bool) or not isinstance(mapped, int) or not 1 <= mapped <= MAX_MAPPED:
+        errors.append(
+            f"max_mapped_instances: expected a whole number from 1 to {MAX_MAPPED} such as "
+            f"{DEFAULT_MAPPED}; got {mapped!r}"
+        )
+        mapped = DEFAULT_MAPPED
     create_links = data.get("create_sharing_links", False)
     if not isinstance(create_links, bool):
         errors.append(f"create_sharing_links: expected true or false; got {create_links!r}")
@@ -135,6 +146,7 @@ def parse_settings(raw: Any, *, default_artifacts_root: str = "") -> Settings:
         create_sharing_links=create_links,
         alert_recipients=alerts,
         report_deadline_minutes=deadline,
+        max_mapped_instances=mapped,
     )
 
 

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from process_report.batches import MAX_MAPPED, batch_count
+from process_report.batches import DEFAULT_MAPPED, batch_count
 from process_report.graph.client import GraphClient, GraphError, retryable
 from process_report.logs.format import UUID_PATTERN
 
@@ -42,7 +42,7 @@ FOLDERS_PER_BATCH = 20
 def plan_batches(
     finished: Iterable[Mapping[str, Any]],
     skip_api_keys: frozenset[str],
-    max_batches: int = MAX_MAPPED,
+    max_batches: int = DEFAULT_MAPPED,
     min_folders: int = FOLDERS_PER_BATCH,
 ) -> list[dict[str, list[str]]]:
     """Client folders -> their processes' UUIDs, split into at most `max_batches` batches

@@ -295,3 +295,23 @@ def test_scan_failure_logs_masks_every_api_key_of_the_database_in_task_logs(
     assert not masked_in_task_logs(idle_key)
     dag_tasks.scan_failure_logs_task(run=run, fetched=fetched)
     assert all(masked_in_task_logs(key) for key in [*clients_in_db, idle_key])
+
+
+def test_scan_failure_logs_masks_the_api_keys_before_its_error_is_logged(
+    settings_variable, clients_in_db, tmp_path, monkeypatch
+):
+    """The keys are registered after the scan (Airflow's masker is slow with many), but
+    a scan that fails still has them registered before the runner logs its error."""
+
+    def broken(*args, **kwargs):
+        raise OSError(f"cannot read {tmp_path}/{clients_in_db[0]}/encode.log")
+
+    settings_variable({**SETTINGS, "logs_dir": str(tmp_path)})
+    run = resolve()
+    folder = ObjectStoragePath(run["folder"])
+    fetched = {"processes_path": artifacts.write_json(folder, "processes.json", {"processes": []})}
+    monkeypatch.setattr(dag_tasks, "extract_failure_logs", broken)
+    with pytest.raises(OSError, match="cannot read") as raised:
+        dag_tasks.scan_failure_logs_task(run=run, fetched=fetched)
+    assert clients_in_db[0] in str(raised.value)
+    assert masked_in_task_logs(clients_in_db[0])  # what the runner logs of it is masked

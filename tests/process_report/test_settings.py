@@ -25,6 +25,21 @@ def test_minimal_settings_take_documented_defaults():
     assert settings.artifacts_root == "file:///tmp/a"
     assert settings.recipients == ("ops@example.com",)
     assert settings.log_patterns == ("*{uuid}*.log", "app_{date}*.log")
+    assert settings.max_mapped_instances == 4
+
+
+@pytest.mark.parametrize("value", [1, 8, 16])
+def test_max_mapped_instances_takes_a_cap_for_bigger_workers(value):
+    settings = parse_settings(
+        {**MINIMAL, "max_mapped_instances": value}, default_artifacts_root="a"
+    )
+    assert settings.max_mapped_instances == value
+
+
+@pytest.mark.parametrize("value", [0, 17, True, "4", 2.5])
+def test_max_mapped_instances_outside_one_to_sixteen_is_refused(value):
+    with pytest.raises(SettingsError, match="max_mapped_instances: expected a whole number"):
+        parse_settings({**MINIMAL, "max_mapped_instances": value})
 
 
 def test_documented_example_is_valid(tmp_path):

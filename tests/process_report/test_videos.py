@@ -4,6 +4,7 @@ import logging
 
 import pytest
 
+from process_report.batches import DEFAULT_MAPPED
 from process_report.graph.client import GraphError
 from process_report.videos import find_videos, is_video, plan_batches
 from tests.support.graph_fixtures import batch_posts, client_for, stop_after
@@ -82,7 +83,8 @@ def test_video_is_decided_by_mime_type_or_extension():
 def test_plan_keeps_each_client_folder_in_one_batch_and_never_walks_skip_listed():
     finished = [{"uuid": f"u{n}", "api_key": f"k{n % 40}"} for n in range(400)]
     finished.append({"uuid": "t", "api_key": "test-key"})
-    batches = plan_batches(finished, frozenset({"test-key"}), min_folders=1)
+    assert len(plan_batches(finished, frozenset({"test-key"}), min_folders=1)) == DEFAULT_MAPPED
+    batches = plan_batches(finished, frozenset({"test-key"}), max_batches=16, min_folders=1)
     assert len(batches) == 16
     keys = [k for b in batches for k in b]
     assert len(keys) == len(set(keys)) == 40

@@ -195,9 +195,12 @@ def extract_lines(handle: BinaryIO, name: str) -> Iterator[str]:
     ends in .gz). A line is read up to twice LINE_MAX_BYTES, more than the cap lets
     through, so even a file that was not capped cannot make a reader hold it whole."""
     stream = gzip.GzipFile(fileobj=handle, mode="rb") if name.endswith(".gz") else handle
+    # Looked up once: an ObjectStoragePath file resolves each attribute through a
+    # wrapper, a tenth of the summaries' time when done per line.
+    readline = stream.readline
     limit = 2 * cap.LINE_MAX_BYTES
-    while line := stream.readline(limit):
+    while line := readline(limit):
         if not line.endswith(b"\n"):
-            while (rest := stream.readline(limit)) and not rest.endswith(b"\n"):
+            while (rest := readline(limit)) and not rest.endswith(b"\n"):
                 pass
         yield line.decode("utf-8", "replace")
