@@ -18,12 +18,13 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import itertools
 import re
 import time
 import zipfile
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -118,17 +119,22 @@ def report_email(*, read_extract: Callable[[str], str] | None = None, **inputs: 
     csv = _deliverable(  # first, so its unzipped bytes are gone before the full render
         Attachment("processes.csv", processes_csv(context["all_processes"]), "text/csv")
     )
-    full = _render(context, None, (), extracts, inline=False)
     bundled = (extracts.attachment,) if extracts.attachment else ()
-    if _may_fit(full):
-        full = _inlined(full)
-        if len(full.html.encode()) <= BODY_BUDGET_BYTES:
-            return ReportEmail(full, (csv, *bundled), None)
     # The complete report is a file opened in a browser, which applies its <style>
     # block: it is attached as rendered, never inlined (at 20,000 processes inlining
-    # its 10 MB cost 2.6 s and 320 MB of memory, for no reader).
-    full_html = _deliverable_text("full-report.html", full.html, "text/html")
-    del full  # tens of MB on a big day; the body is rendered anew below
+    # its 10 MB cost 2.6 s and 320 MB of memory, for no reader). One that cannot fit
+    # the body (see _may_fit) is zipped as it is rendered, never held whole.
+    view = _view(context, None, (), extracts)
+    html, full_html = _kept_or_zipped(view, "full-report.html")
+    if html is not None:
+        text = _rendered(template_environment().get_template("report.txt.j2"), view)
+        full = _inlined(RenderedReport(context["subject"], html, text))
+        if len(full.html.encode()) <= BODY_BUDGET_BYTES:
+            return ReportEmail(full, (csv, *bundled), None)
+        full_html = _deliverable_text("full-report.html", html, "text/html")
+        del full, html, text
+    del view
+    assert full_html is not None
     names = (csv.name, full_html.name)
     for limit in ROW_LIMITS[1:]:
         body = _render(context, limit, names, extracts, inline=False)
@@ -293,7 +299,24 @@ def _render(
     *,
     inline: bool = True,
 ) -> RenderedReport:
-    view = {
+    view = _view(context, row_limit, attachment_names, extracts)
+    env = template_environment()
+    rendered = RenderedReport(
+        subject=context["subject"],
+        html=_rendered(env.get_template("report.html.j2"), view),
+        text=_rendered(env.get_template("report.txt.j2"), view),
+    )
+    return _inlined(rendered) if inline else rendered
+
+
+def _view(
+    context: Mapping[str, Any],
+    row_limit: int | None,
+    attachment_names: Sequence[str],
+    extracts: AttachedExtracts,
+) -> dict[str, Any]:
+    """What the templates are rendered with: the context, lists cut at `row_limit`."""
+    return {
         **context,
         "attachment_names": list(attachment_names),
         "extracts": {
@@ -307,27 +330,52 @@ def _render(
             for key in ("clients", "failed", "finished", "running", "other")
         },
     }
-    env = template_environment()
-    rendered = RenderedReport(
-        subject=context["subject"],
-        html=_rendered(env.get_template("report.html.j2"), view),
-        text=_rendered(env.get_template("report.txt.j2"), view),
-    )
-    return _inlined(rendered) if inline else rendered
 
 
 def _rendered(template: Template, view: Mapping[str, Any]) -> str:
     """`template.render(view)`, joined in chunks: a big day's report is millions of small
     strings, which `render` holds all at once (several times the text's size)."""
-    chunks, batch, size = [], [], 0
-    for part in template.generate(view):
+    return "".join(_chunks(template.generate(view)))
+
+
+def _chunks(parts: Iterable[str]) -> Iterator[str]:
+    """Small text parts joined into chunks of about CHUNK_CHARS characters."""
+    batch: list[str] = []
+    size = 0
+    for part in parts:
         batch.append(part)
         size += len(part)
         if size >= CHUNK_CHARS:
-            chunks.append("".join(batch))
+            yield "".join(batch)
             batch, size = [], 0
-    chunks.append("".join(batch))
-    return "".join(chunks)
+    yield "".join(batch)
+
+
+def _kept_or_zipped(view: Mapping[str, Any], name: str) -> tuple[str | None, Attachment | None]:
+    """The complete HTML report: as text when it is at most NEVER_FITS_BYTES (the body
+    may be it), else as the attachment `name`.zip, encoded and zipped as it is
+    rendered. The same as rendering it whole and, when too big, `_deliverable_text`."""
+    chunks = _chunks(template_environment().get_template("report.html.j2").generate(view))
+    kept: list[str] = []
+    size = 0
+    for chunk in chunks:
+        kept.append(chunk)
+        size += _utf8_size(chunk)
+        if size > NEVER_FITS_BYTES:
+            break
+    else:
+        return "".join(kept), None
+    entry = zipfile.ZipInfo(name, date_time=time.localtime(time.time())[:6])
+    entry.compress_type = zipfile.ZIP_DEFLATED
+    entry.external_attr = 0o600 << 16  # as ZipFile.writestr sets it
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open(entry, "w") as member,
+    ):
+        for chunk in itertools.chain(kept, chunks):
+            member.write(chunk.encode())
+    return None, Attachment(f"{name}.zip", buffer.getvalue(), "application/zip")
 
 
 def _inlined(rendered: RenderedReport) -> RenderedReport:
