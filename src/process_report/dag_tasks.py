@@ -149,22 +149,28 @@ def fetch_processes_task(*, run: Mapping[str, Any]) -> dict[str, Any]:
         "hung_after_minutes": settings.hung_after_minutes,
         "skip_api_keys": settings.skip_api_keys,
     }
+    # Only the counts of the previous window are kept, and the rows go as soon as they
+    # are categorized: on a big day each copy of a window's rows is ~100 MB.
+    read = {"current": len(current), "previous": len(previous)}
+    previous_counts = categorize(previous, window_end=window.previous_end, **options).counts
+    del previous
     process_set = categorize(current, window_end=window.end, **options)
-    previous_set = categorize(previous, window_end=window.previous_end, **options)
+    del current
+    counts = process_set.counts
     log.info(
         "Read %d processes in the window (%s) and %d in the previous one; %d client API "
         "keys masked in task logs",
-        len(current),
-        ", ".join(f"{n} {c}" for c, n in process_set.counts.items() if c != "total"),
-        len(previous),
+        read["current"],
+        ", ".join(f"{n} {c}" for c, n in counts.items() if c != "total"),
+        read["previous"],
         masked,
     )
     return {
         "processes_path": artifacts.write_json(
             context.folder, "processes.json", process_set.to_dict()
         ),
-        "counts": process_set.counts,
-        "previous_counts": previous_set.counts,
+        "counts": counts,
+        "previous_counts": previous_counts,
     }
 
 

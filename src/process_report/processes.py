@@ -21,6 +21,7 @@ from process_report.redact import scrub_url
 CLIENT_ROLE_ID = 2
 FINISHED, FAILED, RUNNING, OTHER = "finished", "failed", "running", "other"
 CATEGORIES = (FINISHED, FAILED, RUNNING, OTHER)
+FETCH_BATCH_ROWS = 2000
 _STATUS_CATEGORY = {"finished": FINISHED, "failed": FAILED, "running": RUNNING}
 
 
@@ -43,6 +44,10 @@ def fetch_process_rows(
     """
     with conn.cursor() as cur:
         cur.execute("SELECT set_config('TimeZone', %(tz)s, true)", {"tz": db_timezone})
+    rows: list[dict[str, Any]] = []
+    # A server-side cursor, read in batches: the driver never holds the whole result
+    # next to the dicts made of it (50,000 rows a window on a big day).
+    with conn.cursor(name="process_window") as cur:
         cur.execute(
             process_query(),
             {
@@ -51,8 +56,9 @@ def fetch_process_rows(
                 "client_role_id": CLIENT_ROLE_ID,
             },
         )
-        names = [col[0] for col in cur.description]
-        rows = [_shown(dict(zip(names, row, strict=True))) for row in cur.fetchall()]
+        while batch := cur.fetchmany(FETCH_BATCH_ROWS):
+            names = [col[0] for col in cur.description]
+            rows.extend(_shown(dict(zip(names, row, strict=True))) for row in batch)
     conn.rollback()  # read-only; end the transaction so the session setting goes too
     return rows
 

@@ -18,11 +18,13 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import itertools
 import re
+import time
 import zipfile
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -31,7 +33,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import css_inline
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 from markupsafe import Markup, escape
 
 from process_report.links import RunLinks
@@ -49,6 +51,7 @@ EXTRACTS_ZIP = "failure-logs.zip"
 # Graph's 4 MB request counts attachments base64-encoded twice (≈ 1.8 x); 1 MB of
 # extracts leaves room for the body, the CSV and the full report of a 20,000-process day.
 EXTRACTS_ZIP_MAX_BYTES = 1024 * 1024
+CHUNK_CHARS = 256 * 1024  # big texts are encoded, zipped and joined this much at a time
 EXTRACT_TAIL_BYTES = 256 * 1024  # of each extract; the error is at its end
 ERROR_LINES_SHOWN = 3
 BREAK_EVERY = 20  # characters of a word between break opportunities
@@ -111,20 +114,27 @@ def report_email(*, read_extract: Callable[[str], str] | None = None, **inputs: 
     The summary, every failure group and the data-quality notes are always in the body;
     the lists keep their first rows and say how many more."""
     context = report_context(**inputs)
+    inputs.clear()  # the process data as read: the context holds its own copies
     extracts = attach_extracts(context["failed"], read_extract)
-    full = _render(context, None, (), extracts, inline=False)
-    csv = _deliverable(
+    csv = _deliverable(  # first, so its unzipped bytes are gone before the full render
         Attachment("processes.csv", processes_csv(context["all_processes"]), "text/csv")
     )
     bundled = (extracts.attachment,) if extracts.attachment else ()
-    if _may_fit(full):
-        full = _inlined(full)
-        if len(full.html.encode()) <= BODY_BUDGET_BYTES:
-            return ReportEmail(full, (csv, *bundled), None)
     # The complete report is a file opened in a browser, which applies its <style>
     # block: it is attached as rendered, never inlined (at 20,000 processes inlining
-    # its 10 MB cost 2.6 s and 320 MB of memory, for no reader).
-    full_html = _deliverable(Attachment("full-report.html", full.html.encode(), "text/html"))
+    # its 10 MB cost 2.6 s and 320 MB of memory, for no reader). One that cannot fit
+    # the body (see _may_fit) is zipped as it is rendered, never held whole.
+    view = _view(context, None, (), extracts)
+    html, full_html = _kept_or_zipped(view, "full-report.html")
+    if html is not None:
+        text = _rendered(template_environment().get_template("report.txt.j2"), view)
+        full = _inlined(RenderedReport(context["subject"], html, text))
+        if len(full.html.encode()) <= BODY_BUDGET_BYTES:
+            return ReportEmail(full, (csv, *bundled), None)
+        full_html = _deliverable_text("full-report.html", html, "text/html")
+        del full, html, text
+    del view
+    assert full_html is not None
     names = (csv.name, full_html.name)
     for limit in ROW_LIMITS[1:]:
         body = _render(context, limit, names, extracts, inline=False)
@@ -140,7 +150,15 @@ def _may_fit(rendered: RenderedReport) -> bool:
     adds style attributes and drops the <style> block (a few KB); entities it writes
     as characters can shrink text, but never tenfold, so a rendering over ten budgets
     cannot fit and is not inlined (css_inline builds the whole document's DOM)."""
-    return len(rendered.html.encode()) <= NEVER_FITS_BYTES
+    return _utf8_size(rendered.html) <= NEVER_FITS_BYTES
+
+
+def _utf8_size(text: str) -> int:
+    """`len(text.encode())`, without holding a second copy of a big text."""
+    return sum(
+        len(text[start : start + CHUNK_CHARS].encode())
+        for start in range(0, len(text), CHUNK_CHARS)
+    )
 
 
 def attach_extracts(
@@ -253,7 +271,9 @@ def processes_csv(processes: Sequence[Mapping[str, Any]]) -> bytes:
         "extract",
         "notes",
     ]
-    out = io.StringIO()
+    data = io.BytesIO()
+    # Encoded as it is written: the text and its bytes are never both held whole.
+    out = io.TextIOWrapper(data, encoding="utf-8", newline="", write_through=True)
     writer = csv.writer(out)
     writer.writerow(columns)
     for p in processes:
@@ -267,7 +287,8 @@ def processes_csv(processes: Sequence[Mapping[str, Any]]) -> bytes:
             "notes": "; ".join(p["notes"]),
         }
         writer.writerow([_csv_cell(row.get(c)) for c in columns])
-    return out.getvalue().encode()
+    out.flush()
+    return data.getvalue()
 
 
 def _render(
@@ -278,7 +299,24 @@ def _render(
     *,
     inline: bool = True,
 ) -> RenderedReport:
-    view = {
+    view = _view(context, row_limit, attachment_names, extracts)
+    env = template_environment()
+    rendered = RenderedReport(
+        subject=context["subject"],
+        html=_rendered(env.get_template("report.html.j2"), view),
+        text=_rendered(env.get_template("report.txt.j2"), view),
+    )
+    return _inlined(rendered) if inline else rendered
+
+
+def _view(
+    context: Mapping[str, Any],
+    row_limit: int | None,
+    attachment_names: Sequence[str],
+    extracts: AttachedExtracts,
+) -> dict[str, Any]:
+    """What the templates are rendered with: the context, lists cut at `row_limit`."""
+    return {
         **context,
         "attachment_names": list(attachment_names),
         "extracts": {
@@ -292,13 +330,52 @@ def _render(
             for key in ("clients", "failed", "finished", "running", "other")
         },
     }
-    env = template_environment()
-    rendered = RenderedReport(
-        subject=context["subject"],
-        html=env.get_template("report.html.j2").render(view),
-        text=env.get_template("report.txt.j2").render(view),
-    )
-    return _inlined(rendered) if inline else rendered
+
+
+def _rendered(template: Template, view: Mapping[str, Any]) -> str:
+    """`template.render(view)`, joined in chunks: a big day's report is millions of small
+    strings, which `render` holds all at once (several times the text's size)."""
+    return "".join(_chunks(template.generate(view)))
+
+
+def _chunks(parts: Iterable[str]) -> Iterator[str]:
+    """Small text parts joined into chunks of about CHUNK_CHARS characters."""
+    batch: list[str] = []
+    size = 0
+    for part in parts:
+        batch.append(part)
+        size += len(part)
+        if size >= CHUNK_CHARS:
+            yield "".join(batch)
+            batch, size = [], 0
+    yield "".join(batch)
+
+
+def _kept_or_zipped(view: Mapping[str, Any], name: str) -> tuple[str | None, Attachment | None]:
+    """The complete HTML report: as text when it is at most NEVER_FITS_BYTES (the body
+    may be it), else as the attachment `name`.zip, encoded and zipped as it is
+    rendered. The same as rendering it whole and, when too big, `_deliverable_text`."""
+    chunks = _chunks(template_environment().get_template("report.html.j2").generate(view))
+    kept: list[str] = []
+    size = 0
+    for chunk in chunks:
+        kept.append(chunk)
+        size += _utf8_size(chunk)
+        if size > NEVER_FITS_BYTES:
+            break
+    else:
+        return "".join(kept), None
+    entry = zipfile.ZipInfo(name, date_time=time.localtime(time.time())[:6])
+    entry.compress_type = zipfile.ZIP_DEFLATED
+    entry.external_attr = 0o600 << 16  # as ZipFile.writestr sets it
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open(entry, "w") as member,
+    ):
+        for chunk in itertools.chain(kept, chunks):
+            member.write(chunk.encode())
+    return None, Attachment(f"{name}.zip", buffer.getvalue(), "application/zip")
 
 
 def _inlined(rendered: RenderedReport) -> RenderedReport:
@@ -316,6 +393,26 @@ def _deliverable(attachment: Attachment) -> Attachment:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(attachment.name, attachment.data)
     return Attachment(f"{attachment.name}.zip", buffer.getvalue(), "application/zip")
+
+
+def _deliverable_text(name: str, text: str, mime: str) -> Attachment:
+    """`_deliverable(Attachment(name, text.encode(), mime))`, encoded and zipped in
+    chunks, so a big report's text is never held as bytes too."""
+    size = _utf8_size(text)
+    if size <= ZIP_ABOVE_BYTES:
+        return Attachment(name, text.encode(), mime)
+    entry = zipfile.ZipInfo(name, date_time=time.localtime(time.time())[:6])
+    entry.compress_type = zipfile.ZIP_DEFLATED
+    entry.external_attr = 0o600 << 16  # as ZipFile.writestr sets it
+    entry.file_size = size
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open(entry, "w") as member,
+    ):
+        for start in range(0, len(text), CHUNK_CHARS):
+            member.write(text[start : start + CHUNK_CHARS].encode())
+    return Attachment(f"{name}.zip", buffer.getvalue(), "application/zip")
 
 
 def _cut(rows: list[Any], limit: int | None) -> dict[str, Any]:
@@ -535,20 +632,17 @@ def _client_rows(processes: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def _listed(
-    processes: list[Mapping[str, Any]], category: str, tz: ZoneInfo
-) -> list[dict[str, Any]]:
+def _listed(processes: list[dict[str, Any]], category: str, tz: ZoneInfo) -> list[dict[str, Any]]:
+    """The category's processes, sorted, with their times in the report's timezone. The
+    times are added to the context's own process records (not to copies of them: on a
+    big day a copy of every record is ~50 MB)."""
     chosen = [p for p in processes if p["category"] == category]
     chosen.sort(key=lambda p: (p["client"].lower(), p["start_time"] or "", p["uuid"] or ""))
-    return [
-        {
-            **p,
-            "start_local": _local_iso(p["start_time"], tz),
-            "stop_local": _local_iso(p["stop_time"], tz),
-            "ping_local": _local_iso(p["ping_time"], tz),
-        }
-        for p in chosen
-    ]
+    for p in chosen:
+        p["start_local"] = _local_iso(p["start_time"], tz)
+        p["stop_local"] = _local_iso(p["stop_time"], tz)
+        p["ping_local"] = _local_iso(p["ping_time"], tz)
+    return chosen
 
 
 def local_time(value: datetime, tz: ZoneInfo) -> str:
