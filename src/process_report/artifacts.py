@@ -12,11 +12,13 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 from airflow.sdk import ObjectStoragePath
+
+from process_report.chunks import joined
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _LOCAL_PROTOCOLS = ("", "file", "local")
@@ -57,21 +59,7 @@ def write_json(folder: ObjectStoragePath, name: str, data: Any) -> str:
     written as it is made, so a big day's processes.json is never held whole (as text or
     bytes); the file is the same as `json.dumps(data, sort_keys=True, indent=1)`."""
     chunks = json.JSONEncoder(sort_keys=True, indent=1).iterencode(data)
-    return write_chunks(folder, name, _batched(chunks))
-
-
-def _batched(parts: Iterable[str], size: int = 64 * 1024) -> Iterator[bytes]:
-    """Small text parts joined into UTF-8 chunks of about `size` characters."""
-    batch: list[str] = []
-    length = 0
-    for part in parts:
-        batch.append(part)
-        length += len(part)
-        if length >= size:
-            yield "".join(batch).encode("utf-8")
-            batch, length = [], 0
-    if batch:
-        yield "".join(batch).encode("utf-8")
+    return write_chunks(folder, name, (chunk.encode() for chunk in joined(chunks)))
 
 
 def write_text(folder: ObjectStoragePath, name: str, text: str) -> str:

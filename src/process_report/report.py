@@ -24,7 +24,7 @@ import time
 import zipfile
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -36,6 +36,7 @@ import css_inline
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 from markupsafe import Markup, escape
 
+from process_report.chunks import encoded, joined, utf8_size
 from process_report.links import RunLinks
 from process_report.logs.format import RECORD_START
 from process_report.paths import templates_dir
@@ -51,7 +52,6 @@ EXTRACTS_ZIP = "failure-logs.zip"
 # Graph's 4 MB request counts attachments base64-encoded twice (≈ 1.8 x); 1 MB of
 # extracts leaves room for the body, the CSV and the full report of a 20,000-process day.
 EXTRACTS_ZIP_MAX_BYTES = 1024 * 1024
-CHUNK_CHARS = 256 * 1024  # big texts are encoded, zipped and joined this much at a time
 EXTRACT_TAIL_BYTES = 256 * 1024  # of each extract; the error is at its end
 ERROR_LINES_SHOWN = 3
 BREAK_EVERY = 20  # characters of a word between break opportunities
@@ -150,15 +150,7 @@ def _may_fit(rendered: RenderedReport) -> bool:
     adds style attributes and drops the <style> block (a few KB); entities it writes
     as characters can shrink text, but never tenfold, so a rendering over ten budgets
     cannot fit and is not inlined (css_inline builds the whole document's DOM)."""
-    return _utf8_size(rendered.html) <= NEVER_FITS_BYTES
-
-
-def _utf8_size(text: str) -> int:
-    """`len(text.encode())`, without holding a second copy of a big text."""
-    return sum(
-        len(text[start : start + CHUNK_CHARS].encode())
-        for start in range(0, len(text), CHUNK_CHARS)
-    )
+    return utf8_size(rendered.html) <= NEVER_FITS_BYTES
 
 
 def attach_extracts(
@@ -335,47 +327,24 @@ def _view(
 def _rendered(template: Template, view: Mapping[str, Any]) -> str:
     """`template.render(view)`, joined in chunks: a big day's report is millions of small
     strings, which `render` holds all at once (several times the text's size)."""
-    return "".join(_chunks(template.generate(view)))
-
-
-def _chunks(parts: Iterable[str]) -> Iterator[str]:
-    """Small text parts joined into chunks of about CHUNK_CHARS characters."""
-    batch: list[str] = []
-    size = 0
-    for part in parts:
-        batch.append(part)
-        size += len(part)
-        if size >= CHUNK_CHARS:
-            yield "".join(batch)
-            batch, size = [], 0
-    yield "".join(batch)
+    return "".join(joined(template.generate(view)))
 
 
 def _kept_or_zipped(view: Mapping[str, Any], name: str) -> tuple[str | None, Attachment | None]:
     """The complete HTML report: as text when it is at most NEVER_FITS_BYTES (the body
     may be it), else as the attachment `name`.zip, encoded and zipped as it is
     rendered. The same as rendering it whole and, when too big, `_deliverable_text`."""
-    chunks = _chunks(template_environment().get_template("report.html.j2").generate(view))
+    chunks = joined(template_environment().get_template("report.html.j2").generate(view))
     kept: list[str] = []
     size = 0
     for chunk in chunks:
         kept.append(chunk)
-        size += _utf8_size(chunk)
+        size += utf8_size(chunk)
         if size > NEVER_FITS_BYTES:
             break
     else:
         return "".join(kept), None
-    entry = zipfile.ZipInfo(name, date_time=time.localtime(time.time())[:6])
-    entry.compress_type = zipfile.ZIP_DEFLATED
-    entry.external_attr = 0o600 << 16  # as ZipFile.writestr sets it
-    buffer = io.BytesIO()
-    with (
-        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive,
-        archive.open(entry, "w") as member,
-    ):
-        for chunk in itertools.chain(kept, chunks):
-            member.write(chunk.encode())
-    return None, Attachment(f"{name}.zip", buffer.getvalue(), "application/zip")
+    return None, _zipped(name, (chunk.encode() for chunk in itertools.chain(kept, chunks)))
 
 
 def _inlined(rendered: RenderedReport) -> RenderedReport:
@@ -389,29 +358,30 @@ def _deliverable(attachment: Attachment) -> Attachment:
     twice (in the MIME and around it), and repetitive CSV and HTML compress tenfold."""
     if len(attachment.data) <= ZIP_ABOVE_BYTES:
         return attachment
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(attachment.name, attachment.data)
-    return Attachment(f"{attachment.name}.zip", buffer.getvalue(), "application/zip")
+    return _zipped(attachment.name, (attachment.data,))
 
 
 def _deliverable_text(name: str, text: str, mime: str) -> Attachment:
     """`_deliverable(Attachment(name, text.encode(), mime))`, encoded and zipped in
     chunks, so a big report's text is never held as bytes too."""
-    size = _utf8_size(text)
-    if size <= ZIP_ABOVE_BYTES:
+    if utf8_size(text) <= ZIP_ABOVE_BYTES:
         return Attachment(name, text.encode(), mime)
+    return _zipped(name, encoded(text))
+
+
+def _zipped(name: str, chunks: Iterable[bytes]) -> Attachment:
+    """`name`.zip holding the chunks as the file `name`, deflated as they come (the
+    member's date and mode as `ZipFile.writestr` sets them)."""
     entry = zipfile.ZipInfo(name, date_time=time.localtime(time.time())[:6])
     entry.compress_type = zipfile.ZIP_DEFLATED
-    entry.external_attr = 0o600 << 16  # as ZipFile.writestr sets it
-    entry.file_size = size
+    entry.external_attr = 0o600 << 16
     buffer = io.BytesIO()
     with (
         zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive,
         archive.open(entry, "w") as member,
     ):
-        for start in range(0, len(text), CHUNK_CHARS):
-            member.write(text[start : start + CHUNK_CHARS].encode())
+        for chunk in chunks:
+            member.write(chunk)
     return Attachment(f"{name}.zip", buffer.getvalue(), "application/zip")
 
 
