@@ -13,19 +13,10 @@ import pytest
 import yaml
 
 from tests.support import PROJECT_DIR
+from tests.support.readme_commands import AIRFLOW_COMMANDS, COMMANDS
 
 DAG_ID = "client_process_daily_report"
 COMPOSE_RUN = "docker compose run --rm airflow-cli "
-README = (PROJECT_DIR / "README.md").read_text()
-OPERATIONS = README[README.index("## Operations\n") : README.index("### Secrets in logs\n")]
-# Each command is one line inside a fenced block, so a test can take it as it is.
-COMMANDS = [
-    line.strip()
-    for block in re.findall(r"```bash\n(.*?)```", OPERATIONS, re.S)
-    for line in block.splitlines()
-    if line.strip() and not line.strip().startswith("#")
-]
-AIRFLOW_COMMANDS = [c for c in COMMANDS if c.startswith("airflow ")]
 INSTANT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
 
 

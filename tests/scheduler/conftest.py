@@ -13,7 +13,6 @@ report's subject names the window it covered by its day and its count.
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import shlex
 import socket
@@ -28,11 +27,11 @@ from zoneinfo import ZoneInfo
 import psycopg2
 import pytest
 
-from tests.support import PROJECT_DIR
 from tests.support.airflow_cluster import AirflowCluster
 from tests.support.embedded_db import drop_database, recreate_database
 from tests.support.factories import insert_client, insert_process, insert_statuses
 from tests.support.graph_standin import GraphStandIn
+from tests.support.readme_commands import AIRFLOW_COMMANDS
 from tests.support.sample_day import load_schema
 from tests.support.scheduler_deployment import (
     ONEDRIVE_ROOT,
@@ -47,15 +46,6 @@ FIRST_DAY = date(2026, 11, 1)
 API_KEY = "5c0ffee5c0ffee5c0ffee5c0"
 TZ = ZoneInfo(TIMEZONE)
 
-README = (PROJECT_DIR / "README.md").read_text()
-OPERATIONS = README[README.index("## Operations\n") : README.index("### Secrets in logs\n")]
-README_COMMANDS = [
-    line.strip()
-    for block in re.findall(r"```bash\n(.*?)```", OPERATIONS, re.S)
-    for line in block.splitlines()
-    if line.strip().startswith("airflow ")
-]
-
 
 def readme_command(
     prefix: str, *, having: str | None = None, lacking: str | None = None
@@ -64,7 +54,7 @@ def readme_command(
     `having` and lacks the word `lacking`, as argv words after `airflow`."""
     found = [
         words
-        for words in map(shlex.split, README_COMMANDS)
+        for words in map(shlex.split, AIRFLOW_COMMANDS)
         if " ".join(words).startswith(prefix)
         and (having is None or having in words)
         and (lacking is None or lacking not in words)

@@ -129,23 +129,32 @@ def test_readme_backfill_sends_one_report_per_day_each_for_its_own_window(backfi
         assert expected_window_line(day) in text_of(message)
 
 
-def test_readme_clear_of_the_send_task_sends_that_days_report_once_more(
-    backfilled, cluster, scheduler_deployment, mailbox
-):
-    command = readme_command("airflow tasks clear", having="-t")
+def clear_as_the_readme_says(cluster, deployment, mailbox, command: list[str]) -> dict:
+    """Run a README clear command for its `-s` day, wait for that day's run to finish
+    again and check that it sent that day's report once more; the run as it was."""
     day = datetime.fromisoformat(option(command, "-s")).date()
-    (run,) = [r for r in backfilled[1] if r["logical_date"] == report_start(day)]
+    (run,) = [
+        r for r in dag_runs(deployment.metadata_uri) if r["logical_date"] == report_start(day)
+    ]
     before = mailbox.count()
     cluster.airflow(*command)
     cleared = wait_run(
         cluster,
-        scheduler_deployment.metadata_uri,
+        deployment.metadata_uri,
         lambda r: r["run_id"] == run["run_id"] and r["clear_number"] == run["clear_number"] + 1,
         "the cleared run to finish again",
     )
     assert cleared["state"] == "success"
     (again,) = mailbox.since(before)
     assert again["Subject"] == expected_subject(day)
+    return run
+
+
+def test_readme_clear_of_the_send_task_sends_that_days_report_once_more(
+    backfilled, cluster, scheduler_deployment, mailbox
+):
+    command = readme_command("airflow tasks clear", having="-t")
+    run = clear_as_the_readme_says(cluster, scheduler_deployment, mailbox, command)
     tries = {
         t: ti["try_number"]
         for t, ti in task_instances(scheduler_deployment.metadata_uri, run["run_id"]).items()
@@ -229,23 +238,7 @@ def test_readme_rerun_a_day_runs_every_task_again_and_sends_the_report_again(
     backfilled, cluster, scheduler_deployment, mailbox
 ):
     command = readme_command("airflow tasks clear", lacking="-t")
-    day = datetime.fromisoformat(option(command, "-s")).date()
-    (run,) = [
-        r
-        for r in dag_runs(scheduler_deployment.metadata_uri)
-        if r["logical_date"] == report_start(day)
-    ]
-    before = mailbox.count()
-    cluster.airflow(*command)
-    cleared = wait_run(
-        cluster,
-        scheduler_deployment.metadata_uri,
-        lambda r: r["run_id"] == run["run_id"] and r["clear_number"] == run["clear_number"] + 1,
-        "the cleared run to finish again",
-    )
-    assert cleared["state"] == "success"
-    (again,) = mailbox.since(before)
-    assert again["Subject"] == expected_subject(day)
+    run = clear_as_the_readme_says(cluster, scheduler_deployment, mailbox, command)
     instances = task_instances(scheduler_deployment.metadata_uri, run["run_id"])
     assert instances["resolve_window"]["try_number"] >= 2  # the whole run ran again
 
