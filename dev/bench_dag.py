@@ -47,6 +47,7 @@ from psycopg2.extras import execute_values
 
 from dev.bench_graph import populate
 from dev.bench_logs import DAYS, build_corpus
+from dev.figures import OUT
 from dev.run_demo import (
     DAG_ID,
     LOGICAL_DATE,
@@ -61,7 +62,6 @@ from tests.support.embedded_db import embedded_server, recreate_database
 from tests.support.graph_standin import Faults, GraphStandIn
 from tests.support.sample_day import STATUSES, load_schema
 
-OUT = PROJECT_DIR / "out" / "bench"
 SIZES = (1000, 5000, 20000, 50000)
 BIG_DAY = 20000
 LATENCY_S = 0.1

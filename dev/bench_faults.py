@@ -32,6 +32,7 @@ from typing import Any
 
 import psycopg2
 
+from dev.figures import OUT, save
 from dev.run_demo import (
     DAG_ID,
     LOGICAL_DATE,
@@ -42,14 +43,12 @@ from dev.run_demo import (
     free_port,
     run,
 )
-from tests.support import PROJECT_DIR
 from tests.support.embedded_db import embedded_server, recreate_database
 from tests.support.graph_standin import Faults, GraphStandIn, fault_mix
 from tests.support.sample_day import load_sample_day, load_schema
 from tests.support.sample_logs import write_sample_logs
 from tests.support.sample_videos import publish_sample_videos
 
-OUT = PROJECT_DIR / "out" / "bench"
 TARGET_RATIO = 2.0
 RUN_TIMEOUT_S = 1200  # a run that needs Airflow retries waits minutes for them
 
@@ -77,8 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         "clean": clean,
         "faults": mixed,
     }
-    (OUT / "faults.json").write_text(json.dumps(figures, indent=1) + "\n")
-    print(json.dumps(figures, indent=1))
+    save("faults.json", figures)
     same_links = mixed["links_found"] == clean["links_found"]
     return 0 if same_links and clean["emails"] == mixed["emails"] == 1 else 1
 

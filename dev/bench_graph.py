@@ -21,12 +21,11 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from dev.figures import OUT, save
 from process_report.graph.connect import graph_client
 from process_report.videos import find_videos, plan_batches
-from tests.support import PROJECT_DIR
 from tests.support.graph_standin import Faults, GraphStandIn
 
-OUT = PROJECT_DIR / "out" / "bench"
 ROOT = "Videos/Client/Production_Sources_Backup"
 CLIENTS, VIDEOS, OTHERS, LATENCY_S, NAIVE_SAMPLE = 300, 15000, 30000, 0.1, 100
 
@@ -55,8 +54,7 @@ def main() -> int:
         "throttled_wall_s": throttled["wall_s"],
         "throttled_links_found": throttled["links_found"],
     }
-    (OUT / "graph.json").write_text(json.dumps(figures, indent=1) + "\n")
-    print(json.dumps(figures, indent=1))
+    save("graph.json", figures)
     return 0 if figures["links_found"] == figures["throttled_links_found"] == len(finished) else 1
 
 

@@ -33,11 +33,11 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
-from tests.support import PROJECT_DIR
+from dev.figures import OUT, save
 
-OUT = PROJECT_DIR / "out" / "bench"
 CORPUS = OUT / "logs-corpus"
 BIG = OUT / "logs-2gb"
 WORST = OUT / "logs-worst"
@@ -110,8 +110,7 @@ def main() -> int:
         "worst_case_s": {c: round(r["seconds"], 2) for c, r in worst.items()},
         "worst_case_problems": {c: r["problems"] for c, r in worst.items()},
     }
-    (OUT / "logs.json").write_text(json.dumps(figures, indent=1) + "\n")
-    print(json.dumps(figures, indent=1))
+    save("logs.json", figures)
     return 0
 
 
@@ -189,15 +188,23 @@ def write_day(path: Path, day: str, size: int, uuids, failed_set, rng) -> None:
             written += len(block)
 
 
+def _repeated(handle, line: Callable[[int], str], total_bytes: int) -> None:
+    """`total_bytes` of a block of 10,000 lines `line(i)`, written again and again."""
+    block = "".join(line(i) for i in range(10_000)).encode()
+    for _ in range(total_bytes // len(block)):
+        handle.write(block)
+
+
 def _per_process_errors(handle) -> None:
     """2 GB of one process's own log, every line an error of it."""
-    block = "".join(
-        f"2026-11-26 09:{i // 60 % 60:02d}:{i % 60:02d},000 ERROR process {WORST_UUID} "
-        f"segment {i} failed: ValueError: corrupt frame {i} in segment\n"
-        for i in range(10_000)
-    ).encode()
-    for _ in range(2000 * MB // len(block)):
-        handle.write(block)
+    _repeated(
+        handle,
+        lambda i: (
+            f"2026-11-26 09:{i // 60 % 60:02d}:{i % 60:02d},000 ERROR process "
+            f"{WORST_UUID} segment {i} failed: ValueError: corrupt frame {i} in segment\n"
+        ),
+        2000 * MB,
+    )
 
 
 def _one_line(handle) -> None:
@@ -210,13 +217,14 @@ def _one_line(handle) -> None:
 
 def _redaction_lines(handle) -> None:
     """200 MB of shared-log lines of the process, each with secrets to redact."""
-    block = "".join(
-        f"2026-11-26 09:00:{i % 60:02d},000 ERROR process {WORST_UUID} retry {i} "
-        f"password=hunter{i} url=https://svc:pw{i}@db.example.net/x token=t{i}\n"
-        for i in range(10_000)
-    ).encode()
-    for _ in range(200 * MB // len(block)):
-        handle.write(block)
+    _repeated(
+        handle,
+        lambda i: (
+            f"2026-11-26 09:00:{i % 60:02d},000 ERROR process {WORST_UUID} retry {i} "
+            f"password=hunter{i} url=https://svc:pw{i}@db.example.net/x token=t{i}\n"
+        ),
+        200 * MB,
+    )
 
 
 # case: (file name, what writes it)

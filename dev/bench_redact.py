@@ -19,7 +19,6 @@ the next.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import subprocess
 import sys
@@ -27,10 +26,10 @@ import time
 import types
 import uuid
 
+from dev.figures import save
 from process_report.redact import Redactor
 from tests.support import PROJECT_DIR
 
-OUT = PROJECT_DIR / "out" / "bench"
 MB = 1_000_000
 EXTRACT_BYTES = 43_000
 STREAM_BLOCK = 64 * 1024
@@ -159,9 +158,7 @@ def main() -> int:
         "clean": measure(build_text(size, 0), redactors),
         "one_secret_line_in_200": measure(build_text(size, 200), redactors),
     }
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "redact.json").write_text(json.dumps(figures, indent=1) + "\n")
-    print(json.dumps(figures, indent=1))
+    save("redact.json", figures)
     return 0
 
 

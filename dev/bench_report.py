@@ -7,15 +7,12 @@ three. Writes out/bench/report.json.
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 
+from dev.figures import save
 from process_report.report import report_email
-from tests.support import PROJECT_DIR
 from tests.support.report_days import extract_text, report_inputs
-
-OUT = PROJECT_DIR / "out" / "bench"
 
 
 def main() -> int:
@@ -35,9 +32,7 @@ def main() -> int:
             "rows_per_list_in_body": email.row_limit,
             "attachments": {a.name: len(a.data) for a in email.attachments},
         }
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "report.json").write_text(json.dumps(figures, indent=1) + "\n")
-    print(json.dumps(figures, indent=1))
+    save("report.json", figures)
     return 0
 
 

@@ -144,16 +144,21 @@ def _sent_text(standin) -> str:
     return message_from_bytes(sent.read_bytes(), policy=default).get_body(("plain",)).get_content()
 
 
-def test_report_goes_out_saying_what_failed_when_log_and_video_tasks_fail_for_good(
-    configured_run, standin, monkeypatch
-):
+def fail_for_good(monkeypatch, *names: str) -> None:
+    """Make these functions of the tasks' module raise, on every try."""
     from process_report import dag_tasks
 
     def broken(*args, **kwargs):
         raise RuntimeError("injected failure")
 
-    monkeypatch.setattr(dag_tasks, "summarize", broken)
-    monkeypatch.setattr(dag_tasks, "find_videos", broken)
+    for name in names:
+        monkeypatch.setattr(dag_tasks, name, broken)
+
+
+def test_report_goes_out_saying_what_failed_when_log_and_video_tasks_fail_for_good(
+    configured_run, standin, monkeypatch
+):
+    fail_for_good(monkeypatch, "summarize", "find_videos")
     dag, expected, _, _ = configured_run
     run = dag.test(logical_date=datetime(2026, 11, 27, 7, tzinfo=UTC))
     states = {ti.task_id: ti.state for ti in run.get_task_instances()}
@@ -169,12 +174,7 @@ def test_report_goes_out_saying_what_failed_when_log_and_video_tasks_fail_for_go
 def test_report_goes_out_without_error_summaries_when_the_log_scan_fails(
     configured_run, standin, monkeypatch
 ):
-    from process_report import dag_tasks
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("injected failure")
-
-    monkeypatch.setattr(dag_tasks, "extract_failure_logs", broken)
+    fail_for_good(monkeypatch, "extract_failure_logs")
     dag, _, _, _ = configured_run
     run = dag.test(logical_date=datetime(2026, 11, 27, 7, tzinfo=UTC))
     states = {ti.task_id: ti.state for ti in run.get_task_instances()}
