@@ -2,11 +2,11 @@
 calls, installed as a package (`src/process_report`, editable in `.venv`, installed in
 the image) so every Airflow component imports this one copy.
 
-Five modules import Airflow, and only these: `dag_tasks` (the task bodies and alert
-callbacks: variables, connections, hooks), `retry_policy` (which errors Airflow
+These import Airflow, and only these: `tasks/` (the task bodies, one module per task,
+and the alert callbacks: variables, connections, hooks), `retry_policy` (which errors Airflow
 retries), `run_context` and `artifacts` (the run's folder, an `ObjectStoragePath`), and
 `viewer` (the report viewer the API server serves through `plugins/`, behind Airflow's
-authorization); `graph.login` reads the connection through `dag_tasks` and names only
+authorization); `graph.login` reads the connection through `tasks.common` and names only
 Airflow's not-found and fail errors. Everything else takes and returns plain values and
 is tested without a scheduler:
 
@@ -15,7 +15,9 @@ is tested without a scheduler:
 - `logs/`: the failure logs (file index, scan, records, extracts, summaries,
   signatures); `redact`: secrets out of any text;
 - `graph/`: the one Microsoft Graph client, sign-in, the connection factory, `make login`;
-- `videos`: OneDrive video links; `report`: the email's content; `mail`: the message;
+- `videos`: OneDrive video links; `report_context`: what the email shows, as data;
+  `report_templates`: the templates' environment and filters; `report`: the rendered
+  email and its attachments; `mail`: the message;
   `sending`, `send_record`: sending it exactly once;
 - `alerts`: the failure and lateness alert's content;
 - `links`: the run's addresses in the Airflow UI and the viewer;

@@ -1,7 +1,7 @@
 """The alert: one short email when a run fails or its report is late, saying which task
 failed, why, and where to look.
 
-Pure: the DAG's failure callback (`dag_tasks.send_failure_alert`) gathers the inputs
+Pure: the DAG's failure callback (`tasks.alerts.send_failure_alert`) gathers the inputs
 and sends it through the same Graph client and sign-in as the report. Errors are
 redacted and clipped, so one enormous exception message cannot make the alert
 unreadable, nor a secret in it reach a mailbox.

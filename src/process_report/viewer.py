@@ -38,7 +38,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from process_report import artifacts
 from process_report.links import DAG_ID, RUN_PATH, VIEWER_PREFIX, RunLinks
-from process_report.report import local_time, template_environment
+from process_report.report_context import local_time
+from process_report.report_templates import template_environment
 from process_report.run_context import SETTINGS_FILE
 from process_report.window import Window
 
@@ -199,7 +200,7 @@ def _run_window(dag_id: str, run_id: str, session: Any) -> Window:
 
 
 def _artifacts_root() -> str:
-    from process_report.dag_tasks import load_settings  # the tasks' own reading of it
+    from process_report.tasks.common import load_settings  # the tasks' own reading of it
 
     try:
         return load_settings().artifacts_root

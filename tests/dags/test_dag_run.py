@@ -145,20 +145,24 @@ def _sent_text(standin) -> str:
 
 
 def fail_for_good(monkeypatch, *names: str) -> None:
-    """Make these functions of the tasks' module raise, on every try."""
-    from process_report import dag_tasks
+    """Make these functions, as named in the task modules (`module.function`), raise
+    on every try."""
+    import importlib
 
     def broken(*args, **kwargs):
         raise RuntimeError("injected failure")
 
     for name in names:
-        monkeypatch.setattr(dag_tasks, name, broken)
+        module, function = name.rsplit(".", 1)
+        monkeypatch.setattr(
+            importlib.import_module(f"process_report.tasks.{module}"), function, broken
+        )
 
 
 def test_report_goes_out_saying_what_failed_when_log_and_video_tasks_fail_for_good(
     configured_run, standin, monkeypatch
 ):
-    fail_for_good(monkeypatch, "summarize", "find_videos")
+    fail_for_good(monkeypatch, "summarize_failures.summarize", "videos.find_videos")
     dag, expected, _, _ = configured_run
     run = dag.test(logical_date=datetime(2026, 11, 27, 7, tzinfo=UTC))
     states = {ti.task_id: ti.state for ti in run.get_task_instances()}
@@ -174,7 +178,7 @@ def test_report_goes_out_saying_what_failed_when_log_and_video_tasks_fail_for_go
 def test_report_goes_out_without_error_summaries_when_the_log_scan_fails(
     configured_run, standin, monkeypatch
 ):
-    fail_for_good(monkeypatch, "extract_failure_logs")
+    fail_for_good(monkeypatch, "scan_failure_logs.extract_failure_logs")
     dag, _, _, _ = configured_run
     run = dag.test(logical_date=datetime(2026, 11, 27, 7, tzinfo=UTC))
     states = {ti.task_id: ti.state for ti in run.get_task_instances()}

@@ -22,8 +22,6 @@ from process_report.report import (
     EXTRACTS_ZIP_MAX_BYTES,
     render_report,
     report_email,
-    safe_url,
-    subject_line,
 )
 from process_report.window import resolve_window
 from tests.support.browser import overflow_px, screenshot
@@ -111,13 +109,6 @@ def parse(html):
     return collector
 
 
-def test_subject_carries_day_counts_and_hung():
-    counts = {"finished": 120, "failed": 4, "running": 3, "hung": 1, "other": 0, "total": 127}
-    assert subject_line(WINDOW, counts) == (
-        "Daily process report 2026-11-26: 120 finished · 4 failed · 3 running (1 hung)"
-    )
-
-
 def test_each_category_gets_its_section_with_its_processes():
     report = render(
         [
@@ -185,8 +176,6 @@ def test_only_http_urls_become_links():
     )
     hrefs = parse(report.html).hrefs
     assert hrefs == ["https://ok.example/v"]
-    assert safe_url("data:text/html,x") is None
-    assert safe_url(" HTTP://a.b ") == " HTTP://a.b "
 
 
 def test_message_is_multipart_alternative_with_text_first():

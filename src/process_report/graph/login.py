@@ -15,8 +15,8 @@ import sys
 import requests
 from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
 
-from process_report.dag_tasks import GRAPH_CONN_ID, graph_config
 from process_report.graph.auth import SignInRequiredError, device_code_login, http_session
+from process_report.tasks.common import GRAPH_CONN_ID, graph_config
 
 # Outside a task Airflow 3 looks a connection up in the secrets backend and the
 # environment only, not in the metadata DB, so `airflow connections add` is no help here.

@@ -1,0 +1,250 @@
+"""What the report shows, as plain data: `report_context` turns the categorized
+processes of a window, the failure summaries, the video lookups and the run's links into
+the values the templates render (lists sorted, times in the report's timezone, failures
+grouped by error signature, data-quality notes). Pure: no clock, database or network.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from process_report.links import RunLinks
+from process_report.logs.format import RECORD_START
+from process_report.processes import FAILED, FINISHED, OTHER, RUNNING
+from process_report.redact import Redactor
+from process_report.report_templates import safe_url
+from process_report.window import Window
+
+ERROR_LINES_SHOWN = 3
+_LEADING_TIMESTAMP = re.compile("^" + RECORD_START + r"(?:[.,]\d+)?\]?\s*")
+_SECRETS = Redactor()  # secret shapes only: passwords in URLs, token= values, …
+
+
+def report_context(
+    *,
+    window: Window,
+    process_data: Mapping[str, Any],
+    previous_counts: Mapping[str, int],
+    generated_at: datetime,
+    notes: Sequence[str] = (),
+    failures: Sequence[Mapping[str, Any]] | None = None,
+    videos: Mapping[str, Mapping[str, Any]] | None = None,
+    links: RunLinks | None = None,
+) -> dict[str, Any]:
+    """Everything the templates show. `notes` are run-level data-quality lines (for
+    example a timezone mismatch or an unreadable logs folder) added to those the process
+    data carries; `failures` are the failure-log summaries and `videos` the OneDrive
+    lookups by UUID, each None when not looked up; `links` the run's pages in Airflow
+    and its viewer (None without Airflow's base URL: no links then)."""
+    tz = ZoneInfo(window.timezone)
+    processes = _with_sources(
+        _with_videos(_with_failures(process_data["processes"], failures, links), videos)
+    )
+    counts = process_data["counts"]
+    return {
+        "subject": subject_line(window, counts),
+        "report_day": window.report_day.isoformat(),
+        "window_start": local_time(window.start, tz),
+        "window_end": local_time(window.end, tz),
+        "timezone": window.timezone,
+        "window_source": window.source,
+        "generated_at": local_time(generated_at, tz),
+        "summary": _summary_rows(counts, previous_counts),
+        "clients": _client_rows(processes),
+        "failed": _listed(processes, FAILED, tz),
+        "finished": _listed(processes, FINISHED, tz),
+        "running": _listed(processes, RUNNING, tz),
+        "other": _listed(processes, OTHER, tz),
+        "skipped_test_processes": process_data.get("skipped_test_processes", 0),
+        "failure_groups": _failure_groups(processes, tz),
+        "data_quality": [
+            *notes,
+            *process_data.get("data_quality", []),
+            *_missing_logs(processes, failures),
+            *_failed_lookups(processes),
+        ],
+        "videos_looked_up": videos is not None,
+        "total": counts["total"],
+        "all_processes": processes,
+        "links": links,
+    }
+
+
+def subject_line(window: Window, counts: Mapping[str, int]) -> str:
+    """E.g. `Daily process report 2026-11-26: 120 finished · 4 failed · 3 running (1 hung)`."""
+    running = f"{counts[RUNNING]} running"
+    if counts["hung"]:
+        running += f" ({counts['hung']} hung)"
+    parts = [f"{counts[FINISHED]} finished", f"{counts[FAILED]} failed", running]
+    if counts[OTHER]:
+        parts.append(f"{counts[OTHER]} other")
+    return f"Daily process report {window.report_day.isoformat()}: " + " · ".join(parts)
+
+
+def _summary_rows(counts: Mapping[str, int], previous: Mapping[str, int]) -> list[dict]:
+    rows = []
+    for key, label in (
+        (FINISHED, "Finished"),
+        (FAILED, "Failed"),
+        (RUNNING, "Running"),
+        ("hung", "of which hung"),
+        (OTHER, "Other status"),
+        ("total", "Total"),
+    ):
+        now, before = counts.get(key, 0), previous.get(key, 0)
+        rows.append(
+            {"label": label, "count": now, "previous": before, "change": f"{now - before:+d}"}
+        )
+    return rows
+
+
+def _with_failures(
+    processes: list[Mapping[str, Any]],
+    failures: Sequence[Mapping[str, Any]] | None,
+    links: RunLinks | None,
+) -> list[dict[str, Any]]:
+    by_uuid = {f["uuid"]: f for f in failures or ()}
+    return [
+        {
+            **p,
+            "failure": _failure_view(by_uuid.get(p["uuid"]), links)
+            if p["category"] == FAILED
+            else None,
+        }
+        for p in processes
+    ]
+
+
+def _failure_view(
+    summary: Mapping[str, Any] | None, links: RunLinks | None
+) -> dict[str, Any] | None:
+    """The summary plus what the email shows of it: the last error lines, and where its
+    full extract is (the viewer's link; `log_file` is its name in the zip)."""
+    if summary is None:
+        return None
+    name = str(summary["extract"]).rstrip("/").rsplit("/", 1)[-1] if summary["extract"] else None
+    day, lines = _error_lines(summary.get("error_lines") or [])
+    return {
+        **summary,
+        "errors_day": day,
+        "errors_shown": lines,
+        "log_file": name.removesuffix(".gz") if name else None,
+        "extract_url": links.extract(name) if links and name else None,
+    }
+
+
+def _error_lines(error_lines: Sequence[Mapping[str, Any]]) -> tuple[str | None, list[dict]]:
+    """The last ERROR_LINES_SHOWN error lines as (time, message): the day is said once
+    when they share it, and the line's own leading timestamp is not repeated."""
+    shown = list(error_lines)[-ERROR_LINES_SHOWN:]
+    days = {(e["at"] or "")[:10] for e in shown}
+    day = days.pop() if len(days) == 1 and all(e["at"] for e in shown) else None
+    return day, [
+        {
+            "at": (e["at"][11:] if day else e["at"]) or "",
+            "text": _LEADING_TIMESTAMP.sub("", e["line"]) if e["at"] else e["line"],
+        }
+        for e in shown
+    ]
+
+
+def _with_sources(processes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Source addresses as people may see them: without passwords or tokens, which the
+    camera's address often carries; linked only when it is http(s) and holds none."""
+    for p in processes:
+        uri = p.get("source_uri")
+        shown = _SECRETS.redact_text(uri) if uri else None
+        p["source_shown"] = shown
+        p["source_link"] = safe_url(uri) if uri and shown == uri else None
+    return processes
+
+
+def _with_videos(
+    processes: list[dict[str, Any]], videos: Mapping[str, Mapping[str, Any]] | None
+) -> list[dict[str, Any]]:
+    for p in processes:
+        found = (videos or {}).get(p["uuid"]) if p["category"] == FINISHED else None
+        p["videos"] = found["videos"] if found else []
+        p["video_error"] = found["error"] if found else None
+        p["video_missing"] = videos is not None and p["category"] == FINISHED and not p["videos"]
+    return processes
+
+
+def _failed_lookups(processes: list[Mapping[str, Any]]) -> list[str]:
+    reasons = Counter(p["video_error"] for p in processes if p.get("video_error"))
+    return [f"{count} finished process(es): {reason}." for reason, count in sorted(reasons.items())]
+
+
+def _failure_groups(processes: list[Mapping[str, Any]], tz: ZoneInfo) -> list[dict[str, Any]]:
+    """Failures by error signature, largest group first: count, clients, first/last."""
+    groups: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for p in processes:
+        if p["failure"] and p["failure"]["found"]:
+            groups[p["failure"]["signature"]].append(p)
+    rows = []
+    for sig, members in groups.items():
+        times = sorted(filter(None, (m["stop_time"] or m["start_time"] for m in members)))
+        rows.append(
+            {
+                "signature": sig,
+                "count": len(members),
+                "clients": sorted({m["client"] for m in members}),
+                "key_error": members[-1]["failure"]["key_error"],
+                "first": _local_iso(times[0] if times else None, tz),
+                "last": _local_iso(times[-1] if times else None, tz),
+            }
+        )
+    return sorted(rows, key=lambda r: (-r["count"], r["signature"]))
+
+
+def _missing_logs(
+    processes: list[Mapping[str, Any]], failures: Sequence[Mapping[str, Any]] | None
+) -> list[str]:
+    if failures is None:
+        return []
+    missing = sum(
+        1
+        for p in processes
+        if p["category"] == FAILED and not (p["failure"] and p["failure"]["found"])
+    )
+    return [f"{missing} failed process(es) without log records."] if missing else []
+
+
+def _client_rows(processes: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    per: dict[str, dict[str, int]] = defaultdict(
+        lambda: {FINISHED: 0, FAILED: 0, RUNNING: 0, OTHER: 0, "missing_videos": 0}
+    )
+    for p in processes:
+        per[p["client"]][p["category"]] += 1
+        per[p["client"]]["missing_videos"] += bool(p.get("video_missing"))
+    return [
+        {"client": name, **row}
+        for name, row in sorted(per.items(), key=lambda item: (-item[1][FAILED], item[0].lower()))
+    ]
+
+
+def _listed(processes: list[dict[str, Any]], category: str, tz: ZoneInfo) -> list[dict[str, Any]]:
+    """The category's processes, sorted, with their times in the report's timezone. The
+    times are added to the context's own process records (not to copies of them: on a
+    big day a copy of every record is ~50 MB)."""
+    chosen = [p for p in processes if p["category"] == category]
+    chosen.sort(key=lambda p: (p["client"].lower(), p["start_time"] or "", p["uuid"] or ""))
+    for p in chosen:
+        p["start_local"] = _local_iso(p["start_time"], tz)
+        p["stop_local"] = _local_iso(p["stop_time"], tz)
+        p["ping_local"] = _local_iso(p["ping_time"], tz)
+    return chosen
+
+
+def local_time(value: datetime, tz: ZoneInfo) -> str:
+    """`value` in the report's timezone, to the minute, with the zone's abbreviation."""
+    return value.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _local_iso(value: str | None, tz: ZoneInfo) -> str:
+    return local_time(datetime.fromisoformat(value), tz) if value else "—"

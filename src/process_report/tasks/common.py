@@ -1,0 +1,116 @@
+"""What the task bodies share: the settings variable, the two connections
+(`process_db`, `msgraph_default`), the masking of client API keys in task logs, and the
+names of the files the tasks leave in the run's folder for one another.
+
+Bad configuration fails the task at once, unretried: a retry cannot fix it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from airflow.sdk import ObjectStoragePath, Variable
+from airflow.sdk.exceptions import AirflowFailException
+
+from process_report.graph.auth import GraphConfig, GraphConfigError
+from process_report.graph.client import GraphClient
+from process_report.graph.connect import graph_client as client_from_connection
+from process_report.graph.connect import graph_config as config_from_connection
+from process_report.logs.extracts import extract_lines
+from process_report.settings import VARIABLE_NAME, Settings, SettingsError, parse_settings
+
+PROCESS_DB_CONN_ID = "process_db"
+GRAPH_CONN_ID = "msgraph_default"
+VIDEO_PLAN = "videos/plan.json"
+
+
+def load_settings() -> Settings:
+    """The validated settings variable; a bad value fails the task at once, unretried,
+    because a retry cannot fix it."""
+    default_root = "file://" + os.path.join(
+        os.environ.get("AIRFLOW_HOME", os.path.expanduser("~/airflow")), "process_report"
+    )
+    try:
+        return parse_settings(
+            Variable.get(VARIABLE_NAME, default=None), default_artifacts_root=default_root
+        )
+    except SettingsError as exc:
+        raise AirflowFailException(str(exc)) from None
+
+
+def mask_api_keys(keys: Iterable[str | None], settings: Settings) -> int:
+    """Register the clients' API keys (those read from the database and the skip-listed
+    ones) with Airflow's secrets masker, in this task's process and its supervisor's, so
+    that any log line holding one shows *** instead. Returns how many were registered.
+
+    Each task runs in its own process, so every task that reads keys registers them."""
+    from airflow.sdk.log import mask_secret
+
+    unique = {key for key in [*keys, *settings.skip_api_keys] if key}
+    for key in unique:
+        mask_secret(key)
+    return len(unique)
+
+
+@contextlib.contextmanager
+def process_db() -> Iterator[Any]:
+    """A DB-API connection to `process_db`; failing to connect is retryable."""
+    from airflow.providers.postgres.hooks.postgres import PostgresHook
+
+    try:
+        conn = PostgresHook(postgres_conn_id=PROCESS_DB_CONN_ID).get_conn()
+    except Exception as exc:  # the driver's error type depends on the hook's driver
+        raise ConnectionError(
+            f"Cannot reach the process database through Airflow connection "
+            f"'{PROCESS_DB_CONN_ID}' (will retry): {exc}"
+        ) from exc
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def extract_text(url: str) -> str:
+    """A stored failure-log extract as text (gunzipped when it was stored gzipped); an
+    extract is capped when stored (logs/cap.py), so this stays a few MiB at most."""
+    with ObjectStoragePath(url).open("rb") as handle:
+        return "".join(extract_lines(handle, url))
+
+
+def graph_connection() -> dict[str, Any]:
+    """`msgraph_default` in its JSON form, wherever Airflow keeps it."""
+    from airflow.sdk import BaseHook
+
+    conn = BaseHook.get_connection(GRAPH_CONN_ID)
+    fields = ("host", "schema", "login", "password")
+    return {**{name: getattr(conn, name) for name in fields}, "extra": conn.extra_dejson}
+
+
+def graph_config() -> GraphConfig:
+    """`msgraph_default`, validated; a malformed connection fails the task at once,
+    unretried."""
+    try:
+        return config_from_connection(graph_connection())
+    except GraphConfigError as exc:
+        raise AirflowFailException(str(exc)) from None
+
+
+def graph_client() -> tuple[GraphClient, GraphConfig]:
+    """The Graph client configured from `msgraph_default`."""
+    try:
+        return client_from_connection(graph_connection())
+    except GraphConfigError as exc:
+        raise AirflowFailException(str(exc)) from None
+
+
+def summaries_name(batch: Mapping[str, Any]) -> str:
+    """Where `summarize_failures` leaves one batch's summaries for the report task."""
+    return f"summaries/{batch['start']}-{batch['stop']}.json"
+
+
+def videos_found_name(index: int) -> str:
+    """Where `resolve_videos` leaves one batch's lookups for the report task."""
+    return f"videos/found-{index}.json"

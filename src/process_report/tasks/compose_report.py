@@ -1,0 +1,169 @@
+"""Task `compose_and_send_report`: gather what the log and video tasks left,
+render the report into the run's archive, send it exactly once (or write the outbox)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from airflow.sdk import ObjectStoragePath
+from airflow.sdk.configuration import conf
+from airflow.sdk.exceptions import AirflowFailException
+
+from process_report import artifacts
+from process_report.graph.auth import SignInRequiredError
+from process_report.links import run_links
+from process_report.mail import build_message
+from process_report.report import ReportEmail, report_email
+from process_report.run_context import RunContext
+from process_report.send_record import SendRecord, SendRecordError
+from process_report.sending import send_once
+from process_report.tasks.common import (
+    VIDEO_PLAN,
+    extract_text,
+    graph_client,
+    summaries_name,
+    videos_found_name,
+)
+
+log = logging.getLogger(__name__)
+
+
+def compose_and_send_report_task(
+    *,
+    run: Mapping[str, Any] | None,
+    fetched: Mapping[str, Any] | None,
+    failure_batches: Sequence[Mapping[str, Any]] | None,
+    clear_number: int,
+    dag_id: str,
+    run_id: str,
+) -> dict[str, Any]:
+    """Render the report into the run's archive, then send it (or, in a dry run, write
+    it to the outbox). Sending happens at most once per clear of the run: a retry never
+    sends a second copy, a deliberate rerun from the UI sends again.
+
+    It runs whatever became of the log and video tasks (trigger rule all_done): what
+    they could not do is said in the report. Only without the window's processes is
+    there no report; the run then fails, and the failure alert is the one message."""
+    if not run or not fetched:
+        raise AirflowFailException(
+            "The window's processes could not be read (resolve_window or fetch_processes "
+            "failed), so there is no report to send; see that task's log."
+        )
+    context = RunContext.from_xcom(run)
+    failures, failure_notes = _gathered_failures(failure_batches)
+    videos, video_notes = _gathered_videos(context.folder)
+    email = report_email(
+        window=context.window,
+        process_data=artifacts.read_json(fetched["processes_path"]),
+        previous_counts=fetched["previous_counts"],
+        # The run's pages in the Airflow UI and the report viewer, at the address people
+        # reach Airflow at ([api] base_url; without it, no links: extracts are attached).
+        links=run_links(conf.get("api", "base_url", fallback=None), dag_id, run_id),
+        read_extract=extract_text,
+        generated_at=datetime.now(UTC),
+        notes=[*context.notes, *failure_notes, *video_notes],
+        failures=failures,
+        videos=videos,
+    )
+    folder, recipients = context.folder, context.recipients
+    result = _archive(folder, email)
+    log.info(
+        "Report rendered: %d KB HTML, %d attachment(s), %s rows per list in the body",
+        len(email.body.html.encode()) // 1024,
+        len(email.attachments),
+        "all" if email.row_limit is None else email.row_limit,
+    )
+    if context.dry_run:
+        message = build_message(email.body, recipients, email.attachments)
+        result["outbox_path"] = artifacts.write_bytes(
+            folder, "outbox/message.eml", message.as_bytes()
+        )
+        log.info("Dry run: message for %d recipient(s) written to the outbox", len(recipients))
+        return result
+    sent = _send(folder, email, recipients, clear_number)
+    log.info(
+        "Report %s to %d recipient(s); draft id %s",
+        "sent" if sent["sent"] else "not sent",
+        len(recipients),
+        sent["draft_id"],
+    )
+    return {**result, **sent}
+
+
+def _gathered_failures(
+    batches: Sequence[Mapping[str, Any]] | None,
+) -> tuple[list[dict[str, Any]] | None, list[str]]:
+    """The failure summaries the mapped tasks left, and notes on what is missing."""
+    if not batches:
+        return None, [
+            "The failure logs could not be scanned (scan_failure_logs failed): failures "
+            "are listed without their errors."
+        ]
+    failures_path = ObjectStoragePath(batches[0]["failures_path"])
+    notes = list(artifacts.read_json(str(failures_path))["problems"])
+    summaries: list[dict[str, Any]] = []
+    for batch in batches:
+        found = failures_path.parent / summaries_name(batch)
+        if found.exists():
+            summaries += artifacts.read_json(str(found))
+        elif batch["stop"] > batch["start"]:
+            notes.append(
+                f"The error summaries of failures {batch['start'] + 1} to {batch['stop']} "
+                f"could not be made (summarize_failures failed after its retries)."
+            )
+    return summaries, notes
+
+
+def _gathered_videos(folder: ObjectStoragePath) -> tuple[dict[str, Any] | None, list[str]]:
+    """The video lookups the mapped tasks left; a batch whose task failed for good marks
+    its processes "link unavailable" instead of leaving them out."""
+    plan = folder / VIDEO_PLAN
+    if not plan.exists():
+        return None, ["Video links could not be looked up (plan_videos failed)."]
+    videos: dict[str, Any] = {}
+    for index, uuids_by_key in enumerate(artifacts.read_json(str(plan))):
+        found = folder / videos_found_name(index)
+        if found.exists():
+            videos.update(artifacts.read_json(str(found)))
+            continue
+        reason = "link unavailable: the video lookup failed after its retries"
+        for uuids in uuids_by_key.values():
+            videos.update({uuid: {"videos": [], "error": reason} for uuid in uuids})
+    return videos, []
+
+
+def _archive(folder: ObjectStoragePath, email: ReportEmail) -> dict[str, Any]:
+    """Keep what the email shows, so any past day's report can be looked at again."""
+    return {
+        "subject": email.body.subject,
+        "html_path": artifacts.write_text(folder, "report.html", email.body.html),
+        "text_path": artifacts.write_text(folder, "report.txt", email.body.text),
+        "attachments": [
+            artifacts.write_bytes(folder, f"attachments/{a.name}", a.data)
+            for a in email.attachments
+        ],
+        "body_row_limit": email.row_limit,
+    }
+
+
+def _send(
+    folder: ObjectStoragePath, email: ReportEmail, recipients: Sequence[str], clear_number: int
+) -> dict[str, Any]:
+    """Send through Graph exactly once per clear of the run, keyed by the clear's send
+    record; the earlier clears' records are settled first. What only a person can
+    resolve (an unreadable record, a deleted draft whose send may have gone out) fails
+    without retries, naming the fix; anything else is retried, and the retry picks the
+    send up where it stopped."""
+    client, config = graph_client()
+    message = build_message(email.body, recipients, email.attachments, sender=config.mailbox)
+    try:
+        *earlier, record = (
+            SendRecord(folder / f"outbox/send-record-{n}.json") for n in range(clear_number + 1)
+        )
+        sent = send_once(client, config.mail_root, message, record, earlier)
+    except (SignInRequiredError, SendRecordError) as exc:
+        raise AirflowFailException(str(exc)) from None
+    return {"draft_id": sent["draft_id"], "sent": sent["state"] == "sent"}

@@ -1,0 +1,48 @@
+"""fetch_processes: an unreachable database is retried and named; the keys it read
+are masked in task logs."""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+import pytest
+from airflow.sdk.exceptions import AirflowFailException
+
+from process_report.tasks import fetch_processes as task
+from tests.process_report.tasks.runs import SETTINGS, masked_in_task_logs, resolve
+
+
+def test_unreachable_database_is_a_retryable_error_naming_the_connection(
+    settings_variable, monkeypatch
+):
+    settings_variable(SETTINGS)
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_PROCESS_DB",
+        json.dumps(
+            {
+                "conn_type": "postgres",
+                "host": "127.0.0.1",
+                "port": 1,
+                "login": "reader",
+                "password": "s3cr3t-pw",
+                "schema": "processes",
+            }
+        ),
+    )
+    run = resolve()
+    with pytest.raises(ConnectionError) as caught:
+        task.fetch_processes_task(run=run)
+    message = str(caught.value)
+    assert "Airflow connection 'process_db'" in message
+    assert "will retry" in message
+    assert "s3cr3t-pw" not in message
+    assert not isinstance(caught.value, AirflowFailException)
+
+
+def test_fetch_processes_masks_the_api_keys_it_read_in_task_logs(settings_variable, clients_in_db):
+    skip_key = f"skip-key-{secrets.token_hex(8)}"
+    settings_variable({**SETTINGS, "skip_api_keys": [skip_key]})
+    assert not any(masked_in_task_logs(key) for key in [*clients_in_db, skip_key])
+    task.fetch_processes_task(run=resolve())
+    assert all(masked_in_task_logs(key) for key in [*clients_in_db, skip_key])

@@ -1,0 +1,72 @@
+"""resolve_window: bad settings and Params fail unretried, naming the key; the run's
+context fixes the settings for the whole run and holds no secret."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from airflow.sdk.exceptions import AirflowFailException
+
+from process_report.run_context import RunContext
+from process_report.tasks import resolve_window as task
+from tests.process_report.tasks.runs import DAY_END, SETTINGS, resolve
+
+
+def test_invalid_settings_fail_without_retry_naming_the_key(settings_variable):
+    settings_variable({**SETTINGS, "hung_after_minutes": -5})
+    with pytest.raises(AirflowFailException, match="hung_after_minutes: expected a positive"):
+        resolve()
+
+
+def test_bad_recipients_param_fails_without_retry(settings_variable):
+    settings_variable(SETTINGS)
+    with pytest.raises(AirflowFailException, match="recipients param: expected"):
+        resolve({"recipients": ["not-an-address"]})
+
+
+def test_bad_window_end_param_fails_without_retry(settings_variable):
+    settings_variable(SETTINGS)
+    with pytest.raises(AirflowFailException, match="window_end: expected an ISO-8601"):
+        resolve({"window_end": "tomorrow"})
+
+
+def test_schedule_parsed_in_another_timezone_is_noted_for_the_report(settings_variable):
+    settings_variable(SETTINGS)
+    assert resolve()["notes"] == []
+    notes = resolve(schedule_timezone="UTC")["notes"]
+    assert len(notes) == 1
+    assert "AIRFLOW_VAR_PROCESS_REPORT_SETTINGS" in notes[0]
+
+
+def test_settings_edited_mid_run_do_not_reach_later_tasks_of_that_run(settings_variable):
+    settings_variable(SETTINGS)
+    run = resolve()
+    settings_variable({**SETTINGS, "onedrive_root": "Elsewhere", "hung_after_minutes": 5})
+    kept = RunContext.from_xcom(run).settings
+    assert kept.onedrive_root == "Videos"
+    assert kept.hung_after_minutes == 60
+
+
+def test_run_context_in_xcom_holds_no_skip_listed_api_key(settings_variable):
+    settings_variable({**SETTINGS, "skip_api_keys": ["test-key-9f8e7d"]})
+    run = resolve({"recipients": ["other@example.com"], "dry_run": True})
+    assert "test-key-9f8e7d" not in json.dumps(run)
+    context = RunContext.from_xcom(run)
+    assert context.settings.skip_api_keys == frozenset({"test-key-9f8e7d"})
+    assert context.recipients == ("other@example.com",)
+    assert context.dry_run is True
+
+
+def test_window_end_on_a_backfill_run_is_refused_without_retry(settings_variable):
+    settings_variable(SETTINGS)
+    with pytest.raises(AirflowFailException, match="refused on backfill runs"):
+        task.resolve_window_task(
+            params={"window_end": "2026-11-20T08:00:00+01:00"},
+            schedule_timezone="Europe/Paris",
+            data_interval_start=DAY_END.replace(day=26),
+            data_interval_end=DAY_END,
+            run_after=DAY_END,
+            run_id="backfill__2026-11-27T07:00:00+00:00",
+            run_type="backfill",
+        )
