@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: venv browser compose-cli email-tools demo login test test-integration test-scheduler lint bench bench-logs bench-graph bench-faults bench-report bench-dag lock clean
+.PHONY: venv browser compose-cli email-tools demo login preflight test test-integration test-scheduler lint bench bench-logs bench-graph bench-faults bench-report bench-dag lock clean
 
 ## The locked dependencies, then the project's package (src/process_report) editable,
 ## so Airflow, the tests and the dev tools import the one copy of the library.
@@ -57,6 +57,13 @@ email-tools: $(NODE_STAMP)
 ## Run the whole DAG on the embedded default and print where the report is.
 demo: venv browser
 	$(PY) -m dev.run_demo
+
+## Check the setup without sending anything: the settings variable, process_db,
+## msgraph_default (sign-in, mailbox, OneDrive root), logs_dir, [api] base_url.
+## Reads connections and the variable from the secrets backend or AIRFLOW_CONN_* /
+## AIRFLOW_VAR_* (the DAG client_process_report_preflight also sees the metadata DB).
+preflight: venv
+	$(PY) -m process_report.tasks.preflight
 
 ## The whole test suite (README's test command; .ci/run calls it).
 test: venv browser compose-cli email-tools

@@ -69,7 +69,11 @@ def test_parsing_touches_no_database_network_variable_or_connection(settings_in_
         check=True,
     )
     report = json.loads(result.stdout.strip().splitlines()[-1])
-    assert report == {"errors": {}, "dags": [DAG_ID], "attempts": []}
+    assert report == {
+        "errors": {},
+        "dags": ["client_process_daily_report", "client_process_report_preflight"],
+        "attempts": [],
+    }
 
 
 def test_schedule_is_a_data_interval_timetable_at_eight(dag):

@@ -30,15 +30,22 @@ VIDEO_PLAN = "videos/plan.json"
 def load_settings() -> Settings:
     """The validated settings variable; a bad value fails the task at once, unretried,
     because a retry cannot fix it."""
-    default_root = "file://" + os.path.join(
-        os.environ.get("AIRFLOW_HOME", os.path.expanduser("~/airflow")), "process_report"
-    )
     try:
-        return parse_settings(
-            Variable.get(VARIABLE_NAME, default=None), default_artifacts_root=default_root
-        )
+        return parse_settings(settings_variable(), default_artifacts_root=default_artifacts_root())
     except SettingsError as exc:
         raise AirflowFailException(str(exc)) from None
+
+
+def settings_variable() -> str | None:
+    """The settings variable's raw value, wherever Airflow keeps it (None: not set)."""
+    return Variable.get(VARIABLE_NAME, default=None)
+
+
+def default_artifacts_root() -> str:
+    """Where run folders go when the settings name no `artifacts_root`."""
+    return "file://" + os.path.join(
+        os.environ.get("AIRFLOW_HOME", os.path.expanduser("~/airflow")), "process_report"
+    )
 
 
 def mask_api_keys(keys: Iterable[str | None], settings: Settings) -> int:
