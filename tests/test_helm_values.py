@@ -118,9 +118,9 @@ def test_token_cache_is_on_a_writable_claim(values):
     assert "persistentVolumeClaim" in volume
 
 
-def test_readme_gives_the_token_cache_path_the_values_mount():
-    readme = (PROJECT_DIR / "README.md").read_text()
-    assert f"token_cache: {TOKEN_CACHE}" in readme
+def test_the_deployment_page_gives_the_token_cache_path_the_values_mount():
+    page = (PROJECT_DIR / "docs" / "deployment.md").read_text()
+    assert f"token_cache: {TOKEN_CACHE}" in page
 
 
 def test_every_mount_names_a_defined_volume(values):

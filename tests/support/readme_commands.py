@@ -1,5 +1,5 @@
-"""The README's Operations commands, as the tests take them: each is one line inside a
-fenced bash block, written to be run exactly as it stands."""
+"""The Operations page's commands (docs/operations.md), as the tests take them: each is
+one line inside a fenced bash block, written to be run exactly as it stands."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import re
 
 from tests.support import PROJECT_DIR
 
-README = (PROJECT_DIR / "README.md").read_text()
-OPERATIONS = README[README.index("## Operations\n") : README.index("### Secrets in logs\n")]
+PAGE = (PROJECT_DIR / "docs" / "operations.md").read_text()
+OPERATIONS = PAGE[PAGE.index("# Operations\n") : PAGE.index("## Secrets in logs\n")]
 COMMANDS = [
     line.strip()
     for block in re.findall(r"```bash\n(.*?)```", OPERATIONS, re.S)

@@ -23,7 +23,8 @@ from process_report.tasks.common import GRAPH_CONN_ID, graph_config
 NO_CONNECTION = (
     f"No Airflow connection '{GRAPH_CONN_ID}' where this command looks (the secrets "
     f"backend, e.g. the connections file, or AIRFLOW_CONN_{GRAPH_CONN_ID.upper()}; not the "
-    "metadata DB): define it there (README, Operations, both sign-in modes) and run again."
+    "metadata DB): define it there (docs/operations.md, the msgraph_default connection) "
+    "and run again."
 )
 
 
