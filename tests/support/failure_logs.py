@@ -41,3 +41,8 @@ def run(logs_dir, processes, redactor=None, patterns=PATTERNS):
         for name, data in stored.items()
     }
     return result, texts, stored
+
+
+def notes(problems):
+    """The sentences of a scan's notes (each a {"kind", "text"} dict)."""
+    return [note["text"] for note in problems]

@@ -6,6 +6,13 @@ line between them (the key error is at the end, how it began at the start). Both
 work on redacted text: the redaction sees every line whole first, so a cut can never
 leave the start of a secret behind.
 
+The scan's spool keeps no more of a log than this cap will (`keep`, with some slack
+for redaction to see whole secrets at the edges), so a 5 GiB log spools a few MiB.
+Where it left lines out it puts a gap line, `GAP` + "<lines> <bytes>", in the text:
+the NUL it starts with never survives from a log (`decode` removes them all), so no
+log can forge one. The cap counts each gap into its own cut, or, when the gap lies in
+what it keeps, shows it as a "… N lines cut …" line of its own.
+
 Everything is a stream of byte blocks: memory holds the tail and a block or two, not
 the extract. Work is per block (`find`, `rfind`, `count` in C), never per line in
 Python: a bad day's extracts are a hundred megabytes.
@@ -13,13 +20,16 @@ Python: a bad day's extracts are a hundred megabytes.
 
 from __future__ import annotations
 
+import re
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 LINE_MAX_BYTES = 256 << 10
 HEAD_BYTES = 1 << 20
 TAIL_BYTES = 3 << 20
+GAP = b"\0"
+_GAP_LINE = re.compile(rb"\0(\d+) (\d+)\n")
 
 
 @dataclass
@@ -34,7 +44,48 @@ class Cuts:
 def bounded(blocks: Iterable[bytes], cuts: Cuts) -> Iterator[bytes]:
     """`blocks` of redacted text, cut anywhere, as blocks of whole lines with long lines
     truncated and, over the cap, only the head and the tail kept; `cuts` says what went."""
-    return _head_and_tail(_short_lines(blocks, cuts), cuts)
+    kept = keep(_short_lines(blocks, cuts), HEAD_BYTES, TAIL_BYTES, cuts, _marker)
+    return _gaps_shown(kept, cuts)
+
+
+def keep(
+    blocks: Iterable[bytes],
+    head_bytes: int,
+    tail_bytes: int,
+    cuts: Cuts,
+    marker: Callable[[Cuts], bytes],
+) -> Iterator[bytes]:
+    """The first `head_bytes` and the last `tail_bytes` of `blocks` (cut at line ends
+    where the blocks have them), with `marker(what was cut)` between when anything was;
+    `cuts` gets what was cut. Memory holds the tail and a block."""
+    cut = Cuts()
+    yield from _head_and_tail(blocks, head_bytes, tail_bytes, cut, marker)
+    cuts.lines += cut.lines
+    cuts.bytes += cut.bytes
+
+
+def gap_line(cut: Cuts) -> bytes:
+    """The in-band line that stands for what the spool left out (see the docstring)."""
+    return GAP + b"%d %d\n" % (cut.lines, cut.bytes)
+
+
+def _marker(cut: Cuts) -> bytes:
+    return f"… {cut.lines} lines cut …\n".encode()
+
+
+def _gaps_shown(blocks: Iterable[bytes], cuts: Cuts) -> Iterator[bytes]:
+    """Each gap line still in the kept text as a "… N lines cut …" line, counted."""
+    for block in blocks:
+        if GAP in block:
+            block = _GAP_LINE.sub(lambda gap: _marker(_gap_cut(gap, cuts)), block)
+        yield block
+
+
+def _gap_cut(gap: re.Match[bytes], cuts: Cuts) -> Cuts:
+    cut = Cuts(int(gap[1]), int(gap[2]))
+    cuts.lines += cut.lines
+    cuts.bytes += cut.bytes
+    return cut
 
 
 def describe(cuts: Cuts) -> str | None:
@@ -128,55 +179,66 @@ def _marked(head: bytes, length: int, cuts: Cuts) -> bytes:
     return head + f" [line truncated: {length} bytes]".encode()
 
 
-def _head_and_tail(blocks: Iterable[bytes], cuts: Cuts) -> Iterator[bytes]:
-    """Whole-line `blocks` up to HEAD_BYTES, then the last TAIL_BYTES of whole lines
-    after a marker naming how many lines were cut (held back: the tail, and a block)."""
+def _head_and_tail(
+    blocks: Iterable[bytes],
+    head_bytes: int,
+    tail_bytes: int,
+    cut: Cuts,
+    marker: Callable[[Cuts], bytes],
+) -> Iterator[bytes]:
+    """`blocks` up to `head_bytes`, then `marker(cut)` and the last `tail_bytes` of
+    whole lines when anything was cut (held back: the tail, and a block)."""
     blocks = iter(blocks)
-    room = HEAD_BYTES
+    room = head_bytes
     for block in blocks:
         if len(block) <= room:
             room -= len(block)
             yield block
             continue
-        cut = block.rfind(b"\n", 0, room) + 1
-        if cut:
-            yield block[:cut]
-        tail = _Tail(block[cut:])
+        start = block.rfind(b"\n", 0, room) + 1
+        if start:
+            yield block[:start]
+        tail = _Tail(block[start:], tail_bytes)
         break
     else:
         return
     for block in blocks:
-        tail.append(block, cuts)
-    tail.trim(cuts)
-    if cuts.bytes:
-        yield f"… {cuts.lines} lines cut …\n".encode()
+        tail.append(block, cut)
+    tail.trim(cut)
+    if cut.bytes:
+        yield marker(cut)
     yield from tail.blocks
 
 
 class _Tail:
-    """The last blocks of whole lines, at least TAIL_BYTES of them until `trim`."""
+    """The last blocks of whole lines, at least `limit` bytes of them until `trim`."""
 
-    def __init__(self, first: bytes) -> None:
+    def __init__(self, first: bytes, limit: int) -> None:
         self.blocks: deque[bytes] = deque([first])
-        self.size = len(first)
+        self.size, self.limit = len(first), limit
 
-    def append(self, block: bytes, cuts: Cuts) -> None:
+    def append(self, block: bytes, cut: Cuts) -> None:
         self.blocks.append(block)
         self.size += len(block)
-        while self.size - len(self.blocks[0]) >= TAIL_BYTES:
-            self._drop(self.blocks.popleft(), cuts)
+        while self.size - len(self.blocks[0]) >= self.limit:
+            self._drop(self.blocks.popleft(), cut)
 
-    def trim(self, cuts: Cuts) -> None:
-        """Down to TAIL_BYTES, dropping whole lines from the oldest block."""
-        if self.size <= TAIL_BYTES:
+    def trim(self, cut: Cuts) -> None:
+        """Down to `limit`, dropping whole lines from the oldest block."""
+        if self.size <= self.limit:
             return
         oldest = self.blocks.popleft()
-        newline = oldest.find(b"\n", self.size - TAIL_BYTES - 1)
+        newline = oldest.find(b"\n", self.size - self.limit - 1)
         start = len(oldest) if newline < 0 else newline + 1
-        self._drop(oldest[:start], cuts)
+        self._drop(oldest[:start], cut)
         self.blocks.appendleft(oldest[start:])
 
-    def _drop(self, block: bytes, cuts: Cuts) -> None:
+    def _drop(self, block: bytes, cut: Cuts) -> None:
+        """Counted as cut; a gap line in it counts as the lines it stands for."""
         self.size -= len(block)
-        cuts.lines += block.count(b"\n")
-        cuts.bytes += len(block)
+        cut.lines += block.count(b"\n")
+        cut.bytes += len(block)
+        if GAP in block:
+            for gap in _GAP_LINE.finditer(block):
+                cut.lines += int(gap[1]) - 1
+                cut.bytes += int(gap[2]) - len(gap[0])

@@ -9,6 +9,7 @@ file as a stream, so memory holds a few blocks and a tail per extract, not the e
 from __future__ import annotations
 
 import codecs
+import errno
 import gzip
 import itertools
 import os
@@ -25,12 +26,13 @@ from zoneinfo import ZoneInfo
 from process_report.logs import cap
 from process_report.logs.cap import Cuts
 from process_report.logs.index import index_logs, is_canonical_uuid
-from process_report.logs.scan import Spool, assemble, file_headers, scan_logs
+from process_report.logs.problems import DISK_FULL, EXTRACT_CUT, UUID, Problems
+from process_report.logs.scan import assemble, file_headers, scan_logs
+from process_report.logs.spool import Spool
 from process_report.processes import FAILED
 from process_report.redact import Redactor
 
 GZIP_ABOVE_BYTES = 256 * 1024
-NOTES_NAMED = 10  # cut extracts named one by one in the report; the rest counted
 Store = Callable[[str, Iterable[bytes]], str]
 
 
@@ -65,11 +67,12 @@ def extract_failure_logs(
 ) -> dict[str, Any]:
     """Scan once for every failed process; store each redacted, capped extract with
     `store(name, blocks)` (gzipped when large), which writes the blocks as they come.
-    Returns stored paths by UUID, problems (each cut named) and figures."""
-    problems: list[str] = []
+    Returns stored paths by UUID, problems (`problems`: a few notes per kind, each cut
+    named) and figures. A full disk costs the files and extracts it hit, with a note."""
+    problems = Problems()
     days_by_uuid = _days_by_uuid(failed, window_end, zones, problems)
-    index = index_logs(logs_dir, log_patterns)
-    problems += index.problems
+    index = index_logs(logs_dir, log_patterns, wanted=days_by_uuid)
+    problems.extend(index.problems.notes())
     own, shared = index.files_for(days_by_uuid)
     files = own + shared
     uuids = sorted(days_by_uuid)
@@ -77,7 +80,7 @@ def extract_failure_logs(
         started = time.perf_counter()
         stats = scan_logs(files, uuids, spool)
         scan_s = time.perf_counter() - started
-        problems += stats.problems
+        problems.extend(stats.problems.notes())
         headers = file_headers(files, Path(logs_dir))
         whole = [log_file.uuid is not None for log_file in files]
         stored = _store_extracts(
@@ -86,11 +89,12 @@ def extract_failure_logs(
             lambda rows: assemble(spool.stream(rows), headers, whole),
             lambda raw: _redacted(raw, redactor, redact_text),
             store,
+            problems,
         )
-    problems += _cut_notes({uuid: cuts for uuid, (_, cuts) in stored.items()})
+    _note_cuts({uuid: cuts for uuid, (_, cuts) in stored.items()}, problems)
     return {
-        "extracts": {uuid: path for uuid, (path, _) in stored.items()},
-        "problems": problems,
+        "extracts": {uuid: path for uuid, (path, _) in stored.items() if path},
+        "problems": problems.notes(),
         "bytes_scanned": stats.bytes_scanned,
         "files_scanned": stats.files_scanned,
         "files_indexed": index.files_seen,
@@ -102,7 +106,7 @@ def _days_by_uuid(
     failed: list[Mapping[str, Any]],
     window_end: datetime,
     zones: tuple[str, ...],
-    problems: list[str],
+    problems: Problems,
 ) -> dict[str, set[str]]:
     """The days each failed process ran, by canonical UUID; any other UUID is noted and
     never reaches a pattern or a path."""
@@ -111,9 +115,10 @@ def _days_by_uuid(
         if is_canonical_uuid(process["uuid"]):
             days_by_uuid[process["uuid"].lower()] = days_ran(process, window_end, zones)
         else:
-            problems.append(
+            problems.add(
+                UUID,
                 f"Process UUID {process['uuid']!r} is not a canonical UUID; "
-                f"its logs were not searched."
+                f"its logs were not searched.",
             )
     return days_by_uuid
 
@@ -124,18 +129,24 @@ def _store_extracts(
     assembled: Callable[[list[list[int]]], Iterator[bytes]],
     redact: Callable[[Iterable[bytes]], Iterator[bytes]],
     store: Store,
-) -> dict[str, tuple[str, Cuts]]:
+    problems: Problems,
+) -> dict[str, tuple[str | None, Cuts]]:
     """Assemble, redact, cap and store each process's extract, as a stream; (stored
-    path, what was cut) by UUID.
+    path, or None when the disk was full, and what was cut) by UUID.
 
     On threads, because reading, searching for secrets, compressing and writing release
     the GIL; each extract is read only when its turn comes, so memory holds a few."""
 
-    def finish(group: tuple[int, list[list[int]]]) -> tuple[str, tuple[str, Cuts]]:
+    def finish(group: tuple[int, list[list[int]]]) -> tuple[str, tuple[str | None, Cuts]]:
         number, rows = group
-        cuts = Cuts()
-        text = cap.bounded(redact(assembled(rows)), cuts)
-        return uuids[number], (_stored(uuids[number], text, store), cuts)
+        cuts, uuid = Cuts(), uuids[number]
+        try:
+            return uuid, (_stored(uuid, cap.bounded(redact(assembled(rows)), cuts), store), cuts)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            problems.add(DISK_FULL, f"Log extract of {uuid} not stored: the disk is full.")
+            return uuid, (None, Cuts())
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as threads:
         return dict(threads.map(finish, spool.groups()))
@@ -173,21 +184,11 @@ def _gzipped(blocks: Iterable[bytes]) -> Iterator[bytes]:
     yield compressor.flush()
 
 
-def _cut_notes(cuts_by_uuid: Mapping[str, Cuts]) -> list[str]:
-    """One note per cut extract, the first NOTES_NAMED by UUID and the rest counted:
-    the report keeps every note in its body, which has a size budget."""
-    notes = [
-        f"Log extract of {uuid}: {text}."
-        for uuid, cuts in sorted(cuts_by_uuid.items())
-        if (text := cap.describe(cuts))
-    ]
-    if len(notes) <= NOTES_NAMED:
-        return notes
-    return [
-        *notes[:NOTES_NAMED],
-        f"{len(notes) - NOTES_NAMED} more log extract(s) cut the same way "
-        f"(each says where, at its '… lines cut …' line).",
-    ]
+def _note_cuts(cuts_by_uuid: Mapping[str, Cuts], problems: Problems) -> None:
+    """One note per cut extract, by UUID (the report keeps a few and counts the rest)."""
+    for uuid, cuts in sorted(cuts_by_uuid.items()):
+        if text := cap.describe(cuts):
+            problems.add(EXTRACT_CUT, f"Log extract of {uuid}: {text}.")
 
 
 def extract_lines(handle: BinaryIO, name: str) -> Iterator[str]:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from process_report.logs.format import UUID_PATTERN
+from process_report.logs.problems import FOLDER, LOGS_FOLDER, PATTERN, SYMLINK, Problems
 from process_report.settings import DEFAULT_LOG_PATTERNS
 
 CANONICAL_UUID = re.compile(rf"^{UUID_PATTERN}$")
@@ -54,9 +55,13 @@ class LogFile:
 
 @dataclass
 class LogIndex:
+    """The files of the wanted processes and days only: what a walk keeps grows with
+    the day's failures, not with the logs folder (100,000 unrelated files cost a name
+    match each, and nothing stays)."""
+
     per_process: dict[str, list[LogFile]] = field(default_factory=lambda: defaultdict(list))
     shared: dict[str, list[LogFile]] = field(default_factory=lambda: defaultdict(list))
-    problems: list[str] = field(default_factory=list)
+    problems: Problems = field(default_factory=Problems)
     files_seen: int = 0
 
     def files_for(self, days_by_uuid: dict[str, set[str]]) -> tuple[list[LogFile], list[LogFile]]:
@@ -87,8 +92,15 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
     return re.compile(f"^{regex}$")
 
 
-def index_logs(logs_dir: str | Path, patterns: tuple[str, ...] = DEFAULT_LOG_PATTERNS) -> LogIndex:
-    """Walk `logs_dir` once and sort every matching file into per-process or shared."""
+def index_logs(
+    logs_dir: str | Path,
+    patterns: tuple[str, ...] = DEFAULT_LOG_PATTERNS,
+    *,
+    wanted: dict[str, set[str]],
+) -> LogIndex:
+    """Walk `logs_dir` once and keep the matching files of the `wanted` processes
+    (canonical UUID -> the days it ran): their per-process files and the shared files
+    of those days. Every other name is matched and forgotten."""
     root = Path(logs_dir)
     index = LogIndex()
     compiled = [compile_pattern(p) for p in _safe_patterns(patterns, index.problems)]
@@ -97,14 +109,32 @@ def index_logs(logs_dir: str | Path, patterns: tuple[str, ...] = DEFAULT_LOG_PAT
         if not real_root.is_dir():
             raise NotADirectoryError(str(root))
     except OSError as exc:
-        index.problems.append(
+        index.problems.add(
+            LOGS_FOLDER,
             f"Logs folder {root} cannot be read ({exc.__class__.__name__}: "
-            f"{exc}); no failure logs could be extracted."
+            f"{exc}); no failure logs could be extracted.",
         )
         return index
-    for path, parts in _walk(root, real_root, index.problems):
+    days = set().union(*wanted.values()) if wanted else set()
+    for folder, entry, parts in _walk(root, index):
         index.files_seen += 1
-        _classify(path, parts, real_root, compiled, index)
+        matched = _match(entry.name, compiled, wanted, days)
+        if matched is None:
+            continue
+        if entry.is_symlink():
+            parts = _inside(Path(entry.path), real_root)
+            if parts is None:
+                index.problems.add(
+                    SYMLINK,
+                    f"{entry.path} skipped: it links outside the logs folder, to nothing, "
+                    f"or to something other than a file.",
+                )
+                continue
+        log_file = LogFile(folder / entry.name, *matched, real_root, parts)
+        if log_file.uuid:
+            index.per_process[log_file.uuid].append(log_file)
+        else:
+            index.shared[log_file.day].append(log_file)
     return index
 
 
@@ -129,74 +159,64 @@ def open_log(log_file: LogFile) -> BinaryIO:
     return os.fdopen(handle, "rb")
 
 
-def _safe_patterns(patterns: tuple[str, ...], problems: list[str]) -> list[str]:
+def _safe_patterns(patterns: tuple[str, ...], problems: Problems) -> list[str]:
     """The patterns without `..`: names are matched inside `logs_dir` only, and a
     pattern that tries to climb out of it is a configuration mistake worth a note."""
     for pattern in patterns:
         if ".." in pattern:
-            problems.append(
-                f"Log pattern {pattern!r} refused: '..' could lead outside the logs folder."
+            problems.add(
+                PATTERN,
+                f"Log pattern {pattern!r} refused: '..' could lead outside the logs folder.",
             )
     return [pattern for pattern in patterns if ".." not in pattern]
 
 
-def _walk(
-    folder: Path, real_root: Path, problems: list[str], parts: tuple[str, ...] = ()
-) -> Iterator[tuple[Path, tuple[str, ...]]]:
-    """(walked path, its parts under `real_root`) of every file; links are resolved
-    here, once, and only when they stay inside."""
-    try:
-        entries = list(os.scandir(folder))
-    except OSError as exc:
-        problems.append(f"Log folder {folder} skipped: {exc.strerror or exc}.")
-        return
-    for entry in entries:
-        path = Path(entry.path)
-        if entry.is_symlink():
-            target = _inside(path, real_root)
-            if target is None:
-                problems.append(f"{path} skipped: it links outside the logs folder.")
-            elif entry.is_file():
-                yield path, target
-        elif entry.is_dir(follow_symlinks=False):
-            yield from _walk(path, real_root, problems, (*parts, entry.name))
-        elif entry.is_file(follow_symlinks=False):
-            yield path, (*parts, entry.name)
+def _walk(root: Path, index: LogIndex) -> Iterator[tuple[Path, os.DirEntry, tuple[str, ...]]]:
+    """(folder, entry, the entry's parts under the root) of every file or link to one,
+    folder by folder from a stack (no recursion: a deep tree cannot exhaust Python's
+    stack), each folder listed as a stream (a folder of 100,000 files is not held)."""
+    pending: list[tuple[Path, tuple[str, ...]]] = [(root, ())]
+    while pending:
+        folder, parts = pending.pop()
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        pending.append((folder / entry.name, (*parts, entry.name)))
+                    elif entry.is_symlink() or entry.is_file(follow_symlinks=False):
+                        yield folder, entry, (*parts, entry.name)
+        except OSError as exc:
+            index.problems.add(FOLDER, f"Log folder {folder} skipped: {exc.strerror or exc}.")
 
 
 def _inside(path: Path, real_root: Path) -> tuple[str, ...] | None:
-    """The parts under `real_root` of where the link leads; None if outside or broken."""
+    """The parts under `real_root` of the regular file a link leads to; None if it
+    leads outside, nowhere, or to something else than a file."""
     try:
-        return path.resolve(strict=True).relative_to(real_root).parts
+        target = path.resolve(strict=True)
+        return target.relative_to(real_root).parts if target.is_file() else None
     except (OSError, ValueError):
         return None
 
 
-def _classify(
-    path: Path,
-    parts: tuple[str, ...],
-    real_root: Path,
+def _match(
+    name: str,
     compiled: list[re.Pattern[str]],
-    index: LogIndex,
-) -> None:
-    rotation = _ROTATION.search(path.name)
-    base = path.name[: rotation.start()]
+    wanted: dict[str, set[str]],
+    days: set[str],
+) -> tuple[str | None, str | None, int, bool] | None:
+    """(uuid, day, rotation, gzipped) of the file named `name` if a pattern matches it
+    and it is a wanted process's own file or a shared file of a wanted day."""
+    rotation = _ROTATION.search(name)
+    base = name[: rotation.start()]
     for pattern in compiled:
         match = pattern.match(base)
         if not match:
             continue
         groups = match.groupdict()
-        log_file = LogFile(
-            path,
-            (groups.get("uuid") or "").lower() or None,
-            groups.get("date"),
-            int(rotation["n"] or 0),
-            bool(rotation["gz"]),
-            real_root,
-            parts,
-        )
-        if log_file.uuid:
-            index.per_process[log_file.uuid].append(log_file)
-        elif log_file.day:
-            index.shared[log_file.day].append(log_file)
-        return
+        uuid = (groups.get("uuid") or "").lower() or None
+        day = groups.get("date")
+        if (uuid and uuid not in wanted) or (not uuid and day not in days):
+            return None
+        return uuid, day, int(rotation["n"] or 0), bool(rotation["gz"])
+    return None

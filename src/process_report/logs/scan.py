@@ -5,12 +5,14 @@ A record is a line that starts with a timestamp plus the lines after it that do 
 not carry its UUID. Shared daily logs are searched for every failed UUID at once
 (`log_records`: array operations that release the GIL, so files are scanned on all
 cores), streamed in bounded chunks so memory does not grow with file size. Per-process
-files belong to their process whole.
+files belong to their process whole, but the spool keeps of each only what the cap
+will keep (its first and last MiB, with slack), so the disk does not grow with it
+either. Every file is read as text (`decode`: UTF-16 transcoded, NULs removed).
 
-Records go to a spool on local disk; `Spool.groups` and `Spool.stream` then give each
-process its records in file order, in pieces of at most READ_BYTES, and `assemble` puts
-a header naming each file before its part. Nothing is cut here but a record longer
-than two chunks: lines are truncated and extracts capped after redaction (`cap`).
+Records go to a spool on local disk (`spool`); `Spool.groups` and `Spool.stream` then
+give each process its records in file order, and `assemble` puts a header naming each
+file before its part. Nothing else is cut here but a record longer than two chunks:
+lines are truncated and extracts capped after redaction (`cap`).
 """
 
 from __future__ import annotations
@@ -18,120 +20,41 @@ from __future__ import annotations
 import contextlib
 import errno
 import gzip
-import itertools
 import os
-import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-import numpy as np
-
+from process_report.logs import cap
+from process_report.logs.decode import BinaryLogError, text_stream
 from process_report.logs.index import LogFile, open_log
+from process_report.logs.problems import (
+    BINARY,
+    DISK_FULL,
+    RECORD_CUT,
+    SYMLINK,
+    UNREADABLE,
+    Problems,
+)
 from process_report.logs.records import RecordFinder, Records, last_record_start
+from process_report.logs.spool import Spool, SpoolFullError
 
 CHUNK_BYTES = 8 << 20
 FLUSH_BYTES = 16 << 20  # per scanning thread
-READ_BYTES = 1 << 20  # pieces in which an extract is read back from the spool
+# What the spool keeps of a per-process file beyond the cap: room for the redaction to
+# see a multi-line secret whole where the cap cuts, and for redaction to change sizes.
+SPOOL_SLACK_BYTES = 256 << 10
+
+Note = tuple[str, str]  # (kind, text) of one problem
 
 
 @dataclass
 class ScanStats:
     bytes_scanned: int = 0
     files_scanned: int = 0
-    problems: list[str] = field(default_factory=list)
-
-
-class Spool:
-    """Per-process records on local disk, so memory does not grow with the extracts.
-    A context manager: leaving it closes every file it opened.
-
-    Each scanning thread appends to its own file, one sequential write per flush, and
-    the index of where each process's segments lie stays in memory as arrays (a few
-    bytes per segment). One file per process instead meant thousands of opens per
-    flush, under a lock that stalled the other thread.
-    """
-
-    # Index columns: UUID number, file number, offset in that file, spool file number,
-    # position in that spool file, length.
-    _NUMBER, _FILE, _OFFSET, _SPOOL, _POSITION, _LENGTH = range(6)
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self._index: list[np.ndarray] = []
-        self._lock = threading.Lock()
-        self._local = threading.local()
-        self._writers: list[BinaryIO] = []
-        self._readers: list[int] = []
-        folder.mkdir(parents=True, exist_ok=True)
-
-    def add(self, file_number: int, records: Records) -> None:
-        spool, writer = self._writer()
-        position = writer.tell()
-        writer.write(records.data)
-        entries = np.empty((len(records.numbers), 6), dtype=np.int64)
-        entries[:, self._NUMBER] = records.numbers
-        entries[:, self._FILE] = file_number
-        entries[:, self._OFFSET] = records.offsets
-        entries[:, self._SPOOL] = spool
-        entries[:, self._POSITION] = position + np.cumsum(records.lengths) - records.lengths
-        entries[:, self._LENGTH] = records.lengths
-        with self._lock:
-            self._index.append(entries)
-
-    def close(self) -> None:
-        """Done writing: the spool files are reopened for reading by position."""
-        for writer in self._writers:
-            writer.close()
-        self._readers = [os.open(writer.name, os.O_RDONLY) for writer in self._writers]
-
-    def __enter__(self) -> Spool:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        for handle in self._writers:
-            handle.close()
-        for reader in self._readers:
-            os.close(reader)
-        self._readers = []
-
-    def groups(self) -> list[tuple[int, list[list[int]]]]:
-        """Per UUID number (ascending), the index rows of its segments in file order."""
-        if not self._index:
-            return []
-        index = np.concatenate(self._index)
-        number = index[:, self._NUMBER]
-        order = np.lexsort((index[:, self._OFFSET], index[:, self._FILE], number))
-        index, number = index[order], number[order]
-        edges = [*np.flatnonzero(np.diff(number, prepend=-1)).tolist(), len(index)]
-        return [
-            (int(number[begin]), index[begin:end].tolist())
-            for begin, end in itertools.pairwise(edges)
-        ]
-
-    def stream(self, rows: list[list[int]]) -> Iterator[tuple[int, bytes, bool]]:
-        """The segments of one group as (file number, piece, whether the piece ends its
-        segment), pieces of at most READ_BYTES; safe from several threads (positional
-        reads), and a segment of any size is never held whole."""
-        for _, file, _, spool, position, length in rows:
-            for start in range(position, position + length, READ_BYTES):
-                size = min(READ_BYTES, position + length - start)
-                yield (
-                    file,
-                    os.pread(self._readers[spool], size, start),
-                    start + size == (position + length),
-                )
-
-    def _writer(self) -> tuple[int, BinaryIO]:
-        """This thread's spool file (number, handle), opened on its first segment."""
-        if not hasattr(self._local, "writer"):
-            with self._lock:
-                handle = (self.folder / f"spool-{len(self._writers)}.bin").open("wb")
-                self._writers.append(handle)
-                self._local.writer = (len(self._writers) - 1, handle)
-        return self._local.writer
+    problems: Problems = field(default_factory=Problems)
 
 
 def scan_logs(
@@ -153,55 +76,54 @@ def scan_logs(
         results = list(
             threads.map(lambda item: _scan_one(item, finder, numbers, spool), largest_first)
         )
-    for size, scanned, problem in results:
+    for size, scanned, note in results:
         stats.bytes_scanned += size
         stats.files_scanned += scanned
-        if problem:
-            stats.problems.append(problem)
+        if note:
+            stats.problems.add(*note)
     spool.close()
     return stats
 
 
-class _BinaryFileError(Exception):
-    """NUL bytes at the start: not log text."""
-
-
 def _scan_one(
     item: tuple[int, LogFile], finder: RecordFinder, numbers: dict[str, int], spool: Spool
-) -> tuple[int, bool, str | None]:
+) -> tuple[int, bool, Note | None]:
     """(bytes read, whether it was scanned, a note for the report or None): a file that
-    cannot be read never fails the scan, and none is left out or cut without a note."""
+    cannot be read, or that finds the disk full, never fails the scan, and none is left
+    out or cut without a note."""
     number, log_file = item
     name = log_file.path.name
     try:
         if log_file.uuid:
             return _copy_file(log_file, number, numbers[log_file.uuid], spool), True, None
         size, cut = _search_file(log_file, number, finder, spool)
-    except _BinaryFileError:
-        return 0, False, f"{name} skipped: a binary file (NUL bytes in its first 8 KB)."
+    except BinaryLogError:
+        return 0, False, (BINARY, f"{name} skipped: a binary file (control bytes at its start).")
+    except SpoolFullError:
+        return 0, False, (DISK_FULL, f"{name} not kept whole: the disk of the log spool is full.")
     except OSError as exc:
         return 0, False, _read_problem(log_file, exc)
     except (EOFError, gzip.BadGzipFile) as exc:
-        return 0, False, f"{name} could not be read: {exc}"
+        return 0, False, (UNREADABLE, f"{name} could not be read: {exc}")
     note = (
         f"{name}: a record longer than {2 * CHUNK_BYTES / 2**20:g} MiB was cut at a line "
         f"end ({cut} time(s)); its lines after the cut are kept only where they name a "
         f"failed process."
     )
-    return size, True, note if cut else None
+    return size, True, (RECORD_CUT, note) if cut else None
 
 
-def _read_problem(log_file: LogFile, exc: OSError) -> str:
+def _read_problem(log_file: LogFile, exc: OSError) -> Note:
     """Why a file was not read, for the report; a swapped-in link is named as such."""
     name = log_file.path.name
     if exc.errno in (errno.ELOOP, errno.ENOTDIR):
-        return (
+        return SYMLINK, (
             f"{name} skipped: it or its folder became a link after the logs folder was "
             f"walked, and links are not followed while reading."
         )
     if exc.errno == errno.EINVAL and exc.strerror == "not a regular file":
-        return f"{name} skipped: it is not a regular file any more."
-    return f"{name} could not be read: {exc}"
+        return UNREADABLE, f"{name} skipped: it is not a regular file any more."
+    return UNREADABLE, f"{name} could not be read: {exc}"
 
 
 def file_headers(files: list[LogFile], root: Path) -> list[bytes]:
@@ -235,31 +157,42 @@ def assemble(
 
 @contextlib.contextmanager
 def _open(log_file: LogFile) -> Iterator[BinaryIO]:
-    """The file's bytes (decompressed if gzipped), opened without following links."""
+    """The file's text (decompressed as a stream if gzipped, see `decode`), opened
+    without following links. Raises BinaryLogError when it is not text."""
     with open_log(log_file) as raw:
         if not log_file.gzipped:
-            yield raw
+            yield text_stream(raw)
             return
         with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
-            yield unzipped
-
-
-def _chunks(log_file: LogFile) -> Iterator[bytes]:
-    with _open(log_file) as handle:
-        while block := handle.read(CHUNK_BYTES):
-            yield block
+            yield text_stream(unzipped)
 
 
 def _copy_file(log_file: LogFile, number: int, uuid_number: int, spool: Spool) -> int:
-    """A per-process file belongs to its process whole (binary files are skipped)."""
-    size = 0
-    for block in _chunks(log_file):
-        if size == 0 and b"\0" in block[:8192]:
-            spool.add(number, Records.whole(uuid_number, 0, b"[binary file skipped]\n"))
-            raise _BinaryFileError
-        spool.add(number, Records.whole(uuid_number, size, block))
-        size += len(block)
-    return size
+    """A per-process file belongs to its process whole, of which the spool keeps what
+    the cap will keep (plus slack) and a gap line for the rest (see `cap`); a binary
+    file leaves a line saying so. Returns the bytes read."""
+    read = 0
+
+    def blocks(handle: BinaryIO) -> Iterator[bytes]:
+        nonlocal read
+        while block := handle.read(CHUNK_BYTES):
+            read += len(block)
+            yield block
+
+    head, tail = cap.HEAD_BYTES + SPOOL_SLACK_BYTES, cap.TAIL_BYTES + SPOOL_SLACK_BYTES
+    position, ended = 0, True
+    try:
+        with _open(log_file) as handle:
+            for block in cap.keep(blocks(handle), head, tail, cap.Cuts(), cap.gap_line):
+                if block.startswith(cap.GAP) and not ended:
+                    block = b"\n" + block  # the gap line on a line of its own
+                spool.add(number, Records.whole(uuid_number, position, block))
+                position += len(block)
+                ended = block.endswith(b"\n")
+    except BinaryLogError:
+        spool.add(number, Records.whole(uuid_number, 0, b"[binary file skipped]\n"))
+        raise
+    return read
 
 
 def _search_file(
@@ -277,8 +210,6 @@ def _search_file(
     pending = _Pending(spool, number)
     with _open(log_file) as handle:
         while read := handle.readinto(view[filled : filled + CHUNK_BYTES]):
-            if size == 0 and buffer.find(b"\0", 0, min(read, 8192)) >= 0:
-                raise _BinaryFileError
             size += read
             filled += read
             cut = last_record_start(buffer, filled)

@@ -103,7 +103,8 @@ def _gathered_failures(
             "are listed without their errors."
         ]
     failures_path = ObjectStoragePath(batches[0]["failures_path"])
-    notes = list(artifacts.read_json(str(failures_path))["problems"])
+    # The scan's notes carry a kind ({"kind", "text"}, logs/problems.py) to group by.
+    notes = [problem["text"] for problem in artifacts.read_json(str(failures_path))["problems"]]
     summaries: list[dict[str, Any]] = []
     for batch in batches:
         found = failures_path.parent / summaries_name(batch)

@@ -8,9 +8,11 @@ import tracemalloc
 
 from process_report.logs import cap as log_cap
 from process_report.logs import extracts as log_extracts
+from process_report.logs import problems as log_problems
 from process_report.logs import scan as log_scan
+from process_report.logs import spool as log_spool
 from process_report.redact import Redactor
-from tests.support.failure_logs import OTHER, A, B, failed, run
+from tests.support.failure_logs import OTHER, A, B, failed, notes, run
 
 
 def test_traceback_lines_without_the_uuid_stay_with_their_record(tmp_path):
@@ -59,7 +61,7 @@ def test_non_canonical_uuid_never_reaches_a_pattern_or_path(tmp_path):
     (tmp_path / "app_2026-11-26.log").write_text("2026-11-26 09:00:00 ERROR ../../etc\n")
     result, texts, _ = run(tmp_path, [failed("../../etc")])
     assert texts == {}
-    assert "is not a canonical UUID" in result["problems"][0]
+    assert "is not a canonical UUID" in notes(result["problems"])[0]
 
 
 def test_secrets_are_redacted_before_the_extract_is_stored(tmp_path):
@@ -91,7 +93,7 @@ def test_an_extract_over_its_cap_keeps_head_and_tail_and_the_report_says_so(tmp_
     assert full.startswith(head)
     assert full.endswith(tail)
     assert int(cut) == full.count("\n") - head.count("\n") - tail.count("\n")
-    assert [p for p in result["problems"] if A in p and f"{cut} lines" in p]
+    assert [p for p in notes(result["problems"]) if A in p and f"{cut} lines" in p]
 
 
 def test_a_secret_across_the_line_limit_leaves_no_prefix(tmp_path, monkeypatch):
@@ -122,7 +124,7 @@ def test_a_secret_block_across_the_head_and_tail_cut_is_redacted_whole(tmp_path,
 def test_extracting_a_large_log_takes_memory_bounded_by_the_caps(tmp_path, monkeypatch):
     monkeypatch.setattr(log_scan, "CHUNK_BYTES", 1 << 18)
     monkeypatch.setattr(log_scan, "FLUSH_BYTES", 1 << 19)
-    monkeypatch.setattr(log_scan, "READ_BYTES", 1 << 16)
+    monkeypatch.setattr(log_spool, "READ_BYTES", 1 << 16)
     monkeypatch.setattr(log_cap, "HEAD_BYTES", 1 << 16)
     monkeypatch.setattr(log_cap, "TAIL_BYTES", 1 << 16)
     run(tmp_path / "none", [failed(A)])  # imports done before measuring
@@ -146,13 +148,13 @@ def test_extracting_a_large_log_takes_memory_bounded_by_the_caps(tmp_path, monke
 def test_cut_extracts_past_the_first_few_are_counted_in_one_note(tmp_path, monkeypatch):
     monkeypatch.setattr(log_cap, "HEAD_BYTES", 100)
     monkeypatch.setattr(log_cap, "TAIL_BYTES", 100)
-    monkeypatch.setattr(log_extracts, "NOTES_NAMED", 2)
+    monkeypatch.setattr(log_problems, "EXAMPLES", 2)
     for uuid in (A, B, OTHER):
         (tmp_path / f"encode_{uuid}.log").write_text(f"{uuid} line\n" * 20)
     result, _, _ = run(tmp_path, [failed(A), failed(B), failed(OTHER)])
-    named = [p for p in result["problems"] if p.startswith("Log extract of ")]
+    named = [p for p in notes(result["problems"]) if p.startswith("Log extract of ")]
     assert [p.split(":")[0] for p in named] == [f"Log extract of {A}", f"Log extract of {B}"]
-    assert "1 more log extract(s) cut the same way" in result["problems"][-1]
+    assert "1 more log extract(s) cut the same way" in notes(result["problems"])[-1]
 
 
 def test_reading_an_extract_never_holds_more_of_a_line_than_the_cap_lets_through(monkeypatch):

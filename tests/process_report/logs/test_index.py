@@ -6,7 +6,7 @@ from __future__ import annotations
 import gzip
 
 from process_report.logs.index import compile_pattern, index_logs
-from tests.support.failure_logs import A, failed, run
+from tests.support.failure_logs import A, failed, notes, run
 
 
 def test_rotated_and_gzipped_siblings_are_read_oldest_first(tmp_path):
@@ -39,13 +39,13 @@ def test_symlinks_leading_outside_logs_dir_are_not_followed(tmp_path):
     result, texts, _ = run(logs, [failed(A)])
     assert "shadow" not in texts.get(A, "")
     assert "fine" in texts[A]
-    assert any("links outside the logs folder" in p for p in result["problems"])
+    assert any("links outside the logs folder" in p for p in notes(result["problems"]))
 
 
 def test_missing_logs_dir_is_reported_not_raised(tmp_path):
     result, texts, _ = run(tmp_path / "nope", [failed(A)])
     assert texts == {}
-    assert "cannot be read" in result["problems"][0]
+    assert "cannot be read" in notes(result["problems"])[0]
 
 
 def test_log_patterns_are_configurable_with_placeholders():
@@ -56,15 +56,17 @@ def test_log_patterns_are_configurable_with_placeholders():
 
 def test_custom_pattern_finds_renamed_logs(tmp_path):
     (tmp_path / f"proc-{A}.txt").write_text("custom pattern log\n")
-    index = index_logs(tmp_path, ("proc-{uuid}.txt",))
+    index = index_logs(tmp_path, ("proc-{uuid}.txt",), wanted={A: set()})
     assert [f.path.name for f in index.per_process[A]] == [f"proc-{A}.txt"]
 
 
 def test_a_pattern_with_dotdot_is_refused_and_noted(tmp_path):
     (tmp_path / f"encode_{A}.log").write_text("own file\n")
-    index = index_logs(tmp_path, ("../*{uuid}*.log", "*{uuid}*.log", "x/..{uuid}.log"))
+    index = index_logs(
+        tmp_path, ("../*{uuid}*.log", "*{uuid}*.log", "x/..{uuid}.log"), wanted={A: set()}
+    )
     assert [f.path.name for f in index.per_process[A]] == [f"encode_{A}.log"]
-    refused = [p for p in index.problems if "refused" in p]
+    refused = [p for p in notes(index.problems.notes()) if "refused" in p]
     assert len(refused) == 2
     assert "'../*{uuid}*.log'" in refused[0]
     assert "'x/..{uuid}.log'" in refused[1]
@@ -74,4 +76,4 @@ def test_a_dotdot_pattern_note_reaches_the_scan_problems(tmp_path):
     (tmp_path / f"encode_{A}.log").write_text("own file\n")
     result, texts, _ = run(tmp_path, [failed(A)], patterns=("../{uuid}.log", "*{uuid}*.log"))
     assert "own file" in texts[A]
-    assert any("'../{uuid}.log'" in p and "refused" in p for p in result["problems"])
+    assert any("'../{uuid}.log'" in p and "refused" in p for p in notes(result["problems"]))

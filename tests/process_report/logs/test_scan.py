@@ -8,8 +8,9 @@ import re
 
 from process_report.logs import cap as log_cap
 from process_report.logs import scan as log_scan
+from process_report.logs import spool as log_spool
 from process_report.logs.index import index_logs
-from tests.support.failure_logs import OTHER, PATTERNS, A, B, failed, run
+from tests.support.failure_logs import OTHER, PATTERNS, A, B, failed, notes, run
 
 
 def test_records_across_chunk_boundaries_are_whole(tmp_path, monkeypatch):
@@ -63,7 +64,7 @@ def test_bad_files_never_fail_the_scan(tmp_path):
     assert "[binary file skipped]" in texts[A]
     assert "caf\ufffd" in texts[A]
     assert f"[line truncated: {len(long_line) - 1} bytes]" in texts[A]
-    assert any("app_2026-11-26.log.3.gz could not be read" in p for p in result["problems"])
+    assert any("app_2026-11-26.log.3.gz could not be read" in p for p in notes(result["problems"]))
 
 
 def test_unreadable_file_is_a_problem_not_a_failure(tmp_path, monkeypatch):
@@ -80,7 +81,7 @@ def test_unreadable_file_is_a_problem_not_a_failure(tmp_path, monkeypatch):
     monkeypatch.setattr(log_scan, "_open", refuse_rotated)
     result, texts, _ = run(tmp_path, [failed(A)])
     assert "kept" in texts[A]
-    assert any("app_2026-11-26.log.1 could not be read" in p for p in result["problems"])
+    assert any("app_2026-11-26.log.1 could not be read" in p for p in notes(result["problems"]))
 
 
 def scan_text(files, uuids, folder):
@@ -99,13 +100,15 @@ def test_a_file_swapped_for_a_link_outside_after_the_walk_is_not_read(tmp_path):
     own, shared = logs / f"encode_{A}.log", logs / "app_2026-11-26.log"
     own.write_text("own file\n")
     shared.write_text(f"2026-11-26 09:00:00 ERROR {A} shared line\n")
-    own_files, shared_files = index_logs(logs, PATTERNS).files_for({A: {"2026-11-26"}})
+    own_files, shared_files = index_logs(logs, PATTERNS, wanted={A: {"2026-11-26"}}).files_for(
+        {A: {"2026-11-26"}}
+    )
     for walked in (own, shared):
         walked.unlink()
         walked.symlink_to(outside / "shadow")
     stats, data = scan_text(own_files + shared_files, [A], tmp_path / "spool")
     assert b"SECRET-HASH" not in data
-    assert len([p for p in stats.problems if "became a link" in p]) == 2
+    assert len([p for p in notes(stats.problems.notes()) if "became a link" in p]) == 2
 
 
 def test_a_folder_swapped_for_a_link_outside_after_the_walk_is_not_followed(tmp_path):
@@ -114,12 +117,14 @@ def test_a_folder_swapped_for_a_link_outside_after_the_walk_is_not_followed(tmp_
     outside.mkdir()
     (logs / "w1" / f"encode_{A}.log").write_text("own file\n")
     (outside / f"encode_{A}.log").write_text("SECRET from another part of the disk\n")
-    files = index_logs(logs, PATTERNS).files_for({A: set()})[0]
+    files = index_logs(logs, PATTERNS, wanted={A: set()}).files_for({A: set()})[0]
     (logs / "w1").rename(logs / "w1-old")
     (logs / "w1").symlink_to(outside)
     stats, data = scan_text(files, [A], tmp_path / "spool")
     assert b"SECRET" not in data
-    assert any(f"encode_{A}.log" in p and "became a link" in p for p in stats.problems)
+    assert any(
+        f"encode_{A}.log" in p and "became a link" in p for p in notes(stats.problems.notes())
+    )
 
 
 def test_a_file_swapped_for_a_fifo_is_skipped_without_blocking(tmp_path):
@@ -127,19 +132,20 @@ def test_a_file_swapped_for_a_fifo_is_skipped_without_blocking(tmp_path):
     logs.mkdir()
     own = logs / f"encode_{A}.log"
     own.write_text("own file\n")
-    files = index_logs(logs, PATTERNS).files_for({A: set()})[0]
+    files = index_logs(logs, PATTERNS, wanted={A: set()}).files_for({A: set()})[0]
     own.unlink()
     os.mkfifo(own)
     stats, data = scan_text(files, [A], tmp_path / "spool")
     assert data == b""
-    assert any("not a regular file" in p for p in stats.problems)
+    assert any("not a regular file" in p for p in notes(stats.problems.notes()))
 
 
 def test_skipped_binary_files_are_named_in_the_problems(tmp_path):
     (tmp_path / f"bin_{A}.log").write_bytes(b"\x00\x01\x02binary\x00")
-    (tmp_path / "app_2026-11-26.log").write_bytes(b"\x00\x00" + A.encode() + b"\n")
+    # bytes of every value, as in an image or a gzip without its .gz: binary, not text
+    (tmp_path / "app_2026-11-26.log").write_bytes(bytes(range(256)) * 4 + A.encode() + b"\n")
     result, _, _ = run(tmp_path, [failed(A)])
-    skipped = [p for p in result["problems"] if "binary" in p]
+    skipped = [p for p in notes(result["problems"]) if "binary" in p]
     assert sorted(p.split(" ")[0] for p in skipped) == ["app_2026-11-26.log", f"bin_{A}.log"]
 
 
@@ -156,12 +162,14 @@ def test_a_record_over_two_chunks_is_cut_at_a_line_end_and_noted(tmp_path, monke
     assert [line for line in texts[A].splitlines()[1:] if line not in whole_lines] == []
     assert "start" in texts[A]
     assert "after" in texts[A]
-    assert any(p.startswith("app_2026-11-26.log: a record longer than") for p in result["problems"])
+    assert any(
+        p.startswith("app_2026-11-26.log: a record longer than") for p in notes(result["problems"])
+    )
 
 
 def test_a_per_process_log_longer_than_a_chunk_is_kept_byte_for_byte(tmp_path, monkeypatch):
     monkeypatch.setattr(log_scan, "CHUNK_BYTES", 100)
-    monkeypatch.setattr(log_scan, "READ_BYTES", 64)
+    monkeypatch.setattr(log_spool, "READ_BYTES", 64)
     body = "".join(
         f"2026-11-26 09:00:{i % 60:02d} INFO step {i} of the encoder\n" for i in range(50)
     )
