@@ -77,4 +77,3 @@ class Problems:
             if seen > EXAMPLES
         ]
         return [*self._notes, *more]
-

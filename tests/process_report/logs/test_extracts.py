@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 import tracemalloc
 
@@ -12,7 +13,8 @@ from process_report.logs import problems as log_problems
 from process_report.logs import scan as log_scan
 from process_report.logs import spool as log_spool
 from process_report.redact import Redactor
-from tests.support.failure_logs import OTHER, A, B, failed, notes, run
+from tests.support.failure_logs import END, OTHER, PATTERNS, A, B, failed, notes, run
+from tests.support.small_disk import small_disk
 
 
 def test_traceback_lines_without_the_uuid_stay_with_their_record(tmp_path):
@@ -162,3 +164,34 @@ def test_reading_an_extract_never_holds_more_of_a_line_than_the_cap_lets_through
     data = b"first\n" + b"x" * 10_000 + b"\nlast\n"
     lines = list(log_extracts.extract_lines(io.BytesIO(data), "x.log"))
     assert lines == ["first\n", "x" * 200, "last\n"]
+
+
+def test_a_full_extracts_disk_is_a_note_for_that_extract_not_a_failed_scan(tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    noise = [os.urandom(60).hex() for _ in range(3_000)]  # incompressible: gzip keeps it big
+    for uuid, count in ((A, 300), (B, 3_000)):
+        (logs / f"encode_{uuid}.log").write_text(
+            "".join(f"2026-11-26 09:00:00 INFO {uuid} {noise[i]}\n" for i in range(count))
+        )
+    with small_disk(tmp_path / "disk", 256) as disk:
+
+        def store(name, blocks):
+            with (disk / name).open("wb") as handle:
+                handle.writelines(blocks)
+            return str(disk / name)
+
+        result = log_extracts.extract_failure_logs(
+            [failed(A), failed(B)],
+            logs_dir=str(logs),
+            log_patterns=PATTERNS,
+            window_end=END,
+            zones=("UTC",),
+            redactor=Redactor(),
+            store=store,
+        )
+        assert list(result["extracts"]) == [A]
+        with open(result["extracts"][A], "rb") as handle:
+            assert noise[299] in "".join(log_extracts.extract_lines(handle, f"{A}.log"))
+    full = [n for n in result["problems"] if n["kind"] == "disk_full"]
+    assert [n["text"] for n in full] == [f"Log extract of {B} not stored: the disk is full."]

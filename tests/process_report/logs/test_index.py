@@ -4,9 +4,12 @@ placeholders, rotated siblings, and links that must not lead outside the folder.
 from __future__ import annotations
 
 import gzip
+import os
+import uuid
 
+from process_report.logs import problems as log_problems
 from process_report.logs.index import compile_pattern, index_logs
-from tests.support.failure_logs import A, failed, notes, run
+from tests.support.failure_logs import PATTERNS, A, failed, notes, run
 
 
 def test_rotated_and_gzipped_siblings_are_read_oldest_first(tmp_path):
@@ -77,3 +80,40 @@ def test_a_dotdot_pattern_note_reaches_the_scan_problems(tmp_path):
     result, texts, _ = run(tmp_path, [failed(A)], patterns=("../{uuid}.log", "*{uuid}*.log"))
     assert "own file" in texts[A]
     assert any("'../{uuid}.log'" in p and "refused" in p for p in notes(result["problems"]))
+
+
+def test_forty_thousand_links_outside_give_one_counted_kind_of_note(tmp_path):
+    logs, archive = tmp_path / "logs", tmp_path / "archive"
+    logs.mkdir()
+    archive.mkdir()
+    uuids = [str(uuid.UUID(int=n, version=4)) for n in range(40_000)]
+    for process in uuids:  # per-process links into an archive volume
+        os.symlink(archive / f"encode_{process}.log", logs / f"encode_{process}.log")
+    result, _, _ = run(logs, [failed(process) for process in uuids[:3_000]])
+    links = [note for note in result["problems"] if note["kind"] == "log_symlink"]
+    assert len(links) == log_problems.EXAMPLES + 1
+    assert links[-1]["count"] == 3_000 - log_problems.EXAMPLES
+    assert links[-1]["text"].startswith("2,995 link(s)")
+    assert all("links outside the logs folder" in note["text"] for note in links[:-1])
+
+
+def test_unrelated_files_are_matched_and_forgotten(tmp_path):
+    for n in range(5_000):
+        os.close(os.open(tmp_path / f"encode_{uuid.UUID(int=n, version=4)}.log", os.O_CREAT))
+    (tmp_path / f"encode_{A}.log").write_text("own file\n")
+    (tmp_path / "app_2026-11-26.log").touch()
+    (tmp_path / "app_2026-11-20.log").touch()
+    index = index_logs(tmp_path, PATTERNS, wanted={A: {"2026-11-26"}})
+    assert index.files_seen == 5_003
+    assert list(index.per_process) == [A]
+    assert list(index.shared) == ["2026-11-26"]
+
+
+def test_a_deep_folder_tree_is_walked_without_recursion(tmp_path):
+    folder = tmp_path
+    for depth in range(1_200):  # deeper than Python's recursion limit
+        folder = folder / "d"
+        folder.mkdir()
+    (folder / f"encode_{A}.log").write_text("deep own file\n")
+    _, texts, _ = run(tmp_path, [failed(A)])
+    assert "deep own file" in texts[A]

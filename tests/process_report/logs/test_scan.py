@@ -3,6 +3,7 @@ bad and unreadable files noted instead of failing the scan."""
 
 from __future__ import annotations
 
+import gzip
 import os
 import re
 
@@ -11,6 +12,7 @@ from process_report.logs import scan as log_scan
 from process_report.logs import spool as log_spool
 from process_report.logs.index import index_logs
 from tests.support.failure_logs import OTHER, PATTERNS, A, B, failed, notes, run
+from tests.support.small_disk import small_disk
 
 
 def test_records_across_chunk_boundaries_are_whole(tmp_path, monkeypatch):
@@ -176,3 +178,77 @@ def test_a_per_process_log_longer_than_a_chunk_is_kept_byte_for_byte(tmp_path, m
     (tmp_path / f"encode_{A}.log").write_text(body)
     _, texts, _ = run(tmp_path, [failed(A)])
     assert texts[A] == f"==> encode_{A}.log <==\n" + body
+
+
+def spool_bytes(folder):
+    return sum(path.stat().st_size for path in folder.glob("spool-*.bin"))
+
+
+def numbered_lines(count, start=0):
+    return "".join(
+        f"2026-11-26 09:00:00 INFO {A} encoder step {i:09d} of the segment\n"
+        for i in range(start, start + count)
+    ).encode()
+
+
+def test_a_large_per_process_log_spools_only_what_the_cap_keeps(tmp_path):
+    logs, spool_dir = tmp_path / "logs", tmp_path / "spool"
+    logs.mkdir()
+    block = numbered_lines(100_000)  # 6.8 MB of lines
+    with (logs / f"encode_{A}.log").open("wb") as handle:
+        for _ in range(6):
+            handle.write(block)
+        handle.write(b"2026-11-26 09:59:59 ERROR the last line, the key error\n")
+    size = (logs / f"encode_{A}.log").stat().st_size
+    files, _ = index_logs(logs, PATTERNS, wanted={A: set()}).files_for({A: set()})
+    stats, data = scan_text(files, [A], spool_dir)
+    kept_at_most = log_cap.HEAD_BYTES + log_cap.TAIL_BYTES + 2 * log_scan.SPOOL_SLACK_BYTES
+    assert stats.bytes_scanned == size  # read to the end, as a stream
+    assert spool_bytes(spool_dir) <= kept_at_most + 100
+    assert data.startswith(block[:1000])
+    assert data.endswith(b"the last line, the key error\n")
+
+
+def test_a_gzip_bomb_per_process_log_spools_only_what_the_cap_keeps(tmp_path):
+    logs, spool_dir = tmp_path / "logs", tmp_path / "spool"
+    logs.mkdir()
+    # One gzip member of 6.8 MB of lines, written 40 times: 8 MB of gzip, 272 MB of log.
+    member = gzip.compress(numbered_lines(100_000), compresslevel=9)
+    with (logs / f"encode_{A}.log.1.gz").open("wb") as handle:
+        for _ in range(40):
+            handle.write(member)
+    files, _ = index_logs(logs, PATTERNS, wanted={A: set()}).files_for({A: set()})
+    stats, _ = scan_text(files, [A], spool_dir)
+    assert stats.bytes_scanned == 40 * len(numbered_lines(100_000))
+    assert (
+        spool_bytes(spool_dir)
+        <= log_cap.HEAD_BYTES + log_cap.TAIL_BYTES + 2 * (log_scan.SPOOL_SLACK_BYTES) + 100
+    )
+
+
+def test_a_capped_per_process_log_says_how_many_lines_the_spool_left_out(tmp_path):
+    total = 200_000
+    (tmp_path / f"encode_{A}.log").write_bytes(numbered_lines(total))
+    result, texts, _ = run(tmp_path, [failed(A)])
+    head, cut, tail = re.split(r"… (\d+) lines cut …\n", texts[A])
+    assert int(cut) + head.count("\n") - 1 + tail.count("\n") == total  # header line aside
+    assert "step 000000000 " in head
+    assert f"step {total - 1:09d} " in tail
+    assert any(f"Log extract of {A}: {cut} lines" in p for p in notes(result["problems"]))
+    assert "\0" not in texts[A]
+
+
+def test_a_full_spool_disk_is_a_note_for_that_file_not_a_failed_scan(tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / f"encode_{A}.log").write_bytes(numbered_lines(2_000))  # 136 KB: fits
+    (logs / f"encode_{B}.log").write_bytes(numbered_lines(20_000).replace(A.encode(), B.encode()))
+    own, _ = index_logs(logs, PATTERNS, wanted={A: set(), B: set()}).files_for({A: set(), B: set()})
+    with small_disk(tmp_path / "disk", 512) as disk, log_scan.Spool(disk) as spool:
+        stats = log_scan.scan_logs(own, [A, B], spool, workers=1)
+        texts = {n: b"".join(p for _, p, _ in spool.stream(rows)) for n, rows in spool.groups()}
+    assert texts[0] == numbered_lines(2_000)
+    full = [n for n in stats.problems.notes() if n["kind"] == "disk_full"]
+    assert [n["text"] for n in full] == [
+        f"encode_{B}.log not kept whole: the disk of the log spool is full."
+    ]
