@@ -87,11 +87,12 @@ login: venv
 ## Benchmarks write JSON to out/bench/ (the corpora are built once and kept there).
 bench: bench-logs bench-graph bench-faults bench-report bench-dag
 
-## Failure logs against ripgrep, then the worst cases for memory, each in its own
-## process: 7 GB of corpora kept in out/bench/, 2 GB of spool in /tmp while it runs.
+## Failure logs against ripgrep, then the worst cases for memory and 100,000 small
+## files, each in its own process: 7 GB of corpora kept in out/bench/, each run's spool
+## beside them. BENCH_LOGS_ARGS="--case many_small_files" runs that case only.
 bench-logs: venv
 	command -v rg >/dev/null || (apt-get update -qq && apt-get install -y -qq ripgrep)
-	$(PY) -m dev.bench_logs
+	$(PY) -m dev.bench_logs $(BENCH_LOGS_ARGS)
 
 bench-graph: venv
 	$(PY) -m dev.bench_graph

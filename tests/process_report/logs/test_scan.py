@@ -88,7 +88,7 @@ def test_unreadable_file_is_a_problem_not_a_failure(tmp_path, monkeypatch):
 
 def scan_text(files, uuids, folder):
     """(scan stats, every record the spool got) for `files`, as the extract step reads them."""
-    with log_scan.Spool(folder) as spool:
+    with log_spool.Spool(folder) as spool:
         stats = log_scan.scan_logs(files, uuids, spool)
         data = b"".join(part for _, rows in spool.groups() for _, part, _ in spool.stream(rows))
     return stats, data
@@ -244,7 +244,7 @@ def test_a_full_spool_disk_is_a_note_for_that_file_not_a_failed_scan(tmp_path):
     (logs / f"encode_{A}.log").write_bytes(numbered_lines(2_000))  # 136 KB: fits
     (logs / f"encode_{B}.log").write_bytes(numbered_lines(20_000).replace(A.encode(), B.encode()))
     own, _ = index_logs(logs, PATTERNS, wanted={A: set(), B: set()}).files_for({A: set(), B: set()})
-    with small_disk(tmp_path / "disk", 512) as disk, log_scan.Spool(disk) as spool:
+    with small_disk(tmp_path / "disk", 512) as disk, log_spool.Spool(disk) as spool:
         stats = log_scan.scan_logs(own, [A, B], spool, workers=1)
         texts = {n: b"".join(p for _, p, _ in spool.stream(rows)) for n, rows in spool.groups()}
     assert texts[0] == numbered_lines(2_000)
