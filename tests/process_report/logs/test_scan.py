@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import os
 import re
+import uuid
 
 from process_report.logs import cap as log_cap
 from process_report.logs import scan as log_scan
@@ -241,14 +242,21 @@ def test_a_capped_per_process_log_says_how_many_lines_the_spool_left_out(tmp_pat
 def test_a_full_spool_disk_is_a_note_for_that_file_not_a_failed_scan(tmp_path):
     logs = tmp_path / "logs"
     logs.mkdir()
-    (logs / f"encode_{A}.log").write_bytes(numbered_lines(2_000))  # 136 KB: fits
-    (logs / f"encode_{B}.log").write_bytes(numbered_lines(20_000).replace(A.encode(), B.encode()))
-    own, _ = index_logs(logs, PATTERNS, wanted={A: set(), B: set()}).files_for({A: set(), B: set()})
-    with small_disk(tmp_path / "disk", 512) as disk, log_spool.Spool(disk) as spool:
-        stats = log_scan.scan_logs(own, [A, B], spool, workers=1)
-        texts = {n: b"".join(p for _, p, _ in spool.stream(rows)) for n, rows in spool.groups()}
-    assert texts[0] == numbered_lines(2_000)
-    full = [n for n in stats.problems.notes() if n["kind"] == "disk_full"]
-    assert [n["text"] for n in full] == [
-        f"encode_{B}.log not kept whole: the disk of the log spool is full."
-    ]
+    uuids = [str(uuid.UUID(int=n, version=4)) for n in range(400)]
+    texts = {}
+    for process in uuids:  # 400 logs of 1.4 KB: small writes, 540 KB on a 256 KiB disk
+        texts[process] = numbered_lines(20).replace(A.encode(), process.encode())
+        (logs / f"encode_{process}.log").write_bytes(texts[process])
+    wanted = {process: set() for process in uuids}
+    own, _ = index_logs(logs, PATTERNS, wanted=wanted).files_for(wanted)
+    with small_disk(tmp_path / "disk", 256) as disk, log_spool.Spool(disk) as spool:
+        stats = log_scan.scan_logs(own, uuids, spool, workers=1)
+        kept = {
+            uuids[number]: b"".join(piece for _, piece, _ in spool.stream(rows))
+            for number, rows in spool.groups()
+        }
+    assert 0 < len(kept) < 400
+    assert all(text == texts[process] for process, text in kept.items())
+    assert stats.problems.count("disk_full") == 400 - len(kept)
+    noted = [note["text"] for note in stats.problems.notes() if note["kind"] == "disk_full"]
+    assert noted[0].endswith(".log not kept whole: the disk of the log spool is full.")
