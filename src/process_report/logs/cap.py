@@ -189,13 +189,16 @@ def _head_and_tail(
     """`blocks` up to `head_bytes`, then `marker(cut)` and the last `tail_bytes` of
     whole lines when anything was cut (held back: the tail, and a block)."""
     blocks = iter(blocks)
-    room = head_bytes
+    room, lined = head_bytes, False
     for block in blocks:
         if len(block) <= room:
             room -= len(block)
+            lined = lined or b"\n" in block
             yield block
             continue
         start = block.rfind(b"\n", 0, room) + 1
+        if not start and not lined:  # a first line longer than the head (raw text, in
+            start = room  # the spool: the cap's lines are short): its start is the head
         if start:
             yield block[:start]
         tail = _Tail(block[start:], tail_bytes)
@@ -224,12 +227,14 @@ class _Tail:
             self._drop(self.blocks.popleft(), cut)
 
     def trim(self, cut: Cuts) -> None:
-        """Down to `limit`, dropping whole lines from the oldest block."""
+        """Down to `limit`, dropping whole lines from the oldest block (or, in a line
+        longer than the tail, the part of it over the limit)."""
         if self.size <= self.limit:
             return
         oldest = self.blocks.popleft()
-        newline = oldest.find(b"\n", self.size - self.limit - 1)
-        start = len(oldest) if newline < 0 else newline + 1
+        excess = self.size - self.limit
+        newline = oldest.find(b"\n", excess - 1)
+        start = excess if newline < 0 else newline + 1
         self._drop(oldest[:start], cut)
         self.blocks.appendleft(oldest[start:])
 

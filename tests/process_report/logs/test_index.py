@@ -111,7 +111,7 @@ def test_unrelated_files_are_matched_and_forgotten(tmp_path):
 
 def test_a_deep_folder_tree_is_walked_without_recursion(tmp_path):
     folder = tmp_path
-    for depth in range(1_200):  # deeper than Python's recursion limit
+    for _ in range(1_200):  # deeper than Python's recursion limit
         folder = folder / "d"
         folder.mkdir()
     (folder / f"encode_{A}.log").write_text("deep own file\n")

@@ -260,3 +260,13 @@ def test_a_full_spool_disk_is_a_note_for_that_file_not_a_failed_scan(tmp_path):
     assert stats.problems.count("disk_full") == 400 - len(kept)
     noted = [note["text"] for note in stats.problems.notes() if note["kind"] == "disk_full"]
     assert noted[0].endswith(".log not kept whole: the disk of the log spool is full.")
+
+
+def test_a_per_process_log_of_one_huge_line_keeps_that_line_s_start(tmp_path):
+    start = f"2026-11-26 09:00:00 ERROR {A} dump: ".encode()
+    with (tmp_path / f"encode_{A}.log").open("wb") as handle:
+        handle.write(start + b"frame-data 0123456789abcdef " * 600_000)  # 17 MB, no newline
+    result, texts, _ = run(tmp_path, [failed(A)])
+    assert texts[A].startswith(f"==> encode_{A}.log <==\n{start.decode()}frame-data")
+    assert "[line truncated: " in texts[A]
+    assert any("MiB) cut between its first" in note for note in notes(result["problems"]))
