@@ -2,8 +2,10 @@
 
 Throttling, network faults and 5xx answers are retried (after Graph's Retry-After when
 it gave one); configuration, permission and other 4xx answers fail at once, because a
-retry an hour later cannot fix them. `classify` is plain Python; `ReportRetryPolicy`
-adapts it to Airflow 3.3's `retry_policy` (evaluated in the worker, on the exception).
+retry an hour later cannot fix them. Database errors are judged by their SQLSTATE
+(db_errors.py): a lost privilege fails at once, a restarting server is retried.
+`classify` is plain Python; `ReportRetryPolicy` adapts it to Airflow 3.3's `retry_policy`
+(evaluated in the worker, on the exception).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from typing import Any
 
 from airflow.sdk.definitions.retry_policy import RetryDecision, RetryPolicy
 
-TRANSIENT, PERMANENT = "transient", "permanent"
+from process_report.db_errors import PERMANENT, TRANSIENT, classify_sqlstate, sqlstate
+
 _TRANSIENT_STATUSES = {0, 408, 429}
 
 
@@ -33,6 +36,9 @@ def classify(error: BaseException) -> str | None:
     declared = getattr(error, "transient", None)
     if isinstance(declared, bool):
         return TRANSIENT if declared else PERMANENT
+    by_sqlstate = classify_sqlstate(sqlstate(error))  # a database driver's own error
+    if by_sqlstate is not None:
+        return by_sqlstate
     if isinstance(error, PermissionError):
         return PERMANENT
     if isinstance(error, AmbiguousSendError | ConnectionError | TimeoutError):

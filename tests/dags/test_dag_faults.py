@@ -8,8 +8,12 @@ from __future__ import annotations
 import json
 import os
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes
+from email.policy import default
 from pathlib import Path
+
+import psycopg2
 
 from tests.dags.test_dag_run import configured_run  # noqa: F401  (the sample day, configured)
 from tests.support.graph_standin import Faults, fault_mix
@@ -72,3 +76,41 @@ def test_fault_mix_is_absorbed_one_email_and_every_video_link(
         f"ratio {mixed_s / clean_s:.2f} (in one process, without the task runner's start "
         f"per task instance: make bench-faults measures the ratio as production runs it)"
     )
+
+
+def test_role_losing_select_fails_fetch_at_once_and_alerts_on_the_first_try(
+    configured_run,  # noqa: F811
+    process_db_uri,
+    standin,
+    monkeypatch,
+):
+    """The read-only role loses SELECT on `process`: the task's retries (kept here, with
+    the DAG's retry policy) must not be spent on it, so the alert follows the first try
+    instead of a quarter of an hour of retry delays."""
+    dag, _, _, _ = configured_run
+    conn = psycopg2.connect(process_db_uri)
+    with conn.cursor() as cur:
+        cur.execute("DROP ROLE IF EXISTS report_reader_dag")
+        cur.execute("CREATE ROLE report_reader_dag LOGIN")
+        cur.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO report_reader_dag")
+        cur.execute("REVOKE SELECT ON process FROM report_reader_dag")
+    conn.commit()
+    conn.close()
+    reader = json.loads(os.environ["AIRFLOW_CONN_PROCESS_DB"]) | {"login": "report_reader_dag"}
+    monkeypatch.setenv("AIRFLOW_CONN_PROCESS_DB", json.dumps(reader))
+    fetch = dag.get_task("fetch_processes")
+    fetch.retries, fetch.retry_delay = 3, timedelta(seconds=1)  # retried quickly if at all
+
+    started = time.perf_counter()
+    run = dag.test(logical_date=LOGICAL_DATE)
+    elapsed = time.perf_counter() - started
+
+    tries = {ti.task_id: (ti.state, ti.try_number) for ti in run.get_task_instances()}
+    assert tries["fetch_processes"] == ("failed", 1)
+    assert run.state == "failed"
+    (alert,) = standin.sent_messages()  # the alert, and no report
+    text = message_from_bytes(alert.read_bytes(), policy=default).get_content()
+    assert "fetch_processes" in text
+    assert "permission denied for table process" in text
+    assert "SQLSTATE 42501, permanent: not retried" in text
+    print(f"\nrole without SELECT: run failed and alerted in {elapsed:.1f} s under dag.test()")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import psycopg2
 import pytest
 from airflow.sdk.definitions.retry_policy import RetryAction
 
+from process_report.db_errors import process_db_error
 from process_report.graph.auth import GraphConfigError, SignInRequiredError
 from process_report.graph.client import AmbiguousSendError, GraphError
 from process_report.retry_policy import PERMANENT, TRANSIENT, ReportRetryPolicy, classify
@@ -69,3 +71,25 @@ def test_an_error_that_says_whether_it_is_transient_is_believed():
     assert classify(error) == TRANSIENT
     error.transient = False
     assert classify(error) == PERMANENT
+
+
+def database_error(conn, statement: str) -> psycopg2.Error:
+    """The real server's error for `statement`."""
+    with conn.cursor() as cur:
+        try:
+            cur.execute(statement)
+        except psycopg2.Error as exc:
+            conn.rollback()
+            return exc
+    raise AssertionError(f"{statement!r} did not fail")
+
+
+def test_database_errors_are_judged_by_their_sqlstate(process_db):
+    missing_table = database_error(process_db, "SELECT * FROM process_archive")
+    assert classify(missing_table) == PERMANENT
+    assert ReportRetryPolicy().evaluate(missing_table, 1, 4).action == RetryAction.FAIL
+    wrapped = process_db_error(missing_table, "The process database failed a query")
+    assert ReportRetryPolicy().evaluate(wrapped, 1, 4).action == RetryAction.FAIL
+    timed_out = database_error(process_db, "SET statement_timeout = 10; SELECT pg_sleep(2)")
+    assert classify(timed_out) == TRANSIENT
+    assert ReportRetryPolicy().evaluate(timed_out, 1, 4).action == RetryAction.RETRY

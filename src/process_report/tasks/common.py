@@ -15,6 +15,7 @@ from typing import Any
 from airflow.sdk import ObjectStoragePath, Variable
 from airflow.sdk.exceptions import AirflowFailException
 
+from process_report.db_errors import PERMANENT, classify_sqlstate, process_db_error, sqlstate
 from process_report.graph.auth import GraphConfig, GraphConfigError
 from process_report.graph.client import GraphClient
 from process_report.graph.connect import graph_client as client_from_connection
@@ -64,18 +65,30 @@ def mask_api_keys(keys: Iterable[str | None], settings: Settings) -> int:
 
 @contextlib.contextmanager
 def process_db() -> Iterator[Any]:
-    """A DB-API connection to `process_db`; failing to connect is retryable."""
+    """A DB-API connection to `process_db`. Its errors are classified by SQLSTATE
+    (db_errors.py): a refusal that only a person can fix (wrong password, a role that
+    lost SELECT, a missing table) fails the task at once, so the alert comes within
+    minutes instead of after the retries; an unreachable or busy server is retried."""
     from airflow.providers.postgres.hooks.postgres import PostgresHook
 
     try:
         conn = PostgresHook(postgres_conn_id=PROCESS_DB_CONN_ID).get_conn()
     except Exception as exc:  # the driver's error type depends on the hook's driver
-        raise ConnectionError(
-            f"Cannot reach the process database through Airflow connection "
-            f"'{PROCESS_DB_CONN_ID}' (will retry): {exc}"
-        ) from exc
+        where = f"Airflow connection '{PROCESS_DB_CONN_ID}'"
+        refused = classify_sqlstate(sqlstate(exc)) == PERMANENT
+        what = (
+            f"The process database refused {where}"
+            if refused
+            else f"Cannot reach the process database through {where}"
+        )
+        error = process_db_error(exc, what, unknown_is_transient=True)
+        raise error from exc
     try:
         yield conn
+    except Exception as exc:
+        if sqlstate(exc) is None:
+            raise
+        raise process_db_error(exc, "The process database failed a query") from exc
     finally:
         conn.close()
 
