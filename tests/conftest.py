@@ -38,6 +38,7 @@ for _name in [n for n in os.environ if n.startswith(("AIRFLOW_CONN_", "AIRFLOW_V
 import psycopg2  # noqa: E402
 
 from tests.support.embedded_db import drop_database, embedded_server, recreate_database  # noqa: E402
+from tests.support.graph_fixtures import Elsewhere  # noqa: E402
 from tests.support.graph_standin import GraphStandIn  # noqa: E402
 from tests.support.sample_day import load_schema  # noqa: E402
 
@@ -86,6 +87,14 @@ def standin(tmp_path: Path) -> Iterator[GraphStandIn]:
     """The local Graph and identity stand-in, empty, no faults."""
     with GraphStandIn(tmp_path / "graph") as server:
         yield server
+
+
+@pytest.fixture
+def elsewhere() -> Iterator[Elsewhere]:
+    """Another host (plain http on loopback) that records what reaches it."""
+    host = Elsewhere()
+    yield host
+    host.close()
 
 
 @pytest.fixture(scope="session")

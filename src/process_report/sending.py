@@ -43,7 +43,7 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Any
 
-from process_report.graph.client import AmbiguousSendError, GraphClient, GraphError
+from process_report.graph.client import AmbiguousSendError, GraphClient, GraphError, json_object
 from process_report.send_record import BrokenSendRecordError, SendRecord, SendRecordError
 
 log = logging.getLogger(__name__)
@@ -263,19 +263,36 @@ class _Sender:
         del self.message["Message-ID"]
         self.message["Message-ID"] = data["message_id"]
         try:
-            created = self.client.request(
-                "POST",
-                f"{self.mail_root}/messages",
-                idempotent=False,
-                data=base64.b64encode(self.message.as_bytes()),
-                headers={"Content-Type": "text/plain", "Prefer": 'IdType="ImmutableId"'},
-            ).json()
+            created = json_object(
+                self.client.request(
+                    "POST",
+                    f"{self.mail_root}/messages",
+                    idempotent=False,
+                    data=base64.b64encode(self.message.as_bytes()),
+                    headers={"Content-Type": "text/plain", "Prefer": 'IdType="ImmutableId"'},
+                )
+            )
         except AmbiguousSendError:
             return self._save(record, data, **self._find_after_lost_answer(data["message_id"]))
-        message_id = created.get("internetMessageId") or data["message_id"]
-        return self._save(
-            record, data, state="drafted", draft_id=created["id"], message_id=message_id
+        except GraphError as exc:
+            if exc.code == "MalformedAnswer":  # created, but its answer cannot be read
+                return self._save(record, data, **self._find_after_lost_answer(data["message_id"]))
+            if not refused(exc):  # a 5xx: Graph says it failed, the retry looks again
+                raise
+            # Graph refused the draft (413: too large; 400, 403): nothing is in the mailbox.
+            # The record stays "claimed" and is released on the way out, so that a second
+            # message (a smaller one) can be sent under the same record at once.
+            self._save(record, data, refused=exc.status)
+            log.info("Graph refused the draft (%d %s): nothing was sent", exc.status, exc.code)
+            raise
+        draft_id = created.get("id")
+        if not isinstance(draft_id, str) or not draft_id:
+            return self._save(record, data, **self._find_after_lost_answer(data["message_id"]))
+        message_id = created.get("internetMessageId")
+        message_id = (
+            message_id if isinstance(message_id, str) and message_id else data["message_id"]
         )
+        return self._save(record, data, state="drafted", draft_id=draft_id, message_id=message_id)
 
     def _find_after_lost_answer(self, message_id: str) -> dict[str, Any]:
         deadline = time.monotonic() + self.policy.settle_s
@@ -317,7 +334,9 @@ class _Sender:
                     "Draft %s was deleted before it was sent: making it again", data["draft_id"]
                 )
                 return self._save(record, data, state="claimed", draft_id=None)
-            self._save(record, data, state="drafted")  # Graph answered: nothing was sent
+            # Graph answered (whatever the shape of its error body): nothing was sent, so
+            # the record is settled at once, with no look at Sent Items.
+            self._save(record, data, state="drafted", refused=exc.status)
             raise
         return self._save(record, data, state="sent")
 
@@ -423,6 +442,13 @@ class _Sender:
         without the record; different for each clear and run."""
         digest = hashlib.sha256(f"{self.mail_root}|{record}".encode()).hexdigest()[:32]
         return f"<report-{digest}@{self.domain}>"
+
+
+def refused(error: GraphError) -> bool:
+    """Whether Graph definitely refused a request, so nothing was carried out: a 4xx
+    other than 408 and 429 (those are retried by the client), or a redirect that was
+    not followed. A 5xx or an answer that could not be read leaves it open."""
+    return 300 <= error.status < 500 and error.status not in (408, 429)
 
 
 def send_mail(client: GraphClient, mail_root: str, message: EmailMessage) -> None:

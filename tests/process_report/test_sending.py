@@ -24,6 +24,7 @@ from process_report.send_record import SendRecord, SendRecordError
 from process_report.sending import SendPolicy, send_once
 from tests.support import send_attempt
 from tests.support.graph_fixtures import client_for
+from tests.support.graph_standin import Answer
 
 REPORT = RenderedReport(
     "Daily process report 2026-11-26: 1 finished", "<html><body><p>hi</p></body></html>", "hi\n"
@@ -310,4 +311,55 @@ def test_record_of_the_first_version_with_a_send_in_flight_is_settled_not_resent
     client.request("POST", f"{config.mail_root}/messages/{draft['id']}/send", idempotent=False)
     record = attempt(standin, record_path)  # the old version's send is still a draft here
     assert record["state"] == "sent"
+    assert len(standin.sent_messages()) == 1
+
+
+ODD_ERROR_BODIES = {
+    "oauth-style": b'{"error": "invalid_request"}',
+    "list": b"[]",
+    "string": b'"denied"',
+    "html": b"<html><body><h1>403 Forbidden</h1></body></html>",
+    "empty": b"",
+}
+
+
+@pytest.mark.parametrize("body", ODD_ERROR_BODIES.values(), ids=ODD_ERROR_BODIES)
+def test_send_refused_with_any_error_body_settles_the_record_at_once_without_polling(
+    standin, tmp_path, body
+):
+    record_path = tmp_path / "send-record-0.json"
+    standin.faults.graph_answers = [Answer(403, body, match="/send")]
+    slow = SendPolicy(settle_s=180.0, poll_s=0.2, lease_s=2.0)  # a poll would show
+    started = time.monotonic()
+    with pytest.raises(GraphError) as caught:
+        attempt(standin, record_path, policy=slow)
+    assert caught.value.status == 403
+    assert time.monotonic() - started < 60  # no sent-items poll (180 s) was begun
+    stored = json.loads(record_path.read_text())
+    assert (stored["state"], stored["refused"]) == ("drafted", 403)
+    assert not any("sentitems" in r for r in standin.requests[-3:])
+    assert not standin.sent_messages()
+    attempt(standin, record_path)  # the task's retry (or a fixed permission) sends it
+    assert len(standin.sent_messages()) == 1
+
+
+def test_draft_refused_as_too_large_leaves_nothing_sent_and_a_smaller_message_goes_out(
+    standin, tmp_path
+):
+    """What the 413 fallback of compose_report does: the same record, a smaller message."""
+    record_path = tmp_path / "send-record-0.json"
+    client, config = client_for(standin)
+    too_large = b'{"error": {"code": "RequestEntityTooLarge", "message": "over 4 MB"}}'
+    standin.faults.graph_answers = [Answer(413, too_large, match="POST /v1.0/users/")]
+    first = report_message()
+    with pytest.raises(GraphError) as caught:
+        send_once(client, config.mail_root, first, record_at(record_path), (), POLICY)
+    assert caught.value.status == 413
+    stored = json.loads(record_path.read_text())
+    assert (stored["state"], stored["refused"], stored["released"]) == ("claimed", 413, True)
+    assert not standin.messages  # no draft exists: nothing can go out behind our back
+    started = time.monotonic()
+    sent = send_once(client, config.mail_root, report_message(), record_at(record_path), (), POLICY)
+    assert sent["state"] == "sent"
+    assert time.monotonic() - started < POLICY.lease_s  # taken over at once, not after a lease
     assert len(standin.sent_messages()) == 1

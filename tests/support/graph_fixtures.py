@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -57,3 +60,32 @@ def stop_after(client, limit: int) -> None:
 
 def batch_posts(standin) -> int:
     return sum(r.startswith("POST /v1.0/$batch") for r in standin.requests)
+
+
+class Elsewhere:
+    """A plain-http listener on another loopback port: where a hostile redirect points.
+    Keeps every byte any client sends it, so a test can tell that no secret, token or
+    report reached it (it never answers)."""
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.origin = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        self.received = bytearray()
+        self.connections = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = self._listener.accept()
+                self.connections += 1
+                threading.Thread(target=self._read, args=(conn,), daemon=True).start()
+
+    def _read(self, conn: socket.socket) -> None:
+        with contextlib.suppress(OSError), conn:
+            conn.settimeout(5)
+            while chunk := conn.recv(65536):
+                self.received += chunk
+
+    def close(self) -> None:
+        self._listener.close()

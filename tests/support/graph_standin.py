@@ -65,6 +65,25 @@ VIDEO_MIME = {
 
 
 @dataclass
+class Answer:
+    """A raw answer, sent as it is, for faults no well-formed Graph answer shows: any
+    status, body and headers (an error body of another shape, an HTML page, a redirect
+    with its `Location`); `drip_s`: seconds between two bytes of the body (a slow drip).
+    `match`: a substring of "METHOD /path" the answer is for ("" for the next request)."""
+
+    status: int
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    match: str = ""
+    drip_s: float = 0.0
+
+
+def redirect(status: int, location: str, match: str = "") -> Answer:
+    """A 3xx pointing at `location`, as a TLS-inspecting proxy or a gateway sends it."""
+    return Answer(status, b"", {"Location": location}, match)
+
+
+@dataclass
 class Faults:
     """Knobs a test or benchmark turns; all off by default."""
 
@@ -92,6 +111,10 @@ class Faults:
     batch_rewrite: Callable[[list[dict[str, Any]], dict[str, Any]], Any] | None = None
     listing_rewrite: Callable[[str, dict[str, Any]], Any] | None = None  # (route, page) -> page
     token_rewrite: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # token answers
+    # raw answers (Answer), each sent once to the first request it matches: Graph's
+    # requests (`graph_answers`) and the identity platform's (`identity_answers`)
+    graph_answers: list[Answer] = field(default_factory=list)
+    identity_answers: list[Answer] = field(default_factory=list)
 
 
 def fault_mix(drop_send_answer: bool = True) -> Faults:
@@ -316,6 +339,15 @@ class GraphStandIn:
         code = _STATUS_CODES.get(status, "generalException")
         return status, _graph_error(code, f"Injected {status}."), headers
 
+    def raw_answer(self, identity: bool, request: str) -> Answer | None:
+        """The first injected raw answer that matches `request` ("METHOD /path"), taken."""
+        script = self.faults.identity_answers if identity else self.faults.graph_answers
+        with self._lock:
+            for n, answer in enumerate(script):
+                if answer.match in request:
+                    return script.pop(n)
+        return None
+
     def lose_response(self, action: str) -> bool:
         with self._lock:
             if action in self.faults.lose_response_once:
@@ -399,6 +431,9 @@ class _Handler(BaseHTTPRequestHandler):
             )
         path = urlsplit(self.path).path
         tenant_prefix = f"/{standin.tenant}/"
+        raw = standin.raw_answer(path.startswith(tenant_prefix), f"{method} {self.path}")
+        if raw:
+            return self._reply_raw(raw)
         if path.startswith(tenant_prefix):
             return self._reply(*_identity(standin, method, path[len(tenant_prefix) :], body))
         if not path.startswith("/v1.0/"):
@@ -441,6 +476,24 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(key, value)
         self.end_headers()
         self.wfile.write(data)
+
+    def _reply_raw(self, answer: Answer) -> None:
+        headers = {"Content-Type": "text/html", **answer.headers}
+        self.send_response(answer.status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(answer.body)))
+        self.end_headers()
+        try:
+            if not answer.drip_s:
+                self.wfile.write(answer.body)
+                return
+            for byte in answer.body:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(answer.drip_s)
+        except OSError:  # the client hung up, as it should on a drip
+            self.close_connection = True
 
 
 # --- identity endpoints ------------------------------------------------------------------

@@ -36,7 +36,9 @@ import requests
 from process_report.graph.client import (
     MAX_RESPONSE_BYTES,
     GraphError,
+    NoRedirectSession,
     read_capped,
+    refuse_redirect,
     retry_after,
     retryable,
 )
@@ -171,8 +173,9 @@ def config_from_connection(
 
 
 def http_session(config: GraphConfig) -> requests.Session:
-    """A session that verifies with the configured CA and ignores REQUESTS_CA_BUNDLE."""
-    session = requests.Session()
+    """A session that verifies with the configured CA, ignores REQUESTS_CA_BUNDLE and
+    never follows a redirect (neither Graph's nor the identity platform's)."""
+    session = NoRedirectSession()
     session.trust_env = False
     session.verify = config.verify
     return session
@@ -253,6 +256,7 @@ class IdentityHttp:
 
     def _call(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self.timeout_s)
+        kwargs["allow_redirects"] = False  # the client secret goes to the authority only
         try:
             response = self.session.request(method, url, stream=True, **kwargs)
             read_capped(response, MAX_RESPONSE_BYTES, url)
@@ -264,6 +268,12 @@ class IdentityHttp:
                 self.authority,
                 transient=True,
             ) from exc
+        try:
+            refuse_redirect(response, url)
+        except GraphError as exc:
+            raise SignInError(
+                exc.status, exc.code, f"Sign-in to {self.authority}: {exc}", self.authority
+            ) from None
         code = _aad_error_code(response)
         if retryable(response.status_code, idempotent=True) or code == "temporarily_unavailable":
             raise SignInError(
@@ -273,6 +283,16 @@ class IdentityHttp:
                 self.authority,
                 transient=True,
                 retry_after=retry_after(response.headers),
+            )
+        not_a_token = _not_a_token(response, url)
+        if not_a_token:
+            raise SignInError(
+                response.status_code,
+                "NotAToken",
+                f"Sign-in to {self.authority} answered {response.status_code} with "
+                f"{not_a_token}: a proxy or an outage, waited out like a 5xx",
+                self.authority,
+                transient=True,
             )
         return response
 
@@ -403,6 +423,25 @@ def _loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return host.lower() == "localhost"
+
+
+def _not_a_token(response: requests.Response, url: str) -> str:
+    """What is wrong with a successful identity answer that is not what it says (an
+    HTML page from a proxy or a captive portal, a truncated JSON, a token answer without
+    `access_token`), or "" when it is fine. MSAL would read any of these as a failed
+    sign-in, which only a person could fix; they are a passing fault."""
+    if not 200 <= response.status_code < 300:
+        return ""
+    try:
+        body = response.json()
+    except ValueError:
+        return "a body that is not JSON"
+    if not isinstance(body, dict):
+        return "JSON that is not an object"
+    token_endpoint = urlsplit(url).path.rstrip("/").endswith("/token")
+    if token_endpoint and not isinstance(body.get("access_token"), str) and "error" not in body:
+        return "no access_token"
+    return ""
 
 
 def _aad_error_code(response: requests.Response) -> str:

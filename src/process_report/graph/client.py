@@ -154,7 +154,7 @@ class GraphClient:
         (transient if signing in may work later); `base_url` ends in /v1.0."""
         self.base_url = base_url.rstrip("/")
         self._token = token
-        self.session = session or requests.Session()
+        self.session = session or NoRedirectSession()
         self.policy = policy or RetryPolicy()
         self._sleep = sleep
         self._origin = _origin(self.base_url)
@@ -195,7 +195,7 @@ class GraphClient:
             return response
 
     def get_json(self, path_or_url: str, **kwargs: Any) -> dict[str, Any]:
-        return self.request("GET", path_or_url, **kwargs).json()
+        return json_object(self.request("GET", path_or_url, **kwargs))
 
     def pages(self, path: str) -> Iterator[dict[str, Any]]:
         """Every item of a collection, following `@odata.nextLink`."""
@@ -354,10 +354,68 @@ class GraphClient:
     def _send(self, method: str, url: str, refresh: bool, **kwargs: Any) -> requests.Response:
         headers = {"Authorization": f"Bearer {self._token(refresh)}", **kwargs.pop("headers", {})}
         response = self.session.request(
-            method, url, headers=headers, timeout=self.policy.timeout_s, stream=True, **kwargs
+            method,
+            url,
+            headers=headers,
+            timeout=self.policy.timeout_s,
+            stream=True,
+            allow_redirects=False,
+            **kwargs,
         )
         read_capped(response, self.policy.max_response_bytes, url)
+        refuse_redirect(response, url)
         return response
+
+
+class NoRedirectSession(requests.Session):
+    """A session that never follows a redirect, whoever calls it (this client, MSAL):
+    a 3xx from a TLS-inspecting proxy, a gateway or a wrong cloud endpoint would take
+    the client secret, the report or the bearer token's answers to another host, and
+    that host's answers would be believed as Microsoft's. The 3xx is returned as it
+    is, for `refuse_redirect` to turn into an error."""
+
+    max_redirects = 0
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        kwargs["allow_redirects"] = False
+        return super().request(method, url, *args, **kwargs)
+
+
+def refuse_redirect(response: requests.Response, url: str) -> None:
+    """A GraphError (permanent) for a 3xx answer, naming the host it pointed to: no
+    redirect is followed, and another try would be redirected again."""
+    if not 300 <= response.status_code < 400:
+        return
+    location = response.headers.get("Location") or ""
+    target = _where(location) if urlsplit(location).netloc else "the same host"
+    raise GraphError(
+        response.status_code,
+        "Redirected",
+        f"the answer redirects to {target}, which is not followed: the request, its "
+        f"token and its content stay on the configured host. A proxy, a gateway or a "
+        f"wrong Graph or sign-in endpoint sent it; check the connection's host and "
+        f"the network path to Microsoft 365",
+        _where(url),
+    )
+
+
+def json_object(response: requests.Response) -> dict[str, Any]:
+    """A successful answer's JSON object; a body that is not one (an HTML page from a
+    proxy, a truncated answer, `[]`) is a transient GraphError, never an
+    AttributeError further on."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise GraphError(
+            response.status_code,
+            "MalformedAnswer",
+            f"the answer is not a JSON object ({_clip(response.text, 80) or 'empty'})",
+            _where(response.url or ""),
+            transient=True,
+        )
+    return body
 
 
 def read_capped(response: requests.Response, cap: int, url: str) -> None:
@@ -453,15 +511,42 @@ def _raise_for_graph(response: requests.Response, url: str, prefix: str = "") ->
     status = response.status_code
     if status < 400:
         return
-    try:
-        error = response.json().get("error", {})
-    except ValueError:
-        error = {}
+    code, message = error_fields(response)
     raise GraphError(
         status,
-        error.get("code", "Unknown"),
-        prefix + error.get("message", response.text[:200]),
+        code,
+        prefix + message,
         url,
         transient=retryable(status, idempotent=True),
         retry_after=retry_after(response.headers),
     )
+
+
+def error_fields(response: requests.Response) -> tuple[str, str]:
+    """The error code and message of an error answer, whatever its body: Graph's
+    `{"error": {"code", "message"}}`, an OAuth-style `{"error": "invalid_request",
+    "error_description"}` a gateway sends, any other JSON (`[]`, a string), an HTML
+    page or nothing. Clipped: a hostile body must not fill the log or the alert."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):
+        code, message = error.get("code"), error.get("message")
+    elif isinstance(body, dict):
+        code = error
+        message = body.get("error_description") or body.get("message")
+    else:
+        code = message = None
+    if not isinstance(code, str | int) or isinstance(code, bool) or code == "":
+        code = "Unknown"
+    if not isinstance(message, str) or not message.strip():
+        message = response.text or f"HTTP {response.status_code} with an empty body"
+    return _clip(str(code), 80), _clip(message, 300)
+
+
+def _clip(text: str, limit: int) -> str:
+    """`text` on one line, at most `limit` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -21,6 +21,7 @@ from process_report.graph.auth import (
 )
 from process_report.graph.client import GraphError
 from tests.support.graph_fixtures import client_for, config_for
+from tests.support.graph_standin import Answer, redirect
 
 
 def test_client_credentials_read_from_the_app_mailbox_and_drive(standin):
@@ -327,3 +328,55 @@ def test_held_token_follows_the_monotonic_clock_not_the_wall_clock(monkeypatch):
     assert held.fresh()
     clock.monotonic = lambda: start + 46  # three quarters of 60 s
     assert not held.fresh()
+
+
+@pytest.mark.parametrize("status", [302, 307, 308])
+def test_redirect_from_the_token_endpoint_is_refused_and_the_secret_stays_home(
+    standin, elsewhere, status
+):
+    sleeps: list[float] = []
+    client, config = client_for(standin, sleeps=sleeps)
+    target = f"{elsewhere.origin}/{standin.tenant}/oauth2/v2.0/token"
+    standin.faults.identity_answers = [redirect(status, target, match="/token")]
+    with pytest.raises(SignInError, match="redirects to") as caught:
+        client.get_json(f"{config.drive_root}/root/children")
+    assert caught.value.status == status
+    assert elsewhere.origin in str(caught.value)
+    assert not caught.value.transient
+    assert sleeps == []
+    assert elsewhere.connections == 0
+    assert standin.client_secret.encode() not in elsewhere.received
+
+
+NOT_A_TOKEN = {
+    "html": Answer(200, b"<html><body>Sign in to the proxy</body></html>", match="/token"),
+    "truncated": Answer(200, b'{"token_type": "Bearer", "access_tok', match="/token"),
+    "no access_token": Answer(200, b'{"token_type": "Bearer", "expires_in": 3599}', match="/token"),
+    "a list": Answer(200, b"[]", match="/token"),
+}
+
+
+@pytest.mark.parametrize("answer", NOT_A_TOKEN.values(), ids=NOT_A_TOKEN)
+@pytest.mark.parametrize("auth", ["client_credentials", "delegated"])
+def test_token_answer_that_is_not_a_token_is_waited_out_not_sign_in_required(
+    standin, tmp_path, answer, auth
+):
+    standin.add_file("Videos/a/x.mp4")
+    overrides = delegated_sign_in(standin, tmp_path) if auth == "delegated" else {}
+    sleeps: list[float] = []
+    client, config = client_for(standin, sleeps=sleeps, **overrides)
+    standin.faults.identity_answers = [answer]
+    assert client.get_json(f"{config.drive_root}/root:/Videos/a:/children")["value"]
+    assert len(sleeps) == 1  # one wait, then the next token answer is a token
+
+
+def test_token_answer_that_is_never_a_token_fails_as_transient_after_the_budget(standin):
+    sleeps: list[float] = []
+    client, config = client_for(standin, sleeps=sleeps)
+    standin.faults.identity_answers = [
+        Answer(200, b"<html>proxy</html>", match="/token") for _ in range(100)
+    ]
+    with pytest.raises(GraphError, match="RetryBudgetExhausted") as caught:
+        client.get_json(f"{config.drive_root}/root/children")
+    assert caught.value.transient
+    assert not isinstance(caught.value, SignInRequiredError)

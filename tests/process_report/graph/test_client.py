@@ -11,6 +11,7 @@ import pytest
 
 from process_report.graph.client import AmbiguousSendError, GraphError, RetryPolicy, retry_after
 from tests.support.graph_fixtures import batch_posts, client_for, stop_after
+from tests.support.graph_standin import Answer, redirect
 
 
 def test_pages_follow_next_link_until_the_last_page(standin):
@@ -517,3 +518,90 @@ def test_token_revoked_mid_crawl_is_refreshed_once(standin):
     client.crawl([{"url": f"{config.drive_root}/root:/Videos/k:/children"}], visit)
     assert len(depth) == 4
     assert sum("oauth2/v2.0/token" in r for r in standin.requests) == 2
+
+
+ODD_ERROR_BODIES = {
+    "oauth-style": b'{"error": "invalid_request", "error_description": "bad"}',
+    "error-is-a-list": b'{"error": []}',
+    "list": b"[]",
+    "string": b'"denied"',
+    "number": b"42",
+    "html": b"<html><body><h1>400 Bad Request</h1></body></html>",
+    "truncated": b'{"error": {"code": "Bad',
+    "empty": b"",
+}
+
+
+@pytest.mark.parametrize("body", ODD_ERROR_BODIES.values(), ids=ODD_ERROR_BODIES)
+@pytest.mark.parametrize("status", [400, 403, 413, 422])
+def test_any_4xx_with_any_error_body_is_a_permanent_graph_error_with_its_status(
+    standin, body, status
+):
+    client, config = client_for(standin)
+    standin.faults.graph_answers = [Answer(status, body)]
+    with pytest.raises(GraphError) as caught:
+        client.get_json(f"{config.drive_root}/root/children")
+    assert caught.value.status == status
+    assert not caught.value.transient
+    assert caught.value.code in {"invalid_request", "Unknown"}
+
+
+def test_error_message_from_a_huge_html_page_is_clipped_to_one_line(standin):
+    client, config = client_for(standin)
+    page = b"<html>\n" + b"<p>proxy says no</p>\n" * 10_000 + b"</html>"
+    standin.faults.graph_answers = [Answer(403, page)]
+    with pytest.raises(GraphError) as caught:
+        client.get_json(f"{config.drive_root}/root/children")
+    assert "\n" not in str(caught.value)
+    assert len(str(caught.value)) < 600
+
+
+@pytest.mark.parametrize("body", [b"<html>login</html>", b"[]", b'{"value": [', b""])
+def test_success_answer_that_is_not_a_json_object_is_a_transient_graph_error(standin, body):
+    client, config = client_for(standin)
+    standin.faults.graph_answers = [Answer(200, body)]
+    with pytest.raises(GraphError) as caught:
+        client.get_json(f"{config.drive_root}/root/children")
+    assert caught.value.code == "MalformedAnswer"
+    assert caught.value.transient
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_redirect_on_a_listing_is_refused_naming_the_host_and_nothing_goes_there(
+    standin, elsewhere, status
+):
+    client, config = client_for(standin)
+    standin.faults.graph_answers = [redirect(status, f"{elsewhere.origin}/v1.0/evil/children")]
+    with pytest.raises(GraphError, match="redirects to") as caught:
+        client.get_json(f"{config.drive_root}/root/children")
+    assert caught.value.status == status
+    assert elsewhere.origin in str(caught.value)
+    assert not caught.value.transient
+    assert elsewhere.connections == 0
+
+
+@pytest.mark.parametrize("status", [307, 308])
+def test_redirect_of_a_draft_post_keeps_the_report_and_token_on_graph(standin, elsewhere, status):
+    client, config = client_for(standin)
+    standin.faults.graph_answers = [redirect(status, f"{elsewhere.origin}/v1.0/users/x/messages")]
+    with pytest.raises(GraphError) as caught:
+        client.request(
+            "POST",
+            f"{config.mail_root}/messages",
+            idempotent=False,
+            data=base64.b64encode(b"Subject: the report\r\n\r\nsecret body\r\n"),
+            headers={"Content-Type": "text/plain"},
+        )
+    assert caught.value.status == status
+    assert elsewhere.connections == 0
+    assert not standin.messages
+
+
+def test_redirect_of_a_batch_is_refused_not_followed(standin, elsewhere):
+    standin.add_file("Videos/a/x.mp4")
+    client, config = client_for(standin)
+    standin.faults.graph_answers = [redirect(307, f"{elsewhere.origin}/v1.0/$batch", "$batch")]
+    with pytest.raises(GraphError, match="redirects to") as caught:
+        client.batch([{"id": "a", "url": f"{config.drive_root}/root:/Videos/a:/children"}])
+    assert caught.value.status == 307
+    assert elsewhere.connections == 0
