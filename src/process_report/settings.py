@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from email_validator import EmailNotValidError, validate_email
+
 from process_report.batches import DEFAULT_MAPPED, MAX_MAPPED
+from process_report.redact import Redactor
 
 VARIABLE_NAME = "process_report_settings"
 # Airflow's own environment representation of the variable. The DAG file reads only this
@@ -25,7 +28,7 @@ VARIABLE_NAME = "process_report_settings"
 # exactly what the DAG processor must not do.
 VARIABLE_ENV = "AIRFLOW_VAR_PROCESS_REPORT_SETTINGS"
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_RECIPIENTS = 500  # Exchange Online's limit per message
 
 EXAMPLE = {
     "logs_dir": "/var/log/processes",
@@ -232,19 +235,55 @@ def _required_text(data: Mapping[str, Any], key: str, errors: list[str]) -> str:
 
 
 def _recipients(value: Any, key: str, errors: list[str], *, required: bool) -> tuple[str, ...]:
+    """Each entry exactly one plain address, by a real parser (`email-validator`: RFC
+    5321/5322 and the domain's syntax, no DNS lookup): a regular expression let
+    `ops@[example.com` through to crash the send, the last step, and read `a,b@c.co`
+    as one entry although the To header makes two of it. No display name, quoted local
+    part or domain literal. The error names the entry by index, clipped and redacted."""
     if value is None and not required:
         return ()
-    if (
-        not isinstance(value, list)
-        or not value
-        or not all(isinstance(v, str) and _EMAIL.match(v.strip()) for v in value)
-    ):
+    if not isinstance(value, list) or not value:
         errors.append(
             f"{key}: expected a non-empty list of email addresses such as "
-            f'["ops@example.com"]; got {value!r}'
+            f'["ops@example.com"]; got {_described(value)}'
         )
         return ()
-    return tuple(dict.fromkeys(v.strip() for v in value))
+    if len(value) > MAX_RECIPIENTS:
+        errors.append(f"{key}: at most {MAX_RECIPIENTS} addresses per message; got {len(value)}")
+        return ()
+    addresses = []
+    for index, entry in enumerate(value):
+        if not isinstance(entry, str):
+            errors.append(f"{key}[{index}]: expected an email address; got {_described(entry)}")
+            return ()
+        try:
+            parsed = validate_email(
+                entry.strip(),
+                check_deliverability=False,
+                allow_display_name=False,
+                allow_quoted_local=False,
+                allow_domain_literal=False,
+            )
+        except EmailNotValidError as exc:
+            errors.append(
+                f"{key}[{index}]: {_shown(entry)!r} is not one email address such as "
+                f"'ops@example.com' ({_shown(str(exc), 160)})"
+            )
+            return ()
+        addresses.append(parsed.normalized)
+    return tuple(dict.fromkeys(addresses))
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """Part of a bad value, as an error may show it: redacted (a misplaced value may be
+    a secret, and errors reach task logs, the UI and the alert), on one line, clipped."""
+    flat = " ".join(_redactor().redact_text(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+@cache
+def _redactor() -> Redactor:
+    return Redactor()
 
 
 def _skip_api_keys(data: Mapping[str, Any], errors: list[str]) -> frozenset[str]:

@@ -17,6 +17,14 @@ REPORT_CRON = f"{REPORT_TIME.minute} {REPORT_TIME.hour} * * *"
 """The DAG's schedule, derived from REPORT_TIME so the two cannot disagree."""
 
 
+# The instants a `window_end` Param may name: far beyond any real report, and far enough
+# inside what Python's datetime holds (years 1 to 9999) that the days and timezone
+# offsets added here or in a later task cannot overflow ("year 0 is out of range",
+# retried as if it might pass).
+EARLIEST_END = datetime(1970, 1, 3, tzinfo=UTC)
+LATEST_END = datetime(3000, 1, 1, tzinfo=UTC)
+
+
 class WindowError(ValueError):
     """The run's window cannot be determined from what it was given."""
 
@@ -74,8 +82,19 @@ def resolve_window(
     """
     tz = ZoneInfo(timezone)
     if window_end not in (None, ""):
-        end = _as_utc(_parse_instant(window_end, tz))
-        return _window_ending(end, tz, "window_end param")
+        parsed = _parse_instant(window_end, tz)
+        try:
+            end = _as_utc(parsed)
+            window = _window_ending(end, tz, "window_end param")
+        except (OverflowError, ValueError):  # beyond what a datetime can hold
+            window = None
+        if window is None or not EARLIEST_END <= window.end < LATEST_END:
+            raise WindowError(
+                f"window_end: {_clipped(window_end)} is outside the range a report window "
+                f"may end in ({EARLIEST_END.date()} to {LATEST_END.year - 1}-12-31); "
+                f"expected an ISO-8601 date-time such as 2026-11-27T08:00:00+01:00"
+            )
+        return window
     if data_interval_start and data_interval_end and data_interval_start < data_interval_end:
         start, end = _as_utc(data_interval_start), _as_utc(data_interval_end)
         return Window(start, end, _previous_report_time(start, tz), timezone, "data_interval")
@@ -119,10 +138,16 @@ def _parse_instant(value: str | datetime, tz: ZoneInfo) -> datetime:
         except ValueError:
             raise WindowError(
                 f"window_end: expected an ISO-8601 date-time such as "
-                f"2026-11-27T08:00:00+01:00; got {value!r}"
+                f"2026-11-27T08:00:00+01:00; got {_clipped(value)}"
             ) from None
     # A naive value is read in the report timezone, as a person typing it would mean.
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+
+
+def _clipped(value: str | datetime) -> str:
+    """A Param's value as an error shows it: one line, at most 40 characters."""
+    text = " ".join(str(value).split())
+    return repr(text if len(text) <= 40 else text[:39] + "…")
 
 
 def _as_utc(value: datetime) -> datetime:

@@ -63,7 +63,7 @@ def test_skip_file_reads_original_format_with_comments_and_blanks(tmp_path):
     ("change", "named"),
     [
         ({"recipients": "ops@example.com"}, "recipients: expected a non-empty list"),
-        ({"recipients": ["not-an-address"]}, "recipients: expected a non-empty list"),
+        ({"recipients": ["not-an-address"]}, "recipients[0]: 'not-an-address' is not one"),
         ({"timezone": "Mars/Olympus"}, "timezone: expected an IANA timezone"),
         ({"db_timezone": 5}, "db_timezone: expected an IANA timezone"),
         ({"hung_after_minutes": "60"}, "hung_after_minutes: expected a positive whole"),
@@ -127,8 +127,53 @@ def test_missing_or_malformed_variable_says_what_to_do(raw, named):
 
 def test_recipients_param_is_validated_like_the_variable():
     assert parse_recipients(["a@example.com", "a@example.com"], "param") == ("a@example.com",)
-    with pytest.raises(SettingsError, match="param: expected"):
+    with pytest.raises(SettingsError, match=r"param\[0\]: 'nobody' is not one email address"):
         parse_recipients(["nobody"], "param")
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "ops@[example.com",  # a domain literal left open: crashed the send
+        "a,b@c.co",  # two addresses in one entry once in the To header
+        "a@b.co, c@d.co",
+        "Ops <ops@example.com>",  # a display name
+        '"o p"@example.com',  # a quoted local part
+        "ops@[192.0.2.1]",  # a domain literal
+        "ops@example",  # no dot in the domain
+        "ops@-example.com",
+        "ops@exa mple.com",
+        "ops@@example.com",
+        "ops@example.com\r\nBcc: x@evil.example",  # header injection
+    ],
+)
+def test_recipient_that_is_not_exactly_one_plain_address_is_refused_by_index(entry):
+    with pytest.raises(SettingsError) as caught:
+        parse_recipients(["lead@example.com", entry], "recipients param")
+    message = str(caught.value)
+    assert message.startswith("recipients param[1]: ")
+    assert "is not one email address" in message
+    assert "\n" not in message
+
+
+def test_recipient_errors_are_clipped_and_redacted_never_the_whole_value():
+    secret = "password=Hunter2-" + "x" * 300
+    with pytest.raises(SettingsError) as caught:
+        parse_recipients(["ops@example.com", secret], "recipients param")
+    message = str(caught.value)
+    assert "Hunter2" not in message
+    assert "x" * 60 not in message  # clipped
+    assert "recipients param[1]" in message
+    with pytest.raises(SettingsError) as caught:
+        parse_recipients("api-key-Z9yT7 ops@example.com", "recipients param")
+    assert "api-key-Z9yT7" not in str(caught.value)
+    assert "a string of 29 characters" in str(caught.value)
+
+
+def test_recipients_are_normalized_and_limited_to_exchanges_500_per_message():
+    assert parse_recipients(["Ops@Example.COM "], "r") == ("Ops@example.com",)
+    with pytest.raises(SettingsError, match="at most 500 addresses"):
+        parse_recipients([f"u{n}@example.com" for n in range(501)], "r")
 
 
 def test_schedule_timezone_comes_from_the_environment_form_only():

@@ -96,3 +96,33 @@ def test_unparseable_window_end_names_the_param_and_the_form(bad):
 def test_no_interval_and_no_run_after_asks_for_window_end():
     with pytest.raises(WindowError, match="pass the window_end Param"):
         resolve_window(timezone="UTC")
+
+
+@pytest.mark.parametrize(
+    "end",
+    [
+        "0001-01-01T08:00:00+01:00",  # was "year 0 is out of range", retried
+        "0001-01-02",
+        "1969-12-31T08:00:00Z",
+        "9999-12-31T08:00:00-05:00",
+        "9999-12-31T23:59:59",
+        "3000-01-01T08:00:00Z",
+    ],
+)
+@pytest.mark.parametrize("timezone", ["Europe/Paris", "Pacific/Kiritimati", "Etc/GMT+12"])
+def test_window_end_beyond_the_representable_range_is_a_window_error_naming_the_param(
+    end, timezone
+):
+    with pytest.raises(WindowError, match=r"window_end: '.+' is outside the range"):
+        resolve_window(timezone=timezone, window_end=end)
+
+
+def test_window_end_at_the_edges_of_the_range_gives_a_window():
+    assert resolve_window(timezone="UTC", window_end="1970-01-03T08:00:00Z").end.year == 1970
+    assert resolve_window(timezone="UTC", window_end="2999-12-31T08:00:00Z").end.year == 2999
+
+
+def test_window_end_errors_show_the_value_clipped():
+    with pytest.raises(WindowError) as caught:
+        resolve_window(timezone="UTC", window_end="not a date " + "x" * 500)
+    assert "x" * 50 not in str(caught.value)

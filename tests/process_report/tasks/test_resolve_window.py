@@ -21,8 +21,22 @@ def test_invalid_settings_fail_without_retry_naming_the_key(settings_variable):
 
 def test_bad_recipients_param_fails_without_retry(settings_variable):
     settings_variable(SETTINGS)
-    with pytest.raises(AirflowFailException, match="recipients param: expected"):
+    with pytest.raises(AirflowFailException, match=r"recipients param\[0\]: 'not-an-address'"):
         resolve({"recipients": ["not-an-address"]})
+
+
+@pytest.mark.parametrize("entry", ["ops@[example.com", "a,b@c.co"])
+def test_recipients_param_the_send_could_not_use_fails_at_the_first_task(settings_variable, entry):
+    settings_variable(SETTINGS)
+    with pytest.raises(AirflowFailException, match=r"recipients param\[1\]: .* is not one email"):
+        resolve({"recipients": ["lead@example.com", entry]})
+
+
+@pytest.mark.parametrize("end", ["0001-01-01T08:00:00+01:00", "9999-12-31T08:00:00-05:00"])
+def test_window_end_beyond_the_representable_range_fails_at_the_first_task(settings_variable, end):
+    settings_variable(SETTINGS)
+    with pytest.raises(AirflowFailException, match=r"window_end: .* is outside the range"):
+        resolve({"window_end": end})
 
 
 def test_bad_window_end_param_fails_without_retry(settings_variable):
