@@ -28,7 +28,9 @@ the calls this project makes:
   outages (503 with `Retry-After`) and AAD error answers; scripted statuses for the next
   Graph requests; `@odata.nextLink`s that point at another host; hostile answers
   (`always_throttled` batch items, `batch_rewrite`, `listing_rewrite`, `token_rewrite`:
-  malformed `$batch` answers, folder listings and token answers).
+  malformed `$batch` answers, folder listings and token answers); raw answers sent as
+  they are (`graph_answers`, `identity_answers`: error bodies of any shape, HTML pages,
+  307/308/302 redirects to another host, bodies dripped a byte at a time).
 """
 
 from __future__ import annotations

@@ -42,6 +42,7 @@ from process_report.graph.client import (
     retry_after,
     retryable,
 )
+from process_report.graph.deadline import deadline
 
 log = logging.getLogger(__name__)
 MICROSOFT_AUTHORITY = "https://login.microsoftonline.com"
@@ -245,8 +246,15 @@ class IdentityHttp:
     instead of being returned to MSAL (which would cache them and drop the
     Retry-After)."""
 
-    def __init__(self, session: requests.Session, authority: str, timeout_s: float = 60.0):
-        self.session, self.authority, self.timeout_s = session, authority, timeout_s
+    def __init__(
+        self,
+        session: requests.Session,
+        authority: str,
+        timeout_s: float = 60.0,
+        deadline_s: float = 120.0,
+    ):
+        self.session, self.authority = session, authority
+        self.timeout_s, self.deadline_s = timeout_s, deadline_s
 
     def get(self, url: str, **kwargs: Any) -> requests.Response:
         return self._call("GET", url, **kwargs)
@@ -258,8 +266,9 @@ class IdentityHttp:
         kwargs.setdefault("timeout", self.timeout_s)
         kwargs["allow_redirects"] = False  # the client secret goes to the authority only
         try:
-            response = self.session.request(method, url, stream=True, **kwargs)
-            read_capped(response, MAX_RESPONSE_BYTES, url)
+            with deadline(self.deadline_s, f"Sign-in to {self.authority}"):
+                response = self.session.request(method, url, stream=True, **kwargs)
+                read_capped(response, MAX_RESPONSE_BYTES, url)
         except requests.RequestException as exc:
             raise SignInError(
                 0,

@@ -19,7 +19,9 @@ batching URLs or sleep themselves:
 - 401 refreshes the token once; a second 401 in the same call is a clear error;
 - absolute URLs (`@odata.nextLink`) are followed only on the configured Graph scheme and
   host, so the bearer token never goes anywhere else;
-- answers are read streamed and refused beyond a size cap;
+- answers are read streamed and refused beyond a size cap, and each request has a total
+  deadline (graph/deadline.py), not only a per-read timeout: a dripped answer is cut;
+- no redirect is followed (`NoRedirectSession`): a 3xx is an error naming its target;
 - `pages()` follows `@odata.nextLink`; `batch()` and `crawl()` send at most 20
   requests per `$batch` and retry throttled or failed items on their own, while the
   others' rounds go on.
@@ -41,6 +43,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+
+from process_report.graph.deadline import deadline, mount_deadlines
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +96,8 @@ class RetryPolicy:
     max_wait_s: float = 120.0  # total sleeping per call, across its retries
     base_backoff_s: float = 1.0
     max_backoff_s: float = 30.0
-    timeout_s: float = 60.0
+    timeout_s: float = 60.0  # per socket operation (connect, each read)
+    deadline_s: float = 120.0  # per request, connect plus the whole answer
     max_response_bytes: int = MAX_RESPONSE_BYTES
 
 
@@ -353,16 +358,17 @@ class GraphClient:
 
     def _send(self, method: str, url: str, refresh: bool, **kwargs: Any) -> requests.Response:
         headers = {"Authorization": f"Bearer {self._token(refresh)}", **kwargs.pop("headers", {})}
-        response = self.session.request(
-            method,
-            url,
-            headers=headers,
-            timeout=self.policy.timeout_s,
-            stream=True,
-            allow_redirects=False,
-            **kwargs,
-        )
-        read_capped(response, self.policy.max_response_bytes, url)
+        with deadline(self.policy.deadline_s, f"Graph's answer to {method}"):
+            response = self.session.request(
+                method,
+                url,
+                headers=headers,
+                timeout=self.policy.timeout_s,
+                stream=True,
+                allow_redirects=False,
+                **kwargs,
+            )
+            read_capped(response, self.policy.max_response_bytes, url)
         refuse_redirect(response, url)
         return response
 
@@ -375,6 +381,10 @@ class NoRedirectSession(requests.Session):
     is, for `refuse_redirect` to turn into an error."""
 
     max_redirects = 0
+
+    def __init__(self) -> None:
+        super().__init__()
+        mount_deadlines(self)  # and each request's total deadline can reach its socket
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
         kwargs["allow_redirects"] = False
