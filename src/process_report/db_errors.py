@@ -17,12 +17,16 @@ SQLSTATE's class (its first two characters):
 psycopg2 exposes the SQLSTATE as `pgcode`, psycopg 3 as `sqlstate`. A failure while
 connecting has none (libpq reports those as text only), so the server's few connection
 refusals are recognized by their message (`FATAL:  password authentication failed`).
-Plain Python, no driver import: both drivers' errors are read by duck typing.
+Plain Python, no driver import: both drivers' errors are read by duck typing. The
+preflight check (preflight/database.py) reads the SQLSTATE the same way.
 """
 
 from __future__ import annotations
 
 import re
+from functools import cache
+
+from process_report.redact import Redactor
 
 TRANSIENT, PERMANENT = "transient", "permanent"
 
@@ -88,14 +92,19 @@ def process_db_error(
     """`error` as a ProcessDbError whose message starts with `what` (e.g. "The process
     database failed while reading the processes") and says whether it will be retried.
     `unknown_is_transient`: an error without a SQLSTATE (no server verdict, e.g. an
-    unreachable host) is retried. The driver's message is kept, on one line: it names
-    the table or role, and the connection's password is never part of it."""
+    unreachable host) is retried. The driver's message is kept, on one line and
+    redacted (it names the table or role; a driver may quote its connection string)."""
     code = sqlstate(error)
     kind = classify_sqlstate(code)
     transient = unknown_is_transient if kind is None and unknown_is_transient else None
     if kind is not None:
         transient = kind == TRANSIENT
     verdict = {True: "will retry", False: "permanent: not retried", None: "may retry"}[transient]
-    detail = " ".join(str(error).split())[:500]
+    detail = _redactor().redact_text(" ".join(str(error).split())[:500])
     state = f"SQLSTATE {code}, " if code else ""
     return ProcessDbError(f"{what} ({state}{verdict}): {detail}", code, transient)
+
+
+@cache
+def _redactor() -> Redactor:
+    return Redactor()

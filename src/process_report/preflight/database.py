@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from process_report.db_errors import sqlstate
 from process_report.preflight import Check, failed, passed, skipped
 from process_report.processes import fetch_api_keys, fetch_process_rows
 from process_report.redact import Redactor
@@ -67,24 +68,12 @@ def _server(conn: Any) -> str:
     return f"connected as {user} to {database} (PostgreSQL {version})"
 
 
-def _sqlstate(exc: BaseException) -> str | None:
-    return getattr(exc, "pgcode", None) or getattr(exc, "sqlstate", None)
-
-
 def _fix(exc: BaseException) -> str | None:
-    code = _sqlstate(exc)
-    if code in _FIXES:
-        return _FIXES[code]
-    text = str(exc)
-    if "password authentication failed" in text:  # libpq says it before any SQLSTATE
-        return _FIXES["28P01"]
-    if "does not exist" in text and "database" in text:
-        return _FIXES["3D000"]
-    return None
+    return _FIXES.get(sqlstate(exc) or "")
 
 
 def _said(exc: BaseException) -> str:
     """The driver's first line, scrubbed (it may quote the DSN)."""
     first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-    code = _sqlstate(exc)
+    code = sqlstate(exc)
     return Redactor().redact_text(first[:300]) + (f" (SQLSTATE {code})" if code else "")
