@@ -82,6 +82,8 @@ def process_db() -> Iterator[Any]:
             else f"Cannot reach the process database through {where}"
         )
         error = process_db_error(exc, what, unknown_is_transient=True)
+        if error.transient:  # unreachable, busy or restarting: a ConnectionError, retried
+            raise ConnectionError(str(error)) from exc
         raise error from exc
     try:
         yield conn

@@ -1,4 +1,5 @@
-"""fetch_processes: an unreachable database is retried and named; the keys it read
+"""fetch_processes: an unreachable database is retried and named, one that refuses the
+login fails at once; the keys it read
 are masked in task logs."""
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ import secrets
 import pytest
 from airflow.sdk.exceptions import AirflowFailException
 
+from process_report.db_errors import ProcessDbError
 from process_report.tasks import fetch_processes as task
 from tests.process_report.tasks.runs import SETTINGS, masked_in_task_logs, resolve
+from tests.support.embedded_db import airflow_connection_json
 
 
 def test_unreachable_database_is_a_retryable_error_naming_the_connection(
@@ -46,3 +49,20 @@ def test_fetch_processes_masks_the_api_keys_it_read_in_task_logs(settings_variab
     assert not any(masked_in_task_logs(key) for key in [*clients_in_db, skip_key])
     task.fetch_processes_task(run=resolve())
     assert all(masked_in_task_logs(key) for key in [*clients_in_db, skip_key])
+
+
+def test_database_that_refuses_the_login_fails_at_once_naming_the_sqlstate(
+    settings_variable, monkeypatch, process_db_uri
+):
+    settings_variable(SETTINGS)
+    refused = json.loads(airflow_connection_json(process_db_uri)) | {"schema": "no_such_db"}
+    monkeypatch.setenv("AIRFLOW_CONN_PROCESS_DB", json.dumps(refused))
+    run = resolve()
+    with pytest.raises(ProcessDbError) as caught:
+        task.fetch_processes_task(run=run)
+    assert caught.value.transient is False  # the retry policy fails the task at once
+    assert caught.value.sqlstate == "3D000"
+    assert str(caught.value).startswith(
+        "The process database refused Airflow connection 'process_db' "
+        "(SQLSTATE 3D000, permanent: not retried)"
+    )
