@@ -1,6 +1,5 @@
 """fetch_processes: an unreachable database is retried and named, one that refuses the
-login fails at once; the keys it read
-are masked in task logs."""
+login fails at once; the keys it read are masked in task logs."""
 
 from __future__ import annotations
 
