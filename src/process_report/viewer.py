@@ -1,27 +1,30 @@
-"""The report viewer: a run's archived report, failure-log extracts and attachments,
-served by Airflow's API server to signed-in Airflow users who may read this DAG.
+"""The report viewer: a run's archived report, its sent state, failure logs and
+attachments, served by Airflow's API server to signed-in Airflow users who may read
+this DAG.
 
 `plugins/process_report_viewer.py` mounts `app` at `links.VIEWER_PREFIX` and shows it as
 a tab of each DAG run's page; the email links here (`links.RunLinks`). Airflow does not
 protect a plugin's FastAPI app, so every route depends on Airflow's own
 `requires_access_dag` (the JWT of the `Authorization` header or of the UI's session
-cookie, checked by the configured auth manager): reading the report needs read access
-to the DAG's runs, reading an extract read access to its task logs. A browser that is
-not signed in is sent to Airflow's login page and comes back.
+cookie, checked by the configured auth manager). Each file is authorized by what it
+holds: the report, its CSV and its full version need read access to the DAG's runs;
+anything carrying log extracts (an extract, the extracts' zip, the dry run's message
+with that zip attached, any attachment not known to hold only the report) needs read
+access to its task logs too. A browser that is not signed in is sent to Airflow's login
+page at `[api] base_url` (never at the request's Host header) and comes back.
 
 Nothing is read from a path the request names. The run's folder is found from the DAG
 run: its report day from the window `resolve_window` left in XCom, the artifacts root
 from the settings, and `artifacts.run_folder`; the settings snapshot `run_context`
-keeps there proves it is that run's folder. A file name in a URL is then only a key
-into the listing of the folder's `attachments/` or `failure_logs/`, which leaves out
-symbolic links: `..`, absolute or encoded paths and links never reach other files.
+keeps there proves it is that run's folder. Every file is read through `RunFiles`,
+which follows no symbolic link below the artifacts root, and a file name in a URL is
+only a key into a listing of the folder. New pages: a route below RUN_PATH that calls
+`run_archive` and renders a template extending viewer_base.html.j2 with `_page`.
 """
 
 from __future__ import annotations
 
-import gzip
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,6 +32,7 @@ from zoneinfo import ZoneInfo
 from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
 from airflow.api_fastapi.common.db.common import SessionDep
 from airflow.api_fastapi.core_api.security import GetUserDep, requires_access_dag
+from airflow.configuration import conf
 from airflow.models.xcom import XComModel
 from airflow.sdk import ObjectStoragePath
 from airflow.sdk.exceptions import AirflowFailException
@@ -41,13 +45,29 @@ from process_report.links import DAG_ID, RUN_PATH, VIEWER_PREFIX, RunLinks
 from process_report.report_context import local_time
 from process_report.report_templates import template_environment
 from process_report.run_context import SETTINGS_FILE
+from process_report.run_files import RunFiles
+from process_report.run_view import (
+    ATTACHMENTS,
+    DRY_RUN,
+    EXTRACTS,
+    OUTBOX,
+    OUTBOX_MESSAGE,
+    SENT,
+    chunks,
+    failures,
+    log_tail,
+    page_title,
+    send_status,
+)
 from process_report.window import Window
 
 log = logging.getLogger(__name__)
 
-WINDOW_TASK = "resolve_window"
-EXTRACTS, ATTACHMENTS, REPORT = "failure_logs", "attachments", "report.html"
-CHUNK_BYTES = 1024 * 1024
+WINDOW_TASK, PROCESSES_TASK = "resolve_window", "fetch_processes"
+REPORT = "report.html"
+# Attachments that hold only what the report shows; any other (the extracts' zip, a
+# name added later) carries more and needs task-log access.
+REPORT_ONLY = frozenset(n + z for n in ("processes.csv", "full-report.html") for z in ("", ".zip"))
 # Only inline styles and same-origin framing (the Airflow UI's tab); the archived report
 # and the served files may not run anything, whatever they contain.
 PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
@@ -64,83 +84,123 @@ app = FastAPI(
 )
 _READ_RUN = [Depends(requires_access_dag("GET", DagAccessEntity.RUN))]
 _READ_LOGS = [Depends(requires_access_dag("GET", DagAccessEntity.TASK_LOGS))]
+_NOT_FOUND = "No such file in this run's archive."
 
 
 @dataclass(frozen=True)
 class RunArchive:
-    """One run's folder in the artifacts root and the window it reported on."""
+    """One run's folder in the artifacts root, the window it reported on and what its
+    first tasks left in XCom (recipients, dry run, counts)."""
 
-    folder: ObjectStoragePath
+    files: RunFiles
     window: Window
+    started: dict[str, Any]
+    counts: dict[str, int] | None
 
-    def files(self, subfolder: str) -> dict[str, ObjectStoragePath]:
-        """The regular files directly in `subfolder`, by name; symbolic links (and a
-        subfolder that is one) are left out, so nothing outside the folder is reachable."""
-        base = self.folder / subfolder
-        if base.is_symlink() or not base.is_dir():
-            return {}
-        return {p.name: p for p in base.iterdir() if not p.is_symlink() and p.is_file()}
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.window.timezone)
 
 
 @app.get(RUN_PATH, response_class=HTMLResponse, dependencies=_READ_RUN)
-def run_page(dag_id: str, run_id: str, request: Request, session: SessionDep, user: GetUserDep):
-    """The run's page: links to Airflow and to every file, and the report as emailed."""
-    archive = run_archive(dag_id, run_id, session)
-    report = archive.folder / REPORT
-    html = (
-        template_environment()
-        .get_template("viewer.html.j2")
-        .render(
-            dag_id=dag_id,
-            run_id=run_id,
-            report_day=archive.window.report_day.isoformat(),
-            window_start=local_time(archive.window.start, ZoneInfo(archive.window.timezone)),
-            window_end=local_time(archive.window.end, ZoneInfo(archive.window.timezone)),
-            links=RunLinks(site_root(request), dag_id, run_id),
-            report_html=_framed(report.read_text(encoding="utf-8")) if report.is_file() else None,
-            attachments=_sizes(archive.files(ATTACHMENTS)),
-            extracts=_sizes(archive.files(EXTRACTS)),
+def run_page(dag_id: str, run_id: str, session: SessionDep, user: GetUserDep):
+    """The run's page: its sent state, its files and failure logs, and the report."""
+    if dag_id != DAG_ID:
+        return _page(
+            "viewer_elsewhere.html.j2",
+            status.HTTP_404_NOT_FOUND,
+            title="Process report",
+            shown_dag=dag_id,
         )
+    archive = run_archive(dag_id, run_id, session)
+    sent = send_status(
+        archive.files,
+        dry_run=bool(archive.started.get("dry_run")),
+        recipients=archive.started.get("recipients") or [],
+        tz=archive.tz,
     )
+    report_day = archive.window.report_day.isoformat()
     log.info("Report viewer: %s opened the page of run %s", user.get_name(), run_id)
-    return HTMLResponse(html, headers=_headers(PAGE_POLICY))
+    return _page(
+        "viewer.html.j2",
+        title=page_title(report_day, archive.counts, sent),
+        run_id=run_id,
+        window_start=local_time(archive.window.start, archive.tz),
+        window_end=local_time(archive.window.end, archive.tz),
+        links=RunLinks(site_root(), dag_id, run_id),
+        status=sent,
+        emailed=sent.state == SENT,
+        dry_run=sent.state == DRY_RUN,
+        report_body=_body(archive.files),
+        attachments=_kib(archive.files.sizes(ATTACHMENTS)),
+        failures=failures(archive.files, archive.tz),
+    )
 
 
 @app.get(RUN_PATH + "report", response_class=HTMLResponse, dependencies=_READ_RUN)
 def archived_report(dag_id: str, run_id: str, session: SessionDep, user: GetUserDep):
-    """The HTML report exactly as the email showed it."""
-    report = run_archive(dag_id, run_id, session).folder / REPORT
-    if not report.is_file():
+    """The HTML report exactly as the email showed it (or would have, in a dry run)."""
+    files = run_archive(dag_id, run_id, session).files
+    html = _report(files)
+    if html is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "This run has not composed its report yet.")
     log.info("Report viewer: %s opened the report of run %s", user.get_name(), run_id)
-    return HTMLResponse(report.read_text(encoding="utf-8"), headers=_headers(REPORT_POLICY))
+    return HTMLResponse(html, headers=_headers(REPORT_POLICY))
 
 
-@app.get(RUN_PATH + "extracts/{name}", dependencies=_READ_LOGS)
-def extract(dag_id: str, run_id: str, name: str, session: SessionDep, user: GetUserDep):
-    """A failure's full redacted log extract, as text (stored gzipped when large)."""
-    path = _listed(run_archive(dag_id, run_id, session), EXTRACTS, name)
-    log.info("Report viewer: %s opened extract %s of run %s", user.get_name(), name, run_id)
-    return StreamingResponse(
-        _chunks(path, gunzip=name.endswith(".gz")),
-        media_type="text/plain; charset=utf-8",
-        headers=_headers(FILE_POLICY),
+@app.get(RUN_PATH + "extracts/{name}", response_class=HTMLResponse, dependencies=_READ_LOGS)
+def log_page(dag_id: str, run_id: str, name: str, session: SessionDep, user: GetUserDep):
+    """A failure's redacted log extract on a page: the process and its client, a way
+    back, wrapped lines, and a download of the raw file."""
+    archive = run_archive(dag_id, run_id, session)
+    failure = next((f for f in failures(archive.files, archive.tz) if f.name == name), None)
+    if failure is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, _NOT_FOUND)
+    text, cut = _read(lambda: log_tail(archive.files, name))
+    log.info("Report viewer: %s opened the log of %s in run %s", user.get_name(), name, run_id)
+    return _page(
+        "viewer_log.html.j2",
+        title=f"Failure log: {failure.client or failure.uuid} · {archive.window.report_day}",
+        failure=failure,
+        text=text,
+        cut=cut,
+    )
+
+
+@app.get(RUN_PATH + "extracts/{name}/raw", dependencies=_READ_LOGS)
+def raw_log(dag_id: str, run_id: str, name: str, session: SessionDep, user: GetUserDep):
+    """The extract as a plain-text download (gunzipped when it was stored gzipped)."""
+    files = run_archive(dag_id, run_id, session).files
+    _listed(files, EXTRACTS, name)
+    log.info("Report viewer: %s downloaded the log %s of run %s", user.get_name(), name, run_id)
+    return _download(
+        files, f"{EXTRACTS}/{name}", name.removesuffix(".gz"), "text/plain; charset=utf-8"
     )
 
 
 @app.get(RUN_PATH + "files/{name}", dependencies=_READ_RUN)
-def attachment(dag_id: str, run_id: str, name: str, session: SessionDep, user: GetUserDep):
+def attachment(
+    dag_id: str, run_id: str, name: str, request: Request, session: SessionDep, user: GetUserDep
+):
     """A file as it was attached to the email (CSV, full report, extracts' zip)."""
-    path = _listed(run_archive(dag_id, run_id, session), ATTACHMENTS, name)
+    if name not in REPORT_ONLY:
+        requires_access_dag("GET", DagAccessEntity.TASK_LOGS)(request, user)
+    files = run_archive(dag_id, run_id, session).files
+    _listed(files, ATTACHMENTS, name)
     log.info("Report viewer: %s downloaded %s of run %s", user.get_name(), name, run_id)
-    return StreamingResponse(
-        _chunks(path),
-        media_type=_MIME.get(path.suffix, "application/octet-stream"),
-        headers={
-            **_headers(FILE_POLICY),
-            "Content-Disposition": f'attachment; filename="{path.name}"',
-        },
-    )
+    mime = _MIME.get(name[name.rfind(".") :], "application/octet-stream")
+    return _download(files, f"{ATTACHMENTS}/{name}", name, mime)
+
+
+@app.get(RUN_PATH + "outbox/{name}", dependencies=_READ_LOGS)
+def outbox_message(dag_id: str, run_id: str, name: str, session: SessionDep, user: GetUserDep):
+    """A dry run's message as it would have been sent (it carries the extracts' zip)."""
+    files = run_archive(dag_id, run_id, session).files
+    if name != OUTBOX_MESSAGE:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, _NOT_FOUND)
+    _listed(files, OUTBOX, name)
+    log.info("Report viewer: %s downloaded the outbox message of run %s", user.get_name(), run_id)
+    return _download(files, f"{OUTBOX}/{name}", name, "message/rfc822")
 
 
 @app.exception_handler(StarletteHTTPException)
@@ -150,8 +210,11 @@ async def signed_out_to_login(request: Request, exc: StarletteHTTPException) -> 
     if exc.status_code == status.HTTP_401_UNAUTHORIZED and _wants_html(request):
         from airflow.api_fastapi.app import get_auth_manager
 
-        login = get_auth_manager().get_url_login(next_url=str(request.url))
-        return RedirectResponse(site_root(request) + login, status.HTTP_303_SEE_OTHER)
+        sent = request.scope.get("raw_path") or request.url.path.encode()  # as encoded
+        here = VIEWER_PREFIX + sent.decode("latin-1").partition(VIEWER_PREFIX)[2]
+        query = f"?{request.url.query}" if request.url.query else ""
+        login = get_auth_manager().get_url_login(next_url=site_root() + here + query)
+        return RedirectResponse(site_root() + login, status.HTTP_303_SEE_OTHER)
     return Response(
         exc.detail if isinstance(exc.detail, str) else "",
         exc.status_code,
@@ -164,39 +227,43 @@ def run_archive(dag_id: str, run_id: str, session: Any) -> RunArchive:
     """The run's folder (404 when the run has none yet, or is not of this DAG)."""
     if dag_id != DAG_ID:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"The viewer shows runs of {DAG_ID} only.")
-    window = _run_window(dag_id, run_id, session)
-    folder = artifacts.run_folder(
-        _artifacts_root(), window.report_day.isoformat(), run_id, create=False
-    )
-    if not (folder / SETTINGS_FILE).is_file():
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND,
-            "This run's folder is not under the settings' artifacts_root (was it changed?).",
-        )
-    return RunArchive(folder, window)
-
-
-def site_root(request: Request) -> str:
-    """The address of Airflow as this request reached it, without the viewer's prefix."""
-    return str(request.base_url).rstrip("/").removesuffix(VIEWER_PREFIX)
-
-
-def _run_window(dag_id: str, run_id: str, session: Any) -> Window:
-    query = XComModel.get_many(
-        run_id=run_id,
-        key="return_value",
-        dag_ids=dag_id,
-        task_ids=WINDOW_TASK,
-        map_indexes=-1,
-        limit=1,
-    )
-    row = session.scalars(query).first()
-    if row is None:
+    started = _xcom(dag_id, run_id, WINDOW_TASK, session)
+    if started is None:
         raise HTTPException(
             status.HTTP_404_NOT_FOUND,
             f"No such run, or it has no report yet ({WINDOW_TASK} has not run).",
         )
-    return Window.from_dict(XComModel.deserialize_value(row)["window"])
+    window = Window.from_dict(started["window"])
+    folder = artifacts.run_folder(
+        _artifacts_root(), window.report_day.isoformat(), run_id, create=False
+    )
+    files = RunFiles(ObjectStoragePath(_artifacts_root()), (folder.parent.name, folder.name))
+    if not files.exists(SETTINGS_FILE):
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            "This run's folder is not under the settings' artifacts_root (was it changed?).",
+        )
+    fetched = _xcom(dag_id, run_id, PROCESSES_TASK, session) or {}
+    return RunArchive(files, window, started, fetched.get("counts"))
+
+
+def site_root() -> str:
+    """Airflow's address as configured (`[api] base_url`), never as a request names it
+    (its Host header is the client's to choose); without one, links are root-relative."""
+    return (conf.get("api", "base_url", fallback="") or "").strip().rstrip("/")
+
+
+def _xcom(dag_id: str, run_id: str, task_id: str, session: Any) -> dict[str, Any] | None:
+    query = XComModel.get_many(
+        run_id=run_id,
+        key="return_value",
+        dag_ids=dag_id,
+        task_ids=task_id,
+        map_indexes=-1,
+        limit=1,
+    )
+    row = session.scalars(query).first()
+    return None if row is None else XComModel.deserialize_value(row)
 
 
 def _artifacts_root() -> str:
@@ -213,31 +280,61 @@ def _artifacts_root() -> str:
         ) from None
 
 
-def _listed(archive: RunArchive, subfolder: str, name: str) -> ObjectStoragePath:
-    found = archive.files(subfolder).get(name)
-    if found is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "No such file in this run's archive.")
-    return found
+def _listed(files: RunFiles, subfolder: str, name: str) -> None:
+    if name not in files.sizes(subfolder):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, _NOT_FOUND)
 
 
-def _chunks(path: ObjectStoragePath, gunzip: bool = False) -> Iterator[bytes]:
-    """The file's bytes in bounded chunks (an extract can be large)."""
-    with path.open("rb") as raw, gzip.open(raw) if gunzip else raw as stream:
-        while chunk := stream.read(CHUNK_BYTES):
-            yield chunk
+def _read(reader: Any) -> Any:
+    """`reader()`, with a file that vanished or became a link in between as a 404."""
+    try:
+        return reader()
+    except OSError:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, _NOT_FOUND) from None
 
 
-def _sizes(files: dict[str, ObjectStoragePath]) -> list[dict[str, Any]]:
+def _download(files: RunFiles, path: str, filename: str, mime: str) -> StreamingResponse:
+    gunzip = path.startswith(EXTRACTS) and path.endswith(".gz")
+    _read(lambda: files.open(path).close())  # refused before the answer starts
+    return StreamingResponse(
+        chunks(files, path, gunzip=gunzip),
+        media_type=mime,
+        headers={
+            **_headers(FILE_POLICY),
+            "Content-Disposition": f'attachment; filename="{filename}"',
+        },
+    )
+
+
+def _report(files: RunFiles) -> str | None:
+    try:
+        return files.read_bytes(REPORT).decode("utf-8", "replace")
+    except OSError:
+        return None
+
+
+def _body(files: RunFiles) -> str | None:
+    """The archived report's body, shown in the page itself (one scroll, the width of
+    the tab): it is our own rendering, every value escaped, and the page's policy runs
+    no script whatever it holds. Its links open a new tab (the page's <base>)."""
+    html = _report(files)
+    if html is None:
+        return None
+    start = html.find(">", html.find("<body")) + 1
+    end = html.rfind("</body>")
+    return html[start : end if end >= start else len(html)]
+
+
+def _kib(sizes: dict[str, int]) -> list[dict[str, Any]]:
     return [
-        {"name": name, "kib": max(1, round(path.stat().st_size / 1024))}
-        for name, path in sorted(files.items())
+        {"name": name, "kib": max(1, round(size / 1024)), "logs": name not in REPORT_ONLY}
+        for name, size in sorted(sizes.items())
     ]
 
 
-def _framed(report_html: str) -> str:
-    """The archived report for the page's sandboxed frame: its links open a new tab
-    (OneDrive and the viewer's own pages refuse to be framed)."""
-    return report_html.replace("<head>", '<head><base target="_blank">', 1)
+def _page(template: str, status_code: int = status.HTTP_200_OK, **context: Any) -> HTMLResponse:
+    html = template_environment().get_template(template).render(dag_id=DAG_ID, **context)
+    return HTMLResponse(html, status_code, headers=_headers(PAGE_POLICY))
 
 
 def _headers(policy: str) -> dict[str, str]:

@@ -16,22 +16,29 @@ from datetime import UTC, date, datetime
 from email import message_from_bytes
 from email.policy import default
 from pathlib import Path
+from urllib.parse import quote
 
 import psycopg2
 import pytest
 import uvicorn
 from airflow.dag_processing.dagbag import DagBag
 from fastapi.testclient import TestClient
+from markupsafe import escape
 
 from process_report.links import DAG_ID, RunLinks
 from tests.support import PROJECT_DIR
+from tests.support.auth_managers import RUNS_ONLY_USER
+from tests.support.browser import overflow_px, screenshot
 from tests.support.embedded_db import airflow_connection_json, drop_database, recreate_database
 from tests.support.sample_day import TEST_API_KEY, load_sample_day, load_schema
 from tests.support.sample_logs import write_sample_logs
 
 BASE_URL = "http://testserver"  # the test client's host: the email's links point here
 REPORT_DAY = date(2026, 11, 26)
-USERS = "reader:viewer,outsider:"  # `outsider` signs in but has no role: no DAG access
+# `outsider` signs in but has no role: no DAG access; `runsonly` may read the DAG's runs
+# but not its task logs (tests.support.auth_managers)
+USERS = f"reader:viewer,outsider:,{RUNS_ONLY_USER}:viewer"
+SCREENSHOTS = PROJECT_DIR / "out" / "screenshots"
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +64,7 @@ def archived_run(airflow_db, pg_server_uri, tmp_path_factory):
         env.setenv("AIRFLOW_VAR_PROCESS_REPORT_SETTINGS", json.dumps(settings))
         env.setenv("AIRFLOW__API__BASE_URL", BASE_URL)
         env.setenv("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS", USERS)
+        env.setenv("AIRFLOW__CORE__AUTH_MANAGER", "tests.support.auth_managers.RunsOnlyAuthManager")
         env.setenv("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE", str(tmp / "passwords"))
         env.setenv("AIRFLOW__API_AUTH__JWT_SECRET", "viewer-tests-signing-key-0123456789abcdef")
         dag = DagBag(dag_folder=str(PROJECT_DIR / "dags")).dags[DAG_ID]
@@ -147,7 +155,7 @@ def test_reader_sees_the_run_page_with_the_emailed_report_and_every_file(
     assert extracts
     for name in extracts:
         assert f'href="extracts/{name}"' in html
-    assert "srcdoc=" in html
+    assert "<iframe" not in html  # the report is in the page: one scroll, no frame
     assert "Daily process report 2026-11-26" in html
     assert TEST_API_KEY not in html
 
@@ -162,12 +170,15 @@ def test_the_emails_links_open_the_runs_extracts_report_and_files(
     full_logs = re.findall(r"full log: (\S+)", text)
     assert full_logs
     for url in full_logs:
-        answer = api.get(url, headers=reader)
-        assert answer.status_code == 200, url
+        page = api.get(url, headers=reader)
+        assert page.status_code == 200, url
+        assert page.headers["content-type"].startswith("text/html")
+        raw = api.get(url + "/raw", headers=reader)
         stored = folder / "failure_logs" / url.rsplit("/", 1)[-1]
         data = stored.read_bytes()
-        assert answer.content == (gzip.decompress(data) if stored.suffix == ".gz" else data)
-        assert answer.headers["content-type"] == "text/plain; charset=utf-8"
+        assert raw.content == (gzip.decompress(data) if stored.suffix == ".gz" else data)
+        assert raw.headers["content-type"] == "text/plain; charset=utf-8"
+        assert raw.headers["content-disposition"].startswith("attachment;")
     report = api.get(links.report, headers=reader)
     assert report.text == (folder / "report.html").read_text()
     assert "sandbox" in report.headers["content-security-policy"]
@@ -307,3 +318,210 @@ def test_a_run_missing_under_a_changed_artifacts_root_is_not_found_and_no_folder
     assert answer.status_code == 404
     assert "artifacts_root" in answer.text
     assert not (tmp_path / "moved").exists()
+
+
+@pytest.fixture(scope="module")
+def runs_only(archived_run):
+    return {"Authorization": f"Bearer {token(archived_run['api'], RUNS_ONLY_USER)}"}
+
+
+def test_whatever_carries_extracts_needs_task_log_access(archived_run, runs_only, links):
+    api, folder = archived_run["api"], archived_run["folder"]
+    extract = next((folder / "failure_logs").iterdir()).name
+    for url in (
+        links.attachment("failure-logs.zip"),
+        f"{links.viewer}outbox/message.eml",
+        links.extract(extract),
+        links.extract(extract) + "/raw",
+    ):
+        answer = api.get(url, headers=runs_only)
+        assert answer.status_code == 403, url
+        assert not answer.content.startswith(b"PK"), url
+    assert api.get(links.viewer, headers=runs_only).status_code == 200
+    csv = api.get(links.attachment("processes.csv"), headers=runs_only)
+    assert csv.content == (folder / "attachments" / "processes.csv").read_bytes()
+
+
+def test_an_attachment_not_known_to_hold_only_the_report_needs_task_log_access(
+    archived_run, runs_only, reader, links
+):
+    planted = archived_run["folder"] / "attachments" / "more-logs.tar"
+    planted.write_bytes(b"extracts")
+    try:
+        url = links.attachment("more-logs.tar")
+        assert archived_run["api"].get(url, headers=runs_only).status_code == 403
+        assert archived_run["api"].get(url, headers=reader).content == b"extracts"
+    finally:
+        planted.unlink()
+
+
+@pytest.fixture
+def secret_file(tmp_path):
+    secret = tmp_path / "passwords.json"
+    secret.write_text('{"admin": "SECRET-PASSWORD-42"}')
+    return secret
+
+
+@pytest.mark.parametrize(
+    "planted", ["report.html", "attachments/processes.csv", "outbox/message.eml"]
+)
+def test_a_symlink_planted_at_a_file_the_viewer_reads_is_refused(
+    archived_run, reader, links, secret_file, planted
+):
+    api, target = archived_run["api"], archived_run["folder"] / planted
+    target.rename(target.with_name(target.name + ".real"))
+    target.symlink_to(secret_file)
+    try:
+        for url in (
+            links.viewer,
+            links.report,
+            links.attachment("processes.csv"),
+            f"{links.viewer}outbox/message.eml",
+        ):
+            answer = api.get(url, headers=reader)
+            assert "SECRET-PASSWORD-42" not in answer.text, url
+        assert api.get(links.report, headers=reader).status_code in (200, 404)
+    finally:
+        target.unlink()
+        target.with_name(target.name + ".real").rename(target)
+
+
+@pytest.mark.parametrize("planted", ["failure_logs", "outbox", "summaries", "."])
+def test_a_symlinked_folder_on_the_path_is_refused(
+    archived_run, reader, links, tmp_path, planted
+):
+    api, folder = archived_run["api"], archived_run["folder"]
+    real = (folder / planted).resolve()
+    copy = tmp_path / "copy"
+    real.rename(copy)
+    real.symlink_to(copy)  # the same files, reached through a link
+    try:
+        page = api.get(links.viewer, headers=reader)
+        if planted == ".":  # the run's folder itself: not this run's folder
+            assert page.status_code == 404
+        elif planted == "failure_logs":
+            extract = next(copy.iterdir()).name
+            assert "No failure left a log extract." in page.text
+            assert api.get(links.extract(extract) + "/raw", headers=reader).status_code == 404
+        elif planted == "outbox":
+            assert ">not sent<" in page.text
+            message = api.get(f"{links.viewer}outbox/message.eml", headers=reader)
+            assert message.status_code == 404
+        else:  # nothing is read through it: no key errors are shown
+            assert page.status_code == 200
+            assert '<div class="v-error">no error line found</div>' in page.text
+    finally:
+        real.unlink()
+        copy.rename(real)
+
+
+def test_the_login_redirect_is_built_from_the_base_url_not_the_host_header(archived_run, links):
+    browser = archived_run["api"].get(
+        links.viewer,
+        headers={"Accept": "text/html", "Host": "evil.example"},
+        follow_redirects=False,
+    )
+    assert browser.status_code == 303
+    location = browser.headers["location"]
+    assert location.startswith(f"{BASE_URL}/auth/login?next=")
+    assert "evil" not in location
+    assert "next=" + quote(links.viewer, safe="") in location
+
+
+def test_a_dry_runs_page_says_dry_run_and_offers_the_outbox_message(archived_run, reader, links):
+    api, folder = archived_run["api"], archived_run["folder"]
+    html = api.get(links.viewer, headers=reader).text
+    assert ">dry run<" in html
+    assert "Attached to the email" not in html
+    assert "The report as emailed" not in html
+    assert "Would have gone to</dt><dd>ops@example.com" in html
+    assert 'href="outbox/message.eml"' in html
+    message = api.get(f"{links.viewer}outbox/message.eml", headers=reader)
+    assert message.content == (folder / "outbox" / "message.eml").read_bytes()
+    assert api.get(f"{links.viewer}outbox/send-record-0.json", headers=reader).status_code == 404
+
+
+def test_the_title_and_heading_name_the_day_the_counts_and_the_sent_state(
+    archived_run, reader, links
+):
+    counts = json.loads((archived_run["folder"] / "processes.json").read_text())["counts"]
+    html = archived_run["api"].get(links.viewer, headers=reader).text
+    title = (
+        f"Process report 2026-11-26 · {counts['finished']} finished · {counts['failed']} "
+        f"failed · {counts['running']} running"
+    )
+    assert re.search(f"<title>{re.escape(title)}( · [0-9]+ other)? · dry run</title>", html)
+    assert re.search(f'<h1 class="v-h1">{re.escape(title)}.* · dry run</h1>', html)
+
+
+def test_failure_logs_are_listed_with_client_stop_time_and_key_error(archived_run, reader, links):
+    folder = archived_run["folder"]
+    failed = {
+        p["uuid"].lower(): p
+        for p in json.loads((folder / "processes.json").read_text())["processes"]
+        if p["category"] == "failed"
+    }
+    key_errors = {
+        s["uuid"].lower(): s["key_error"]
+        for batch in (folder / "summaries").iterdir()
+        for s in json.loads(batch.read_text())
+    }
+    html = archived_run["api"].get(links.viewer, headers=reader).text
+    for extract in (folder / "failure_logs").iterdir():
+        uuid = extract.name.split(".")[0].lower()
+        row = html[html.index(f'href="extracts/{extract.name}"') :].split("</div>\n</div>")[0]
+        assert escape(failed[uuid]["client"]) in row
+        assert failed[uuid]["stop_time"][:10] in row or "CET" in row
+        assert escape(key_errors[uuid] or "no error line found")[:80] in row
+        assert TEST_API_KEY not in row
+
+
+def test_a_log_page_has_a_heading_the_process_and_client_a_way_back_and_the_raw_file(
+    archived_run, reader, links
+):
+    folder = archived_run["folder"]
+    extract = sorted((folder / "failure_logs").iterdir())[0]
+    uuid = extract.name.split(".")[0].lower()
+    (client,) = [
+        p["client"]
+        for p in json.loads((folder / "processes.json").read_text())["processes"]
+        if p["uuid"].lower() == uuid and p["category"] == "failed"
+    ]
+    page = archived_run["api"].get(links.extract(extract.name), headers=reader)
+    assert page.status_code == 200
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    html = page.text
+    assert f'<h1 class="v-h1">Failure log: {escape(client)} · 2026-11-26</h1>' in html
+    assert uuid in html
+    assert '<a href="../">' in html
+    assert f'<a href="{extract.name}/raw">Download the raw log</a>' in html
+    text = extract.read_bytes()
+    text = gzip.decompress(text) if extract.suffix == ".gz" else text
+    last_line = text.decode().rstrip("\n").rsplit("\n", 1)[-1]
+    assert escape(last_line) in html
+    assert "white-space: pre-wrap" in html
+
+
+def test_the_tab_on_another_dags_run_says_it_applies_to_this_dag_only(archived_run, reader):
+    other = RunLinks(BASE_URL, "some_other_dag", archived_run["run_id"])
+    answer = archived_run["api"].get(other.viewer, headers=reader)
+    assert answer.status_code == 404
+    assert answer.headers["content-type"].startswith("text/html")
+    assert f"daily process report of <strong>{DAG_ID}</strong> runs only" in answer.text
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_the_run_page_and_a_log_page_fit_the_width_and_are_screenshotted(
+    archived_run, reader, links, width
+):
+    """Writes out/screenshots/viewer-{width}.png and log-{width}.png (one scroll: the
+    whole page, report included, at full height) for a person to look at."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    extract = sorted((archived_run["folder"] / "failure_logs").iterdir())[0].name
+    pages = {"viewer": links.viewer, "log": links.extract(extract)}
+    for name, url in pages.items():
+        html = SCREENSHOTS / f"{name}-{width}.html"
+        html.write_text(archived_run["api"].get(url, headers=reader).text)
+        assert overflow_px(html, width) == 0, name
+        png = screenshot(html, width, SCREENSHOTS / f"{name}-{width}.png", height=3000)
+        assert png.stat().st_size > 10_000
