@@ -515,7 +515,8 @@ def test_the_run_page_and_a_log_page_fit_the_width_and_are_screenshotted(
     archived_run, reader, links, width
 ):
     """Writes out/screenshots/viewer-{width}.png and log-{width}.png (one scroll: the
-    whole page, report included, at full height) for a person to look at."""
+    whole page, report included, at full height) and status.png (the dry run's status
+    block) for a person to look at."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     extract = sorted((archived_run["folder"] / "failure_logs").iterdir())[0].name
     pages = {"viewer": links.viewer, "log": links.extract(extract)}
@@ -525,3 +526,6 @@ def test_the_run_page_and_a_log_page_fit_the_width_and_are_screenshotted(
         assert overflow_px(html, width) == 0, name
         png = screenshot(html, width, SCREENSHOTS / f"{name}-{width}.png", height=3000)
         assert png.stat().st_size > 10_000
+    if width == 1280:  # the top of the page: the dry run's status block
+        top = screenshot(SCREENSHOTS / "viewer-1280.html", width, SCREENSHOTS / "status.png", 360)
+        assert top.stat().st_size > 5_000
