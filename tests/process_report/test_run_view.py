@@ -202,7 +202,8 @@ def test_a_log_page_shows_a_long_logs_last_whole_lines(folder, files, monkeypatc
     (folder / "failure_logs" / name).write_bytes(gzip.compress(lines) if gzipped else lines)
     text, cut = log_tail(files, name)
     assert cut
-    assert text.startswith("line ") and text.endswith("line 049 of the log\n")
+    assert text.startswith("line ")
+    assert text.endswith("line 049 of the log\n")
     assert len(text.encode()) <= 100
     monkeypatch.setattr(run_view, "LOG_SHOWN_BYTES", 10_000)
     assert log_tail(files, name) == (lines.decode(), False)
