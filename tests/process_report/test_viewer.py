@@ -387,9 +387,7 @@ def test_a_symlink_planted_at_a_file_the_viewer_reads_is_refused(
 
 
 @pytest.mark.parametrize("planted", ["failure_logs", "outbox", "summaries", "."])
-def test_a_symlinked_folder_on_the_path_is_refused(
-    archived_run, reader, links, tmp_path, planted
-):
+def test_a_symlinked_folder_on_the_path_is_refused(archived_run, reader, links, tmp_path, planted):
     api, folder = archived_run["api"], archived_run["folder"]
     real = (folder / planted).resolve()
     copy = tmp_path / "copy"
