@@ -25,8 +25,10 @@ only a key into a listing of the folder. New pages: a route below RUN_PATH that 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
@@ -301,9 +303,16 @@ def _download(files: RunFiles, path: str, filename: str, mime: str) -> Streaming
         media_type=mime,
         headers={
             **_headers(FILE_POLICY),
-            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Content-Disposition": _disposition(filename),
         },
     )
+
+
+def _disposition(filename: str) -> str:
+    """A download's name; it comes from the folder's listing, quoted all the same (a
+    quote or a line break in a name must not end the header)."""
+    plain = re.sub(r"[^A-Za-z0-9._-]", "_", filename)
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def _report(files: RunFiles) -> str | None:

@@ -184,7 +184,7 @@ def test_the_emails_links_open_the_runs_extracts_report_and_files(
     assert "sandbox" in report.headers["content-security-policy"]
     csv = api.get(links.attachment("processes.csv"), headers=reader)
     assert csv.content == (folder / "attachments" / "processes.csv").read_bytes()
-    assert csv.headers["content-disposition"] == 'attachment; filename="processes.csv"'
+    assert csv.headers["content-disposition"].startswith('attachment; filename="processes.csv";')
 
 
 def test_extracts_attached_to_the_email_are_the_ones_the_viewer_serves(
@@ -424,6 +424,20 @@ def test_the_login_redirect_is_built_from_the_base_url_not_the_host_header(archi
     assert location.startswith(f"{BASE_URL}/auth/login?next=")
     assert "evil" not in location
     assert "next=" + quote(links.viewer, safe="") in location
+
+
+def test_without_a_base_url_the_login_redirect_stays_on_the_same_site(
+    archived_run, links, monkeypatch
+):
+    monkeypatch.setenv("AIRFLOW__API__BASE_URL", "")
+    browser = archived_run["api"].get(
+        links.viewer,
+        headers={"Accept": "text/html", "Host": "evil.example"},
+        follow_redirects=False,
+    )
+    assert browser.status_code == 303
+    path = links.viewer.removeprefix(BASE_URL)
+    assert browser.headers["location"] == "/auth/login?next=" + quote(path, safe="")
 
 
 def test_a_dry_runs_page_says_dry_run_and_offers_the_outbox_message(archived_run, reader, links):
