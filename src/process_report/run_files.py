@@ -66,6 +66,13 @@ class RunFiles:
         with self.open(name) as handle:
             return json.load(io.TextIOWrapper(handle, encoding="utf-8"))
 
+    def modified(self, name: str) -> float:
+        """When the file was last written (seconds since the epoch)."""
+        with self.open(name) as handle:
+            if self.local:
+                return os.fstat(handle.fileno()).st_mtime
+        return self._path(_parts(name)).stat().st_mtime
+
     def exists(self, name: str) -> bool:
         try:
             self.open(name).close()

@@ -70,10 +70,16 @@ def send_status(
                 "Dry run, and no message was written yet: compose_and_send_report has not "
                 "finished, or failed (see its log).",
             )
+        written = _local(files.modified(f"{OUTBOX}/{OUTBOX_MESSAGE}"), tz)
         return SendStatus(
             DRY_RUN,
             "Dry run: nothing was emailed. The message that would have gone out is in the outbox.",
-            (("Would have gone to", to), ("Message", f"{OUTBOX_MESSAGE} ({_kib(outbox)} KiB)")),
+            (
+                ("Would have gone to", to),
+                ("Written", written or "—"),
+                ("Message", f"{OUTBOX_MESSAGE} ({_kib(outbox)} KiB)"),
+            ),
+            at=written,
             outbox_message=OUTBOX_MESSAGE,
         )
     records = _send_records(files)
@@ -208,7 +214,11 @@ def _record_line(name: str, data: dict[str, Any] | None, tz: ZoneInfo) -> str:
 
 
 def _when(data: Mapping[str, Any], tz: ZoneInfo) -> str | None:
-    stamp = data.get("updated_at")
+    return _local(data.get("updated_at"), tz)
+
+
+def _local(stamp: Any, tz: ZoneInfo) -> str | None:
+    """Seconds since the epoch in the report's timezone; None for no usable time."""
     if not isinstance(stamp, int | float) or stamp <= 0:
         return None
     return local_time(datetime.fromtimestamp(stamp, UTC), tz)

@@ -108,3 +108,11 @@ def test_object_storage_is_read_as_it_is():
     assert files.sizes("attachments") == {"processes.csv": 5}
     with pytest.raises(RefusedError):
         files.read_bytes("../x")
+
+
+def test_the_time_a_file_was_written_is_read_without_following_links(run, tmp_path):
+    os.utime(run["folder"] / "report.html", (1_000_000, 1_000_000))
+    assert run["files"].modified("report.html") == 1_000_000
+    (run["folder"] / "attachments" / "planted.csv").symlink_to(tmp_path / "secret")
+    with pytest.raises(RefusedError):
+        run["files"].modified("attachments/planted.csv")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -104,13 +105,16 @@ def test_an_unreadable_send_record_is_said_so(folder, files):
 def test_a_dry_run_offers_its_outbox_message_and_never_says_sent(folder, files):
     (folder / "outbox").mkdir()
     (folder / "outbox" / "message.eml").write_bytes(b"x" * 4096)
+    os.utime(folder / "outbox" / "message.eml", (SENT_AT, SENT_AT))
     shown = status(files, dry_run=True)
     assert shown.state == DRY_RUN
     assert shown.outbox_message == "message.eml"
     assert dict(shown.details) == {
         "Would have gone to": "ops@example.com, lead@example.com",
+        "Written": "2026-11-27 08:04 CET",
         "Message": "message.eml (4 KiB)",
     }
+    assert page_title(DAY, None, shown) == "Process report 2026-11-26 · dry run 08:04 CET"
     assert "Sent" not in shown.headline
 
 
