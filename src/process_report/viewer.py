@@ -329,7 +329,8 @@ def _body(files: RunFiles) -> str | None:
     html = _report(files)
     if html is None:
         return None
-    start = html.find(">", html.find("<body")) + 1
+    opening = html.find("<body")
+    start = html.find(">", opening) + 1 if opening >= 0 else 0
     end = html.rfind("</body>")
     return html[start : end if end >= start else len(html)]
 
