@@ -118,6 +118,15 @@ def send_status(
             else "Graph shows the message was never sent"
         )
         return SendStatus(NOT_SENT, f"Not sent: {why}.", ids, at=at, earlier=earlier)
+    if isinstance(data.get("refused"), int) and not isinstance(data["refused"], bool):
+        return SendStatus(
+            NOT_SENT,
+            f"Not sent: Graph refused the message (HTTP {data['refused']}); see "
+            f"compose_and_send_report's log for its answer.",
+            (("Refused", at or "—"), *ids),
+            at=at,
+            earlier=earlier,
+        )
     return SendStatus(
         NOT_SENT,
         f"Not sent (yet): sending stopped at '{state}'; a retry of compose_and_send_report "

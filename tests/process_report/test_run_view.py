@@ -87,6 +87,14 @@ def test_a_send_superseded_by_a_later_one_says_why_it_was_not_sent(folder, files
     assert shown.headline == "Not sent: superseded by the later send send-record-1.json."
 
 
+def test_a_message_graph_refused_says_so_with_its_status(folder, files):
+    record(folder, 0, state="drafted", draft_id="d0", refused=413)
+    shown = status(files)
+    assert shown.state == NOT_SENT
+    assert shown.headline.startswith("Not sent: Graph refused the message (HTTP 413)")
+    assert dict(shown.details)["Refused"] == "2026-11-27 08:04 CET"
+
+
 def test_no_send_record_means_not_sent_and_names_the_task(files):
     shown = status(files)
     assert shown.state == NOT_SENT
