@@ -114,6 +114,15 @@ def test_a_deep_folder_tree_is_walked_without_recursion(tmp_path):
     for _ in range(1_200):  # deeper than Python's recursion limit
         folder = folder / "d"
         folder.mkdir()
-    (folder / f"encode_{A}.log").write_text("deep own file\n")
-    _, texts, _ = run(tmp_path, [failed(A)])
-    assert "deep own file" in texts[A]
+    deep_file = folder / f"encode_{A}.log"
+    deep_file.write_text("deep own file\n")
+    try:
+        _, texts, _ = run(tmp_path, [failed(A)])
+        assert "deep own file" in texts[A]
+    finally:
+        # removed leaf first: shutil.rmtree (pytest's cleanup of old temporary folders,
+        # in this and later sessions) recurses per level and fails on a tree this deep
+        deep_file.unlink()
+        while folder != tmp_path:
+            folder.rmdir()
+            folder = folder.parent
