@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from email_validator import EmailNotValidError, validate_email
 
 from process_report.batches import DEFAULT_MAPPED, MAX_MAPPED
+from process_report.history.known_issues import EXAMPLE as KNOWN_ISSUE_EXAMPLE
+from process_report.history.known_issues import parse_known_issues
 from process_report.redact import Redactor
 
 VARIABLE_NAME = "process_report_settings"
@@ -45,7 +47,10 @@ EXAMPLE = {
     "alert_recipients": ["oncall@example.com"],
     "report_deadline_minutes": 60,
     "max_mapped_instances": 4,
+    "history_days": 14,
+    "known_issues": [KNOWN_ISSUE_EXAMPLE],
 }
+HISTORY_DAYS = (1, 60)
 DEFAULT_LOG_PATTERNS = ("*{uuid}*.log", "app_{date}*.log")
 
 
@@ -70,6 +75,8 @@ class Settings:
     alert_recipients: tuple[str, ...] = ()
     report_deadline_minutes: int = 60
     max_mapped_instances: int = DEFAULT_MAPPED
+    history_days: int = 14
+    known_issues: tuple[dict[str, Any], ...] = ()
 
     @property
     def alert_to(self) -> tuple[str, ...]:
@@ -88,6 +95,7 @@ class Settings:
         data["skip_api_keys"] = sorted(self.skip_api_keys)
         data["log_patterns"] = list(self.log_patterns)
         data["alert_recipients"] = list(self.alert_recipients) or None
+        data["known_issues"] = [_without_nulls(entry) for entry in self.known_issues]
         return data
 
 
@@ -127,6 +135,20 @@ def parse_settings(raw: Any, *, default_artifacts_root: str = "") -> Settings:
             f"{DEFAULT_MAPPED}; got {mapped!r}"
         )
         mapped = DEFAULT_MAPPED
+    history_days = data.get("history_days", 14)
+    low, high = HISTORY_DAYS
+    if (
+        isinstance(history_days, bool)
+        or not isinstance(history_days, int)
+        or not (low <= history_days <= high)
+    ):
+        errors.append(
+            f"history_days: expected a whole number of days from {low} to {high} such as 14; "
+            f"got {_described(history_days)}"
+        )
+        history_days = 14
+    known_issues, known_errors = parse_known_issues(data.get("known_issues"))
+    errors += known_errors
     create_links = data.get("create_sharing_links", False)
     if not isinstance(create_links, bool):
         errors.append(f"create_sharing_links: expected true or false; got {create_links!r}")
@@ -150,6 +172,8 @@ def parse_settings(raw: Any, *, default_artifacts_root: str = "") -> Settings:
         alert_recipients=alerts,
         report_deadline_minutes=deadline,
         max_mapped_instances=mapped,
+        history_days=history_days,
+        known_issues=known_issues,
     )
 
 
@@ -321,6 +345,10 @@ def _positive_minutes(data: Mapping[str, Any], key: str, default: int, errors: l
         )
         return default
     return value
+
+
+def _without_nulls(entry: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in entry.items() if value is not None}
 
 
 def _described(value: Any) -> str:

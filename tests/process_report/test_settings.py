@@ -216,3 +216,46 @@ def test_deadline_minutes_are_read_at_parse_time_from_the_environment_form():
     assert report_deadline_minutes(env) == 45
     assert report_deadline_minutes({}) == 60
     assert report_deadline_minutes({"AIRFLOW_VAR_PROCESS_REPORT_SETTINGS": "not json"}) == 60
+
+
+def test_history_settings_default_to_fourteen_days_and_no_known_issues():
+    settings = parse_settings(MINIMAL, default_artifacts_root="file:///tmp/a")
+    assert settings.history_days == 14 and settings.known_issues == ()
+
+
+@pytest.mark.parametrize("days", [0, 61, "14", True, 2.5])
+def test_history_days_outside_one_to_sixty_is_refused(days):
+    with pytest.raises(SettingsError, match="history_days: expected a whole number of days from 1"):
+        parse_settings({**MINIMAL, "history_days": days, "artifacts_root": "file:///a"})
+
+
+def test_known_issues_problems_name_each_entry_by_index():
+    entries = [
+        {"signature": "a1d3883b77f1", "note": "fine"},
+        {"pattern": "([", "note": "bad regex"},
+        {"signature": "a1d3883b77f1", "pattern": "x", "note": "both"},
+        {"signature": "A1D3", "note": "not an id", "ticket": "javascript:alert(1)"},
+        {"pattern": "timeout", "until": "31/12/2026"},
+        "just a string",
+    ]
+    with pytest.raises(SettingsError) as raised:
+        parse_settings({**MINIMAL, "known_issues": entries, "artifacts_root": "file:///a"})
+    message = str(raised.value)
+    assert "known_issues[0]" not in message
+    assert "known_issues[1].pattern: not a valid regular expression" in message
+    assert "known_issues[2]: expected exactly one of 'signature'" in message
+    assert "known_issues[3].signature: expected a signature id of 12 hex digits" in message
+    assert "known_issues[3].ticket: expected an http(s) URL" in message
+    assert "known_issues[4].note: required" in message
+    assert "known_issues[4].until: expected a date YYYY-MM-DD" in message
+    assert "known_issues[5]: expected an object" in message
+
+
+def test_known_issues_survive_the_settings_json_form():
+    settings = parse_settings(
+        {**MINIMAL, "artifacts_root": "file:///a", "history_days": 30,
+         "known_issues": [{"pattern": "No space", "note": "disk", "until": "2026-12-31"},
+                          {"signature": "a1d3883b77f1", "note": "x", "ticket": "https://t.example.com/1"}]}
+    )  # fmt: skip
+    assert settings.known_issues[0]["pattern"] == "No space"
+    assert parse_settings(json.loads(json.dumps(settings.to_dict()))) == settings

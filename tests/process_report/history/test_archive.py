@@ -57,8 +57,11 @@ def test_broken_or_foreign_records_are_skipped_with_a_note(tmp_path):
         "half-written": '{"version": 1, "report_day": "' + day,
         "other-day": json.dumps({**good, "report_day": "2026-11-20"}),
         "bool-count": json.dumps(
-            {**good, "written_at": "2026-11-30T00:00:00+00:00",
-             "signatures": {"x": {"key_error": "e", "count": True, "clients": []}}}
+            {
+                **good,
+                "written_at": "2026-11-30T00:00:00+00:00",
+                "signatures": {"x": {"key_error": "e", "count": True, "clients": []}},
+            }
         ),  # fmt: skip
         "naive-time": json.dumps({**good, "written_at": "2026-11-30T00:00:00"}),
         "not-an-object": "[1, 2]",

@@ -86,7 +86,9 @@ def test_days_seen_counts_the_horizon_including_today_only():
 
 
 def test_an_acknowledged_signature_by_id_is_counted_apart_not_as_new():
-    known = [{"signature": sig(CODEC), "note": "codec fix in review", "ticket": None, "until": None}]
+    known = [
+        {"signature": sig(CODEC), "note": "codec fix in review", "ticket": None, "until": None}
+    ]
     result = compare(day_record(D, [("Acme", CODEC), ("Beta", DISK)]), past_of({}), known, D)
     ack = result["signatures"][sig(CODEC)]["acknowledged"]
     assert ack == {"note": "codec fix in review", "ticket": None, "until": None,

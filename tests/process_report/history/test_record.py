@@ -32,7 +32,11 @@ def test_a_failure_without_log_records_counts_for_its_client_but_has_no_signatur
     ]
     summaries = [{"uuid": "a", "found": False, "key_error": None, "signature": None}]
     record = record_of_day(
-        "2026-11-26", {"failed": 2}, processes, summaries, written_at=datetime(2026, 11, 27, tzinfo=UTC)
+        "2026-11-26",
+        {"failed": 2},
+        processes,
+        summaries,
+        written_at=datetime(2026, 11, 27, tzinfo=UTC),
     )
     assert record["signatures"] == {}
     assert record["clients_failed"] == {"Acme": 1, "Beta": 1}
@@ -41,5 +45,7 @@ def test_a_failure_without_log_records_counts_for_its_client_but_has_no_signatur
 
 def test_logs_that_could_not_be_scanned_leave_counts_and_clients():
     processes = [{"uuid": "a", "client": "Acme", "category": "failed"}]
-    record = record_of_day(date(2026, 11, 26), {"failed": 1}, processes, None, written_at=datetime.now(UTC))
+    record = record_of_day(
+        date(2026, 11, 26), {"failed": 1}, processes, None, written_at=datetime.now(UTC)
+    )
     assert record["signatures"] == {} and record["clients_failed"] == {"Acme": 1}
