@@ -156,3 +156,15 @@ def _as_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise WindowError(f"expected a timezone-aware instant; got naive {value.isoformat()}")
     return datetime.fromtimestamp(value.timestamp(), tz=UTC)
+
+
+def report_windows(window: Window, count: int) -> list[tuple[date, datetime, datetime]]:
+    """`window` and the `count - 1` report windows before it, oldest first, each as
+    (report day, start, end): consecutive, 23 or 25 hours across DST, as a scheduled
+    run of that day would have had (the 7-day trend counts over these)."""
+    tz = ZoneInfo(window.timezone)
+    windows = [(window.start, window.end)]
+    while len(windows) < count:
+        start = windows[-1][0]
+        windows.append((_previous_report_time(start, tz), start))
+    return [(start.astimezone(tz).date(), start, end) for start, end in reversed(windows)]

@@ -220,7 +220,8 @@ def test_deadline_minutes_are_read_at_parse_time_from_the_environment_form():
 
 def test_history_settings_default_to_fourteen_days_and_no_known_issues():
     settings = parse_settings(MINIMAL, default_artifacts_root="file:///tmp/a")
-    assert settings.history_days == 14 and settings.known_issues == ()
+    assert settings.history_days == 14
+    assert settings.known_issues == ()
 
 
 @pytest.mark.parametrize("days", [0, 61, "14", True, 2.5])

@@ -29,7 +29,8 @@ def test_each_day_reads_the_latest_run_and_a_day_without_one_is_a_gap(tmp_path):
     past = read_past(root, D, 3)
     assert [d["day"] for d in past["days"]] == ["2026-11-25", "2026-11-24", "2026-11-23"]
     assert past["days"][0]["record"]["signatures"].keys() == {sig(CODEC)}
-    assert past["days"][1]["record"] is None and past["days"][2]["record"] is None
+    assert past["days"][1]["record"] is None
+    assert past["days"][2]["record"] is None
     assert past["problems"] == []
 
 
@@ -62,7 +63,7 @@ def test_broken_or_foreign_records_are_skipped_with_a_note(tmp_path):
                 "written_at": "2026-11-30T00:00:00+00:00",
                 "signatures": {"x": {"key_error": "e", "count": True, "clients": []}},
             }
-        ),  # fmt: skip
+        ),
         "naive-time": json.dumps({**good, "written_at": "2026-11-30T00:00:00"}),
         "not-an-object": "[1, 2]",
         "huge": " " * (MAX_RECORD_BYTES + 1),
@@ -88,7 +89,8 @@ def test_a_record_of_an_older_normalization_is_rekeyed_from_its_key_errors(tmp_p
     }
     archive(root, old, "run")
     record = read_past(root, D, 1)["days"][0]["record"]
-    assert record["normalization"] == NORMALIZATION and record["rekeyed_from"] == NORMALIZATION - 1
+    assert record["normalization"] == NORMALIZATION
+    assert record["rekeyed_from"] == NORMALIZATION - 1
     assert record["signatures"] == {
         error_id(TIMEOUT.format(n=3)): {
             "key_error": TIMEOUT.format(n=3), "count": 3, "clients": ["Acme", "Beta"],
@@ -102,7 +104,8 @@ def test_a_record_of_an_older_normalization_is_rekeyed_from_its_key_errors(tmp_p
 
 def test_a_missing_archive_root_is_a_first_run(tmp_path):
     past = read_past(str(tmp_path / "nothing-yet"), D, 14)
-    assert len(past["days"]) == 14 and all(d["record"] is None for d in past["days"])
+    assert len(past["days"]) == 14
+    assert all(d["record"] is None for d in past["days"])
     assert compare(day_record(D, [("Acme", DISK)]), past, [], D)["first_run"] is True
 
 

@@ -9,12 +9,14 @@ DAY = date(2026, 11, 26)
 
 def test_the_documented_example_is_valid():
     entries, errors = parse_known_issues([EXAMPLE])
-    assert errors == [] and entries[0]["signature"] == EXAMPLE["signature"]
+    assert errors == []
+    assert entries[0]["signature"] == EXAMPLE["signature"]
 
 
 def test_not_a_list_is_refused_with_an_example():
     entries, errors = parse_known_issues({"signature": "a1d3883b77f1"})
-    assert entries == () and errors[0].startswith("known_issues: expected a list")
+    assert entries == ()
+    assert errors[0].startswith("known_issues: expected a list")
 
 
 def test_unknown_keys_and_an_overlong_pattern_are_named():

@@ -28,7 +28,8 @@ def past_of(records: dict[int, list[tuple[str, str]]], days: int = 14) -> dict[s
 def test_the_first_run_says_history_starts_today_and_everything_is_new():
     result = compare(day_record(D, [("Acme", DISK)]), past_of({}), [], D)
     assert result["first_run"] is True
-    assert result["gaps"] == [] and result["compared_with"] is None
+    assert result["gaps"] == []
+    assert result["compared_with"] is None
     assert result["signatures"][sig(DISK)]["state"] == "new"
     assert result["counts"] == {
         "new": 1, "back": 0, "ongoing": 0, "acknowledged": 0, "not_seen_today": 0,
@@ -41,7 +42,8 @@ def test_each_state_with_its_streak_since_and_last_seen():
     today = day_record(D, [("Acme", DISK), ("Beta", DISK), ("Cine", TIMEOUT), ("Dora", CODEC)])
     result = compare(today, past, [], D)
     states = result["signatures"]
-    assert result["first_run"] is False and result["compared_with"] == "2026-11-25"
+    assert result["first_run"] is False
+    assert result["compared_with"] == "2026-11-25"
     assert states[sig(DISK)] == {
         "state": "ongoing", "streak": 4, "since": "2026-11-23", "days_seen": 5, "horizon": 14,
         "last_seen": "2026-11-25", "away_days": None, "acknowledged": None,
@@ -50,7 +52,8 @@ def test_each_state_with_its_streak_since_and_last_seen():
         "state": "back", "streak": 1, "since": "2026-11-26", "days_seen": 2, "horizon": 14,
         "last_seen": "2026-11-21", "away_days": 5, "acknowledged": None,
     }  # fmt: skip
-    assert states[sig(CODEC)]["state"] == "new" and states[sig(CODEC)]["last_seen"] is None
+    assert states[sig(CODEC)]["state"] == "new"
+    assert states[sig(CODEC)]["last_seen"] is None
     assert result["not_seen_today"] == [
         {"signature": sig(AUTH), "key_error": AUTH.format(n=26), "last_seen": "2026-11-25",
          "streak": 1, "clients": ["Beta"], "count": 1},
@@ -75,7 +78,8 @@ def test_a_gap_is_said_and_neither_breaks_a_streak_nor_counts_as_not_seen():
 
 def test_days_before_the_oldest_record_are_not_gaps():
     result = compare(day_record(D, [("Acme", DISK)]), past_of({1: [], 2: []}), [], D)
-    assert result["gaps"] == [] and result["first_run"] is False
+    assert result["gaps"] == []
+    assert result["first_run"] is False
 
 
 def test_days_seen_counts_the_horizon_including_today_only():
@@ -93,22 +97,26 @@ def test_an_acknowledged_signature_by_id_is_counted_apart_not_as_new():
     ack = result["signatures"][sig(CODEC)]["acknowledged"]
     assert ack == {"note": "codec fix in review", "ticket": None, "until": None,
                    "expired": False, "returned": False}  # fmt: skip
-    assert result["counts"]["new"] == 1 and result["counts"]["acknowledged"] == 1
+    assert result["counts"]["new"] == 1
+    assert result["counts"]["acknowledged"] == 1
 
 
 def test_an_acknowledgement_by_pattern_matches_the_key_error():
     known = [{"signature": None, "pattern": r"No space left", "note": "disk order", "until": None}]
     result = compare(day_record(D, [("Acme", DISK)]), past_of({1: [("Acme", DISK)]}), known, D)
     assert result["signatures"][sig(DISK)]["acknowledged"]["note"] == "disk order"
-    assert result["counts"]["acknowledged"] == 1 and result["counts"]["ongoing"] == 0
+    assert result["counts"]["acknowledged"] == 1
+    assert result["counts"]["ongoing"] == 0
 
 
 def test_an_expired_acknowledgement_returns_to_the_main_list():
     known = [{"pattern": "codec", "note": "vendor fix", "until": "2026-11-25"}]
     result = compare(day_record(D, [("Acme", CODEC)]), past_of({1: [("Acme", CODEC)]}), known, D)
     ack = result["signatures"][sig(CODEC)]["acknowledged"]
-    assert ack["expired"] is True and ack["returned"] is False
-    assert result["counts"]["ongoing"] == 1 and result["counts"]["acknowledged"] == 0
+    assert ack["expired"] is True
+    assert ack["returned"] is False
+    assert result["counts"]["ongoing"] == 1
+    assert result["counts"]["acknowledged"] == 0
     on_its_last_day = compare(
         day_record(D, [("Acme", CODEC)]), past_of({}), [{**known[0], "until": "2026-11-26"}], D
     )
@@ -120,9 +128,12 @@ def test_an_acknowledged_signature_back_after_being_resolved_returns_to_the_main
     past = past_of({1: [("Acme", DISK)], 4: [("Acme", TIMEOUT)]})
     result = compare(day_record(D, [("Acme", TIMEOUT)]), past, known, D)
     state = result["signatures"][sig(TIMEOUT)]
-    assert state["state"] == "back" and state["away_days"] == 4
-    assert state["acknowledged"]["returned"] is True and state["acknowledged"]["expired"] is False
-    assert result["counts"]["back"] == 1 and result["counts"]["acknowledged"] == 0
+    assert state["state"] == "back"
+    assert state["away_days"] == 4
+    assert state["acknowledged"]["returned"] is True
+    assert state["acknowledged"]["expired"] is False
+    assert result["counts"]["back"] == 1
+    assert result["counts"]["acknowledged"] == 0
 
 
 def test_the_first_matching_entry_acknowledges():

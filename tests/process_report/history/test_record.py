@@ -48,4 +48,5 @@ def test_logs_that_could_not_be_scanned_leave_counts_and_clients():
     record = record_of_day(
         date(2026, 11, 26), {"failed": 1}, processes, None, written_at=datetime.now(UTC)
     )
-    assert record["signatures"] == {} and record["clients_failed"] == {"Acme": 1}
+    assert record["signatures"] == {}
+    assert record["clients_failed"] == {"Acme": 1}

@@ -7,6 +7,7 @@ import json
 import secrets
 
 import pytest
+from airflow.sdk import ObjectStoragePath
 from airflow.sdk.exceptions import AirflowFailException
 
 from process_report.db_errors import ProcessDbError
@@ -65,3 +66,15 @@ def test_database_that_refuses_the_login_fails_at_once_naming_the_sqlstate(
         "The process database refused Airflow connection 'process_db' "
         "(SQLSTATE 3D000, permanent: not retried)"
     )
+
+
+def test_fetch_processes_leaves_the_seven_day_trend_beside_the_processes(
+    settings_variable, clients_in_db
+):
+    settings_variable(SETTINGS)
+    fetched = task.fetch_processes_task(run=resolve())
+    trend = json.loads(ObjectStoragePath(fetched["trend_path"]).read_text())
+    assert fetched["trend_error"] is None
+    assert len(trend["days"]) == 7
+    assert trend["overall"]["failed"][-1] == fetched["counts"]["failed"] == 2
+    assert [c["client"] for c in trend["clients"]] == ["Client 0", "Client 1"]
