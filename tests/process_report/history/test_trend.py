@@ -42,7 +42,7 @@ def week(process_db):
 
 
 def test_report_windows_are_consecutive_days_ending_at_the_report_window():
-    assert DAYS == [date(2026, 10, 21) + timedelta(days=n) for n in range(7)]
+    assert [date(2026, 10, 21) + timedelta(days=n) for n in range(7)] == DAYS
     assert WINDOWS[-1][1:] == (WINDOW.start, WINDOW.end)
     assert all(WINDOWS[n][2] == WINDOWS[n + 1][1] for n in range(6))
     hours = [(end - start) / timedelta(hours=1) for _, start, end in WINDOWS]
