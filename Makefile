@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: venv browser compose-cli email-tools demo login preflight test test-integration test-scheduler lint bench bench-logs bench-graph bench-faults bench-report bench-viewer bench-dag lock clean
+.PHONY: venv browser compose-cli email-tools demo login preflight test test-integration test-scheduler lint bench bench-logs bench-graph bench-faults bench-report bench-viewer bench-history bench-dag lock clean
 
 ## The locked dependencies, then the project's package (src/process_report) editable,
 ## so Airflow, the tests and the dev tools import the one copy of the library.
@@ -85,7 +85,7 @@ login: venv
 	$(PY) -m process_report.graph.login
 
 ## Benchmarks write JSON to out/bench/ (the corpora are built once and kept there).
-bench: bench-logs bench-graph bench-faults bench-report bench-viewer bench-dag
+bench: bench-logs bench-graph bench-faults bench-report bench-viewer bench-history bench-dag
 
 ## Failure logs against ripgrep, then the worst cases for memory and 100,000 small
 ## files, each in its own process: 7 GB of corpora kept in out/bench/, each run's spool
@@ -108,6 +108,11 @@ bench-report: venv
 ## The viewer's run page on a 50,000-process day with 2,000 failures: out/bench/viewer.json.
 bench-viewer: venv
 	$(PY) -m dev.bench_viewer
+
+## The report's memory: 14 archived days of 20,000 processes read and compared, the
+## day's record built (out/bench/history.json; bench-dag adds it to dag.json).
+bench-history: venv
+	$(PY) -m dev.bench_history
 
 ## The whole DAG on a big day (20,000 processes) with LocalExecutor on a PostgreSQL
 ## metadata DB, and at 1,000 to 50,000 processes: out/bench/dag.json, dag_scaling.json

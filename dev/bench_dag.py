@@ -19,7 +19,9 @@ command is timed (migration, server start and data loading are not).
 
 Per task instance: start, end and duration from the metadata database; peak RSS and
 the time from the task process's start to the task's call, measured inside the task
-process by the bench-only listener in dev/bench_plugins/. Writes
+process by the bench-only listener in dev/bench_plugins/. The report's history (reading
+14 archived days of 20,000 processes and comparing, `dev.bench_history`) is timed too,
+in this process, and kept under "history". Writes
 out/bench/dag.json (the big day), out/bench/dag_scaling.json (every size) and
 out/bench/dag_scaling.png, and prints the table.
 """
@@ -45,6 +47,7 @@ from typing import Any
 import psycopg2
 from psycopg2.extras import execute_values
 
+from dev import bench_history
 from dev.bench_graph import populate
 from dev.bench_logs import DAYS, build_corpus
 from dev.figures import OUT
@@ -101,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
         "plain_dags_test_wall_s": plain["wall_s"] if plain else None,
         "plain_dags_test": plain,
         "import_profile": import_profile(),
+        # the history's read and compare at this size, as `make bench-history` times it
+        "history": bench_history.measure(work / "history"),
         "machine": machine,
     }
     (out / "dag.json").write_text(json.dumps(dag, indent=1) + "\n")

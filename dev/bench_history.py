@@ -1,0 +1,143 @@
+"""`make bench-history`: the cost of the report's memory on big days.
+
+Builds an archive of 14 report days of 20,000 processes each (2,000 failures a day
+spread over about 300 error signatures out of 400 that come and go, 150 clients, a
+rerun on some days), each record made by the real record builder from failed processes
+and their summaries and written where the compose task leaves it. Then times what a
+report day costs: `read_past` (14 days of the archive) + `compare` (lifecycle and
+acknowledgements), and `record_of_day` for the day itself; the median of 5.
+Writes out/bench/history.json; `make bench-dag` adds the same figures to dag.json.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import statistics
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from dev.figures import OUT, save
+from process_report import artifacts
+from process_report.history import RECORD_FILE, compare, read_past, record_of_day
+from process_report.logs.signatures import error_id, signature
+
+DAY = date(2026, 11, 26)
+DAYS = 14
+PROCESSES = 20_000
+FAILURES = 2_000
+SIGNATURES = 300
+POOL = 400
+CLIENTS = 150
+REPEATS = 5
+_TEMPLATES = (
+    "OSError: [Errno {a}] No space left in stage {k}: '/data/c{b}/job-{n}/out.mp4'",
+    "TimeoutError: upload to storage-{b}.example.com:443 timed out after {n}s in stage {k}",
+    "ValueError: unsupported codec in stage {k} frame {n} of /srv/in/{b}/raw.mov",
+    "ConnectionError: 10.0.{b}.{a}:5432 refused for job {n} in stage {k}",
+)
+
+
+def _stage(kind: int) -> str:
+    """A word per signature kind (letters: the signature rules keep them)."""
+    return "".join(chr(ord("a") + int(d)) for d in f"{kind:03d}")
+
+
+def _id(kind: int) -> str:
+    return error_id(_TEMPLATES[kind % len(_TEMPLATES)].format(a=1, b=1, n=1, k=_stage(kind)))
+
+
+def build_day(day: date, rng: random.Random, pool: list[int]) -> dict[str, Any]:
+    """One day's record, through record_of_day as the compose task makes it."""
+    todays = rng.sample(pool, SIGNATURES)
+    weights = [(rank + 1) ** -0.5 for rank in range(SIGNATURES)]  # a few big groups, a long tail
+    processes, summaries = [], []
+    for n in range(PROCESSES):
+        uuid = f"{day.isoformat()}-{n:05d}"
+        client = f"Client {rng.randrange(CLIENTS):03d}"
+        if n < FAILURES:
+            kind = rng.choices(todays, weights)[0]
+            template = _TEMPLATES[kind % len(_TEMPLATES)]
+            key_error = template.format(
+                a=rng.randrange(40), b=rng.randrange(200), n=rng.randrange(10**6), k=_stage(kind)
+            )
+            summaries.append(
+                {
+                    "uuid": uuid,
+                    "found": True,
+                    "key_error": key_error,
+                    "signature": signature(key_error),
+                }
+            )
+            processes.append({"uuid": uuid, "client": client, "category": "failed"})
+        else:
+            category = "running" if n % 10 == 0 else "finished"
+            processes.append({"uuid": uuid, "client": client, "category": category})
+    counts = {"finished": PROCESSES - FAILURES - 1800, "failed": FAILURES, "running": 1800}
+    return {"processes": processes, "summaries": summaries, "counts": counts}
+
+
+def measure(folder: Path) -> dict[str, Any]:
+    """Build the archive under `folder` (rebuilt each time: seconds) and time a day."""
+    shutil.rmtree(folder, ignore_errors=True)
+    root = folder.as_uri()
+    rng = random.Random(18)
+    pool = list(range(POOL))
+    record_bytes = []
+    for back in range(DAYS, 0, -1):
+        day = DAY - timedelta(days=back)
+        inputs = build_day(day, rng, pool)
+        for run in range(2 if back % 4 == 0 else 1):  # some days were rerun
+            written = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC)
+            record = record_of_day(
+                day, inputs["counts"], inputs["processes"], inputs["summaries"],
+                written_at=written + timedelta(hours=8 + run),
+            )  # fmt: skip
+            target = artifacts.run_folder(root, day.isoformat(), f"run-{run}")
+            artifacts.write_json(target, RECORD_FILE, record)
+            record_bytes.append((Path(target.path) / RECORD_FILE).stat().st_size)
+    today = build_day(DAY, rng, [kind + 10 for kind in pool])  # 10 never seen before
+    known = [{"signature": _id(kind), "note": "known"} for kind in range(0, POOL, 20)]
+    built, read, compared = [], [], []
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        record = record_of_day(
+            DAY,
+            today["counts"],
+            today["processes"],
+            today["summaries"],
+            written_at=datetime.now(UTC),
+        )
+        built.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        past = read_past(root, DAY, DAYS)
+        read.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        lifecycle = compare(record, past, known, DAY)
+        compared.append(time.perf_counter() - started)
+    total = [r + c for r, c in zip(read, compared, strict=True)]
+    return {
+        "days": DAYS,
+        "processes_per_day": PROCESSES,
+        "failures_per_day": FAILURES,
+        "signatures_per_day": len(record["signatures"]),
+        "record_kb_max": round(max(record_bytes) / 1024, 1),
+        "read_past_s": round(statistics.median(read), 4),
+        "compare_s": round(statistics.median(compared), 4),
+        "history_read_s": round(statistics.median(total), 4),
+        "record_of_day_s": round(statistics.median(built), 4),
+        "lifecycle_counts": lifecycle["counts"],
+        "repeats": REPEATS,
+    }
+
+
+def main() -> int:
+    save("history.json", measure(OUT / "history"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
