@@ -19,6 +19,8 @@ is tested without a scheduler:
   `report_templates`: the templates' environment and filters; `report`: the rendered
   email and its attachments; `mail`: the message;
   `sending`, `send_record`: sending it exactly once;
+- `history/`: the report's memory: the day's record, the archive of earlier days,
+  signature states and streaks, acknowledgements (`known_issues`), the 7-day trend;
 - `alerts`: the failure and lateness alert's content;
 - `links`: the run's addresses in the Airflow UI and the viewer;
 - `batches`, `paths`: mapped-task batches, and where `include/` (SQL, templates) lives.

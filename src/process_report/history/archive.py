@@ -84,7 +84,7 @@ def _latest_record(folder: Any, day: str, problems: list[str]) -> dict[str, Any]
                 continue
             record = _checked(_load(file), day)
         except BadRecordError as exc:
-            problems.append(f"{day}/{run.name}/{RECORD_FILE} skipped: {exc}")
+            problems.append(f"{day}/{run.name[:100]}/{RECORD_FILE} skipped: {exc}")
             continue
         written = datetime.fromisoformat(record["written_at"])
         if best is None or (written, run.name) > best[:2]:

@@ -3,6 +3,9 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
+import pytest
+from airflow.sdk import ObjectStoragePath
+
 from process_report import artifacts
 from process_report.history.archive import MAX_RECORD_BYTES, read_past
 from process_report.history.lifecycle import compare
@@ -19,14 +22,18 @@ def archive(root: str, record: dict, run_id: str) -> None:
     artifacts.write_json(folder, RECORD_FILE, record)
 
 
-def test_each_day_reads_the_latest_run_and_a_day_without_one_is_a_gap(tmp_path):
+@pytest.mark.parametrize("given", ["url", "path", "object_storage_path"])
+def test_each_day_reads_the_latest_run_and_a_day_without_one_is_a_gap(tmp_path, given):
+    """The root as the settings give it (a file:// URL or a folder), or as the task
+    passes it (an ObjectStoragePath, which reaches object storage by its connection)."""
     root = f"file://{tmp_path}"
     early = day_record(D - timedelta(days=1), [("Acme", DISK)], written_hour=8)
     rerun = day_record(D - timedelta(days=1), [("Acme", CODEC)], written_hour=11)
     archive(root, rerun, "manual__a_rerun")  # sorts before the scheduled run's folder
     archive(root, early, "scheduled__2026-11-25")
     (tmp_path / "2026-11-24" / "a-run-that-failed-before-its-report").mkdir(parents=True)
-    past = read_past(root, D, 3)
+    roots = {"url": root, "path": str(tmp_path), "object_storage_path": ObjectStoragePath(root)}
+    past = read_past(roots[given], D, 3)
     assert [d["day"] for d in past["days"]] == ["2026-11-25", "2026-11-24", "2026-11-23"]
     assert past["days"][0]["record"]["signatures"].keys() == {sig(CODEC)}
     assert past["days"][1]["record"] is None
