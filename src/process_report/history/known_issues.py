@@ -18,6 +18,9 @@ from typing import Any
 KEYS = {"signature", "pattern", "note", "ticket", "until"}
 MAX_PATTERN_CHARS = 500
 _SIGNATURE_ID = re.compile(r"^[0-9a-f]{12}$")
+# a repeated group that itself repeats, e.g. (a+)+ or (\w*x)*: such a pattern can take
+# exponential time on a key error that almost matches, and would hang the report task
+_NESTED_REPETITION = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*[+*{]")
 _TICKET = re.compile(r"^https?://[^\s\"'<>]+$")
 EXAMPLE = {
     "signature": "a1d3883b77f1",
@@ -103,6 +106,11 @@ def _pattern_problems(pattern: Any) -> list[str]:
         re.compile(pattern)
     except re.error as exc:
         return [f".pattern: not a valid regular expression ({exc})"]
+    if _NESTED_REPETITION.search(pattern):
+        return [
+            ".pattern: a repeated group that repeats inside, such as (a+)+, can take "
+            "forever to match; write it without the nesting"
+        ]
     return []
 
 

@@ -37,3 +37,12 @@ def test_an_entry_matches_by_id_or_by_pattern_and_expires_after_until():
         "note": "by pattern", "ticket": "https://t/1", "until": None, "expired": False,
     }  # fmt: skip
     assert acknowledgement("ffffffffffff", "KeyError: x", known, DAY) is None
+
+
+def test_a_pattern_with_nested_repetition_is_refused_before_it_can_hang_a_run():
+    for pattern in [r"(a+)+$", r"(\w*x)*y", r"(?:ab|a\d+){2,}"]:
+        _, errors = parse_known_issues([{"pattern": pattern, "note": "n"}])
+        assert errors, pattern
+        assert "can take forever to match" in errors[0]
+    for pattern in [r"No space left", r"(timeout|refused) after \d+", r"Errno (28|13)"]:
+        assert parse_known_issues([{"pattern": pattern, "note": "n"}])[1] == [], pattern
