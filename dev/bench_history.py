@@ -6,7 +6,10 @@ rerun on some days), each record made by the real record builder from failed pro
 and their summaries and written where the compose task leaves it. Then times what a
 report day costs: `read_past` (14 days of the archive) + `compare` (lifecycle and
 acknowledgements), and `record_of_day` for the day itself; the median of 5.
-Writes out/bench/history.json; `make bench-dag` adds the same figures to dag.json.
+
+Then the 7-day trend's query (include/sql/trend_counts.sql) on an embedded PostgreSQL
+holding those 7 days of 20,000 processes and as many older ones: the median of 5.
+Writes out/bench/history.json; `make bench-dag` adds the archive figures to dag.json.
 """
 
 from __future__ import annotations
@@ -20,10 +23,17 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg2
+from psycopg2.extras import execute_values
+
 from dev.figures import OUT, save
 from process_report import artifacts
 from process_report.history import RECORD_FILE, compare, read_past, record_of_day
+from process_report.history.trend import TREND_DAYS, fetch_trend_rows, trend_of
 from process_report.logs.signatures import error_id, signature
+from process_report.window import report_windows, resolve_window
+from tests.support.embedded_db import embedded_server, recreate_database
+from tests.support.sample_day import STATUSES, load_schema
 
 DAY = date(2026, 11, 26)
 DAYS = 14
@@ -134,8 +144,63 @@ def measure(folder: Path) -> dict[str, Any]:
     }
 
 
+def measure_trend(folder: Path) -> dict[str, Any]:
+    """Time the trend query over 7 days of PROCESSES processes each (and as many
+    older ones it must leave out) on an embedded PostgreSQL kept under `folder`."""
+    window = resolve_window(timezone="Europe/Paris", window_end="2026-11-27T08:00:00+01:00")
+    windows = report_windows(window, TREND_DAYS)
+    rng = random.Random(7)
+    with embedded_server(folder / "pgdata") as admin_uri:
+        conn = psycopg2.connect(recreate_database(admin_uri, "trend"))
+        load_schema(conn)
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO process_status (id, name) VALUES (%s, %s)", [*STATUSES.items()]
+            )
+            users = execute_values(
+                cur, 'INSERT INTO "USER" (name, role_id, api_key) VALUES %s RETURNING id',
+                [(f"Client {n:03d}", 2, f"key-{n}") for n in range(CLIENTS)], fetch=True,
+            )  # fmt: skip
+            sources = execute_values(
+                cur, "INSERT INTO source (user_id, uri, alias) VALUES %s RETURNING id",
+                [(uid, "rtsp://cam.example.net/live", "cam") for (uid,) in users], fetch=True,
+            )  # fmt: skip
+            ids = [sid for (sid,) in sources]
+            rows = []
+            first = windows[0][1].replace(tzinfo=None)
+            for n in range(PROCESSES * (TREND_DAYS + 1)):  # the 7 days, and a day's worth before
+                start = first + timedelta(minutes=rng.randrange(-1440, TREND_DAYS * 1440))
+                stop = start + timedelta(minutes=rng.randrange(5, 240))
+                status = 3 if rng.random() < 0.1 else 2  # 10 % failed, any client
+                rows.append((ids[n % len(ids)], status, start, stop, stop))
+            execute_values(
+                cur,
+                "INSERT INTO process (uuid, source_id, status_id, start_time, ping_time, "
+                "stop_time) SELECT gen_random_uuid(), * FROM (VALUES %s) AS v",
+                rows,
+                page_size=5000,
+            )
+            cur.execute("ANALYZE")
+        conn.commit()
+        timings = []
+        for _ in range(REPEATS):
+            started = time.perf_counter()
+            trend = trend_of(
+                fetch_trend_rows(conn, windows, "UTC", {"key-0"}), [d for d, _, _ in windows]
+            )
+            timings.append(time.perf_counter() - started)
+        conn.close()
+    return {
+        "processes_in_database": len(rows),
+        "trend_query_s": round(statistics.median(timings), 4),
+        "failed_per_day": trend["overall"]["failed"],
+        "clients_shown": len(trend["clients"]),
+        "repeats": REPEATS,
+    }
+
+
 def main() -> int:
-    save("history.json", measure(OUT / "history"))
+    save("history.json", {**measure(OUT / "history"), "trend": measure_trend(OUT / "history-db")})
     return 0
 
 
