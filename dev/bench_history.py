@@ -19,6 +19,8 @@ import shutil
 import statistics
 import sys
 import time
+from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,9 +40,6 @@ from tests.support.sample_day import STATUSES, load_schema
 DAY = date(2026, 11, 26)
 DAYS = 14
 PROCESSES = 20_000
-FAILURES = 2_000
-SIGNATURES = 300
-POOL = 400
 CLIENTS = 150
 REPEATS = 5
 _TEMPLATES = (
@@ -60,15 +59,32 @@ def _id(kind: int) -> str:
     return error_id(_TEMPLATES[kind % len(_TEMPLATES)].format(a=1, b=1, n=1, k=_stage(kind)))
 
 
-def build_day(day: date, rng: random.Random, pool: list[int]) -> dict[str, Any]:
-    """One day's record, through record_of_day as the compose task makes it."""
-    todays = rng.sample(pool, SIGNATURES)
-    weights = [(rank + 1) ** -0.5 for rank in range(SIGNATURES)]  # a few big groups, a long tail
+@dataclass(frozen=True)
+class Size:
+    """A day's shape: 10 % of the processes fail, over signatures that come and go (300
+    a day out of 400 at 20,000 processes; fewer on the small days of the driver's test)."""
+
+    processes: int
+    failures: int
+    signatures: int
+    pool: int
+
+    @classmethod
+    def of(cls, processes: int) -> Size:
+        failures = processes // 10
+        signatures = max(1, min(300, failures * 3 // 20))
+        return cls(processes, failures, signatures, signatures * 4 // 3)
+
+
+def build_day(day: date, rng: random.Random, pool: list[int], size: Size) -> dict[str, Any]:
+    """One day's failed processes and their summaries, as the compose task gets them."""
+    todays = rng.sample(pool, size.signatures)
+    weights = [(rank + 1) ** -0.5 for rank in range(size.signatures)]  # big groups, long tail
     processes, summaries = [], []
-    for n in range(PROCESSES):
+    for n in range(size.processes):
         uuid = f"{day.isoformat()}-{n:05d}"
         client = f"Client {rng.randrange(CLIENTS):03d}"
-        if n < FAILURES:
+        if n < size.failures:
             kind = rng.choices(todays, weights)[0]
             template = _TEMPLATES[kind % len(_TEMPLATES)]
             key_error = template.format(
@@ -86,20 +102,22 @@ def build_day(day: date, rng: random.Random, pool: list[int]) -> dict[str, Any]:
         else:
             category = "running" if n % 10 == 0 else "finished"
             processes.append({"uuid": uuid, "client": client, "category": category})
-    counts = {"finished": PROCESSES - FAILURES - 1800, "failed": FAILURES, "running": 1800}
+    counts = dict(Counter(p["category"] for p in processes))
     return {"processes": processes, "summaries": summaries, "counts": counts}
 
 
-def measure(folder: Path) -> dict[str, Any]:
-    """Build the archive under `folder` (rebuilt each time: seconds) and time a day."""
+def measure(folder: Path, processes: int = PROCESSES) -> dict[str, Any]:
+    """Build the archive of days of `processes` under `folder` (rebuilt each time:
+    seconds) and time a day."""
+    size = Size.of(processes)
     shutil.rmtree(folder, ignore_errors=True)
     root = folder.as_uri()
     rng = random.Random(18)
-    pool = list(range(POOL))
+    pool = list(range(size.pool))
     record_bytes = []
     for back in range(DAYS, 0, -1):
         day = DAY - timedelta(days=back)
-        inputs = build_day(day, rng, pool)
+        inputs = build_day(day, rng, pool, size)
         for run in range(2 if back % 4 == 0 else 1):  # some days were rerun
             written = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC)
             record = record_of_day(
@@ -109,8 +127,8 @@ def measure(folder: Path) -> dict[str, Any]:
             target = artifacts.run_folder(root, day.isoformat(), f"run-{run}")
             artifacts.write_json(target, RECORD_FILE, record)
             record_bytes.append((Path(target.path) / RECORD_FILE).stat().st_size)
-    today = build_day(DAY, rng, [kind + 10 for kind in pool])  # 10 never seen before
-    known = [{"signature": _id(kind), "note": "known"} for kind in range(0, POOL, 20)]
+    today = build_day(DAY, rng, [kind + 10 for kind in pool], size)  # 10 never seen before
+    known = [{"signature": _id(kind), "note": "known"} for kind in range(0, size.pool, 20)]
     built, read, compared = [], [], []
     for _ in range(REPEATS):
         started = time.perf_counter()
@@ -131,8 +149,8 @@ def measure(folder: Path) -> dict[str, Any]:
     total = [r + c for r, c in zip(read, compared, strict=True)]
     return {
         "days": DAYS,
-        "processes_per_day": PROCESSES,
-        "failures_per_day": FAILURES,
+        "processes_per_day": size.processes,
+        "failures_per_day": size.failures,
         "signatures_per_day": len(record["signatures"]),
         "record_kb_max": round(max(record_bytes) / 1024, 1),
         "read_past_s": round(statistics.median(read), 4),

@@ -8,14 +8,11 @@ from dev import bench_history
 
 
 def test_the_benchmark_archive_is_read_back_with_every_state(tmp_path, monkeypatch):
-    monkeypatch.setattr(bench_history, "PROCESSES", 400)
-    monkeypatch.setattr(bench_history, "FAILURES", 200)
-    monkeypatch.setattr(bench_history, "SIGNATURES", 40)
-    monkeypatch.setattr(bench_history, "POOL", 60)
     monkeypatch.setattr(bench_history, "REPEATS", 1)
-    figures = bench_history.measure(tmp_path / "history")
+    figures = bench_history.measure(tmp_path / "history", 2000)  # 200 failures, 30 signatures
     assert figures["days"] == 14
-    assert 20 <= figures["signatures_per_day"] <= 40
+    assert figures["failures_per_day"] == 200
+    assert 20 <= figures["signatures_per_day"] <= 30
     counts = figures["lifecycle_counts"]
     assert counts["ongoing"] > 0
     assert counts["back"] > 0
