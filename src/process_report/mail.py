@@ -27,12 +27,14 @@ def build_message(
     limit: int = GRAPH_REQUEST_LIMIT,
 ) -> EmailMessage:
     """A complete message with both bodies. Attachments that would push the Graph
-    request over `limit` are left out, largest first, with a note in both bodies."""
+    request over `limit` are left out, largest first, with a note in both bodies; a
+    message over `limit` even without them (`graph_request_size`) is the caller's to
+    replace (the report's minimal body)."""
     kept = sorted(attachments, key=lambda a: len(a.data))
     omitted: list[Attachment] = []
     while True:
         message = _compose(report, recipients, kept, omitted, sender)
-        if _graph_size(message) <= limit or not kept:
+        if graph_request_size(message) <= limit or not kept:
             return message
         omitted.append(kept.pop())
 
@@ -69,5 +71,6 @@ def _compose(
     return message
 
 
-def _graph_size(message: EmailMessage) -> int:
+def graph_request_size(message: EmailMessage) -> int:
+    """The size of the Graph request that carries `message` (base64 MIME, headers)."""
     return len(base64.b64encode(message.as_bytes())) + _HEADROOM

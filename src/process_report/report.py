@@ -29,13 +29,19 @@ import css_inline
 from jinja2 import Template
 
 from process_report.chunks import encoded, joined, utf8_size
+from process_report.data_quality import NOTES_FILE, notes_file
+from process_report.report_budget import (
+    BODY_CUTS,
+    NEVER_FITS_BYTES,
+    BodyCut,
+    may_fit,
+    minimal_view,
+    within_budget,
+)
 from process_report.report_context import report_context
 from process_report.report_templates import template_environment
 
-BODY_BUDGET_BYTES = 100_000  # Gmail clips an HTML body at about 102 KB
-NEVER_FITS_BYTES = 10 * BODY_BUDGET_BYTES  # rendered, before inlining: see _may_fit
 ZIP_ABOVE_BYTES = 512 * 1024
-ROW_LIMITS = (None, 1000, 500, 200, 100, 50, 25, 10, 5, 0)
 EXTRACTS_ZIP = "failure-logs.zip"
 # Graph's 4 MB request counts attachments base64-encoded twice (≈ 1.8 x); 1 MB of
 # extracts leaves room for the body, the CSV and the full report of a 20,000-process day.
@@ -71,11 +77,14 @@ class AttachedExtracts:
 
 @dataclass(frozen=True)
 class ReportEmail:
-    """The email body (within the size budget) and its attachments."""
+    """The email body (within the size budget) and its attachments, and the minimal
+    body (headline, counts, links) sent instead when Graph refuses the message as too
+    large."""
 
     body: RenderedReport
     attachments: tuple[Attachment, ...]
     row_limit: int | None  # None: every list complete in the body
+    minimal: RenderedReport
 
 
 def render_report(
@@ -83,55 +92,75 @@ def render_report(
 ) -> RenderedReport:
     """Render subject, HTML (CSS inlined) and text; lists cut at `row_limit` rows each,
     with how many more. Inputs: see `report_context`."""
-    return _render(report_context(**inputs), row_limit, attachment_names, AttachedExtracts())
+    cut = BodyCut(row_limit, None)
+    return _render(report_context(**inputs), cut, attachment_names, AttachedExtracts(), None)
 
 
 def report_email(*, read_extract: Callable[[str], str] | None = None, **inputs: Any) -> ReportEmail:
-    """The body that fits BODY_BUDGET_BYTES on any day, plus attachments: always a CSV of
-    every process, the failures' extracts zipped up to EXTRACTS_ZIP_MAX_BYTES (read
-    with `read_extract(url)`, when given), and the complete HTML report when the body
-    had to be cut.
+    """The body that fits the budget (`report_budget`) on any day, plus attachments:
+    always a CSV of every process, the failures' extracts zipped up to
+    EXTRACTS_ZIP_MAX_BYTES (read with `read_extract(url)`, when given), every
+    data-quality note (NOTES_FILE) when the body shows only some, and the complete
+    HTML report when the body had to be cut.
 
-    The summary, every failure group and the data-quality notes are always in the body;
-    the lists keep their first rows and say how many more."""
+    The summary is always in the body; the data-quality notes by kind, with a count
+    and a few examples each; the failure groups and the lists keep their first rows
+    and say how many more."""
     context = report_context(**inputs)
     inputs.clear()  # the process data as read: the context holds its own copies
     extracts = attach_extracts(context["failed"], read_extract)
     csv = _deliverable(  # first, so its unzipped bytes are gone before the full render
         Attachment("processes.csv", processes_csv(context["all_processes"]), "text/csv")
     )
+    notes = _notes_attachment(context)
+    listed = (csv, *notes)
     bundled = (extracts.attachment,) if extracts.attachment else ()
+    minimal = _minimal(context)
     # The complete report is a file opened in a browser, which applies its <style>
     # block: it is attached as rendered, never inlined (at 20,000 processes inlining
     # its 10 MB cost 2.6 s and 320 MB of memory, for no reader). One that cannot fit
-    # the body (see _may_fit) is zipped as it is rendered, never held whole.
-    view = _view(context, None, (), extracts)
+    # the body (see may_fit) is zipped as it is rendered, never held whole.
+    notes_name = notes[0].name if notes else None
+    view = _view(context, BODY_CUTS[0], (), extracts, notes_name)
     html, full_html = _kept_or_zipped(view, "full-report.html")
     if html is not None:
         text = _rendered(template_environment().get_template("report.txt.j2"), view)
         full = _inlined(RenderedReport(context["subject"], html, text))
-        if len(full.html.encode()) <= BODY_BUDGET_BYTES:
-            return ReportEmail(full, (csv, *bundled), None)
+        if within_budget(full.html, full.text):
+            return ReportEmail(full, (*listed, *bundled), None, minimal)
         full_html = _deliverable_text("full-report.html", html, "text/html")
         del full, html, text
     del view
     assert full_html is not None
     names = (csv.name, full_html.name)
-    for limit in ROW_LIMITS[1:]:
-        body = _render(context, limit, names, extracts, inline=False)
-        if _may_fit(body) or limit == ROW_LIMITS[-1]:
+    attachments = (*listed, full_html, *bundled)
+    for cut in BODY_CUTS[1:]:
+        body = _render(context, cut, names, extracts, notes_name, inline=False)
+        if may_fit(body.html):
             body = _inlined(body)
-            if len(body.html.encode()) <= BODY_BUDGET_BYTES:
-                break
-    return ReportEmail(body, (csv, full_html, *bundled), limit)
+            if within_budget(body.html, body.text):
+                return ReportEmail(body, attachments, cut.rows, minimal)
+    return ReportEmail(minimal, attachments, 0, minimal)
 
 
-def _may_fit(rendered: RenderedReport) -> bool:
-    """Whether the body could fit BODY_BUDGET_BYTES once its CSS is inlined. Inlining
-    adds style attributes and drops the <style> block (a few KB); entities it writes
-    as characters can shrink text, but never tenfold, so a rendering over ten budgets
-    cannot fit and is not inlined (css_inline builds the whole document's DOM)."""
-    return utf8_size(rendered.html) <= NEVER_FITS_BYTES
+def _notes_attachment(context: Mapping[str, Any]) -> tuple[Attachment, ...]:
+    """Every data-quality note, when the body shows only some of them."""
+    if context["data_quality"].complete:
+        return ()
+    text = "".join(notes_file(context["data_quality_notes"]))
+    return (_deliverable_text(NOTES_FILE, text, "text/plain"),)
+
+
+def _minimal(context: Mapping[str, Any]) -> RenderedReport:
+    """The headline, the counts and the links (see `report_budget.minimal_view`)."""
+    env, view = template_environment(), minimal_view(context)
+    return _inlined(
+        RenderedReport(
+            subject=context["subject"],
+            html=_rendered(env.get_template("report_minimal.html.j2"), view),
+            text=_rendered(env.get_template("report_minimal.txt.j2"), view),
+        )
+    )
 
 
 def attach_extracts(
@@ -216,13 +245,14 @@ def processes_csv(processes: Sequence[Mapping[str, Any]]) -> bytes:
 
 def _render(
     context: Mapping[str, Any],
-    row_limit: int | None,
+    cut: BodyCut,
     attachment_names: Sequence[str],
     extracts: AttachedExtracts,
+    notes_name: str | None,
     *,
     inline: bool = True,
 ) -> RenderedReport:
-    view = _view(context, row_limit, attachment_names, extracts)
+    view = _view(context, cut, attachment_names, extracts, notes_name)
     env = template_environment()
     rendered = RenderedReport(
         subject=context["subject"],
@@ -234,11 +264,16 @@ def _render(
 
 def _view(
     context: Mapping[str, Any],
-    row_limit: int | None,
+    cut: BodyCut,
     attachment_names: Sequence[str],
     extracts: AttachedExtracts,
+    notes_name: str | None,
 ) -> dict[str, Any]:
-    """What the templates are rendered with: the context, lists cut at `row_limit`."""
+    """What the templates are rendered with: the context, lists and failure groups cut
+    as `cut` says; `notes_name`: the attachment with every data-quality note, when the
+    body shows only some."""
+    groups = context["failure_groups"]
+    shown_groups = groups if cut.groups is None else groups[: cut.groups]
     return {
         **context,
         "attachment_names": list(attachment_names),
@@ -248,8 +283,11 @@ def _view(
             "total": extracts.total,
             "cap_mb": EXTRACTS_ZIP_MAX_BYTES // (1024 * 1024),
         },
+        "failure_groups": shown_groups,
+        "failure_groups_hidden": len(groups) - len(shown_groups),
+        "data_quality_file": notes_name,
         **{
-            key: _cut(context[key], row_limit)
+            key: _cut(context[key], cut.rows)
             for key in ("clients", "failed", "finished", "running", "other")
         },
     }

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from process_report.data_quality import Note, grouped_notes
 from process_report.links import RunLinks
 from process_report.logs.format import RECORD_START
 from process_report.processes import FAILED, FINISHED, OTHER, RUNNING
@@ -31,21 +32,29 @@ def report_context(
     process_data: Mapping[str, Any],
     previous_counts: Mapping[str, int],
     generated_at: datetime,
-    notes: Sequence[str] = (),
+    notes: Sequence[Note] = (),
     failures: Sequence[Mapping[str, Any]] | None = None,
     videos: Mapping[str, Mapping[str, Any]] | None = None,
     links: RunLinks | None = None,
 ) -> dict[str, Any]:
-    """Everything the templates show. `notes` are run-level data-quality lines (for
-    example a timezone mismatch or an unreadable logs folder) added to those the process
-    data carries; `failures` are the failure-log summaries and `videos` the OneDrive
-    lookups by UUID, each None when not looked up; `links` the run's pages in Airflow
-    and its viewer (None without Airflow's base URL: no links then)."""
+    """Everything the templates show. `notes` are run-level data-quality notes (for
+    example a timezone mismatch or an unreadable logs folder; text or `{"kind", "text"}`,
+    see `data_quality`) added to those the process data carries: `data_quality` holds
+    them grouped by kind as the body shows them, `data_quality_notes` every one.
+    `failures` are the failure-log summaries and `videos` the OneDrive lookups by UUID,
+    each None when not looked up; `links` the run's pages in Airflow and its viewer
+    (None without Airflow's base URL: no links then)."""
     tz = ZoneInfo(window.timezone)
     processes = _with_sources(
         _with_videos(_with_failures(process_data["processes"], failures, links), videos)
     )
     counts = process_data["counts"]
+    quality = [
+        *notes,
+        *process_data.get("data_quality", []),
+        *_missing_logs(processes, failures),
+        *_failed_lookups(processes),
+    ]
     return {
         "subject": subject_line(window, counts),
         "report_day": window.report_day.isoformat(),
@@ -62,12 +71,8 @@ def report_context(
         "other": _listed(processes, OTHER, tz),
         "skipped_test_processes": process_data.get("skipped_test_processes", 0),
         "failure_groups": _failure_groups(processes, tz),
-        "data_quality": [
-            *notes,
-            *process_data.get("data_quality", []),
-            *_missing_logs(processes, failures),
-            *_failed_lookups(processes),
-        ],
+        "data_quality": grouped_notes(quality),
+        "data_quality_notes": quality,
         "videos_looked_up": videos is not None,
         "total": counts["total"],
         "all_processes": processes,

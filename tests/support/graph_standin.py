@@ -17,7 +17,8 @@ the calls this project makes:
   `sendMail`; every accepted send is written to `outbox_dir` as one file (a second
   accepted send of the same draft is a second file: a duplicate email). Like Exchange,
   a sent draft leaves Drafts (`isDraft` false, listed in Sent Items) only
-  `Faults.send_delay_s` after the 202; requests over 4 MB get 413;
+  `Faults.send_delay_s` after the 202; requests over 4 MB (or
+  `Faults.max_request_bytes`) get 413;
 - faults: 401 on missing, bad or expired tokens; a latency per request; a share of
   requests and batch items throttled with 429 and `Retry-After`; a one-shot "lose the
   response" after an action was carried out (`"create"` a draft, `"send"` it); a
@@ -95,6 +96,8 @@ class Faults:
     lose_response_once: set[str] = field(default_factory=set)  # {"create", "send"}
     send_delay_s: float = 0.0  # after a 202 on /send, the draft leaves Drafts this late
     refuse_once: dict[str, int] = field(default_factory=dict)  # {"send": 403}: not done
+    # requests over this many bytes get 413 (Graph's 4 MB; lower: a gateway's limit)
+    max_request_bytes: int = MAX_REQUEST_BYTES
     seed: int = 7
     # identity platform
     token_ttl_s: int | None = None  # lifetime of the access tokens issued (else 3600 s)
@@ -427,9 +430,13 @@ class _Handler(BaseHTTPRequestHandler):
             standin.requests.append(f"{method} {self.path}")
         if standin.faults.latency_s:
             time.sleep(standin.faults.latency_s)
-        if length > MAX_REQUEST_BYTES:
+        if length > standin.faults.max_request_bytes:
+            limit = standin.faults.max_request_bytes
             return self._reply(
-                413, _graph_error("RequestEntityTooLarge", "The request exceeds the 4 MB limit.")
+                413,
+                _graph_error(
+                    "RequestEntityTooLarge", f"The request exceeds the {limit:,} bytes limit."
+                ),
             )
         path = urlsplit(self.path).path
         tenant_prefix = f"/{standin.tenant}/"

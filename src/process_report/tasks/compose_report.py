@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from typing import Any
 
 from airflow.sdk import ObjectStoragePath
@@ -14,8 +15,9 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from process_report import artifacts
 from process_report.graph.auth import SignInRequiredError
+from process_report.graph.client import GraphError
 from process_report.links import run_links
-from process_report.mail import build_message
+from process_report.mail import GRAPH_REQUEST_LIMIT, build_message, graph_request_size
 from process_report.report import ReportEmail, report_email
 from process_report.run_context import RunContext
 from process_report.send_record import SendRecord, SendRecordError
@@ -77,7 +79,7 @@ def compose_and_send_report_task(
         "all" if email.row_limit is None else email.row_limit,
     )
     if context.dry_run:
-        message = build_message(email.body, recipients, email.attachments)
+        message, _ = _message(email, recipients)
         result["outbox_path"] = artifacts.write_bytes(
             folder, "outbox/message.eml", message.as_bytes()
         )
@@ -159,12 +161,44 @@ def _send(
     without retries, naming the fix; anything else is retried, and the retry picks the
     send up where it stopped."""
     client, config = graph_client()
-    message = build_message(email.body, recipients, email.attachments, sender=config.mailbox)
+    message, minimal = _message(email, recipients, config.mailbox)
     try:
         *earlier, record = (
             SendRecord(folder / f"outbox/send-record-{n}.json") for n in range(clear_number + 1)
         )
-        sent = send_once(client, config.mail_root, message, record, earlier)
+        try:
+            sent = send_once(client, config.mail_root, message, record, earlier)
+        except GraphError as exc:
+            if exc.status != 413 or minimal:
+                raise
+            # Graph refused the message as too large (a limit below the documented 4 MB,
+            # e.g. a gateway's): nothing was drafted, so the same record sends the
+            # minimal body instead, never no report.
+            log.warning("%s: sending the report's minimal form instead", exc)
+            message, minimal = build_message(email.minimal, recipients, sender=config.mailbox), True
+            sent = send_once(client, config.mail_root, message, record, earlier)
     except (SignInRequiredError, SendRecordError) as exc:
         raise AirflowFailException(str(exc)) from None
-    return {"draft_id": sent["draft_id"], "sent": sent["state"] == "sent"}
+    return {
+        "draft_id": sent["draft_id"],
+        "sent": sent["state"] == "sent",
+        "body": "minimal" if minimal else "full",
+    }
+
+
+def _message(
+    email: ReportEmail, recipients: Sequence[str], sender: str | None = None
+) -> tuple[EmailMessage, bool]:
+    """The report as a message within Graph's request limit, and whether it is the
+    minimal form: attachments that do not fit are left out (`build_message`); if the
+    bodies alone are still too big, the minimal body (headline, counts, links) goes."""
+    message = build_message(email.body, recipients, email.attachments, sender=sender)
+    if graph_request_size(message) <= GRAPH_REQUEST_LIMIT:
+        return message, False
+    log.warning(
+        "The report is %d KB even without attachments, over Graph's %d KB request limit: "
+        "sending its minimal form",
+        graph_request_size(message) // 1024,
+        GRAPH_REQUEST_LIMIT // 1024,
+    )
+    return build_message(email.minimal, recipients, sender=sender), True

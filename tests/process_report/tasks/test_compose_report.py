@@ -18,7 +18,7 @@ def test_send_record_only_a_person_can_settle_fails_the_task_without_retry(
     monkeypatch.setenv("AIRFLOW_CONN_MSGRAPH_DEFAULT", standin.airflow_connection())
     folder = ObjectStoragePath(resolve()["folder"])
     body = RenderedReport("Daily process report 2026-11-26", "<html><body>x</body></html>", "x")
-    email = ReportEmail(body, (), None)
+    email = ReportEmail(body, (), None, body)
     assert task._send(folder, email, ["ops@example.com"], 0)["sent"] is True
     (folder / "outbox/send-record-1.json").write_text('{"state": "sen')  # damaged
     with pytest.raises(AirflowFailException, match=r"remove \S+/outbox/send-record-1\.json"):

@@ -1,0 +1,114 @@
+"""Data-quality notes grouped by kind, so a day with 40,000 of them still has a short
+report: the body shows each kind once, with its count and a few examples, and every
+note goes into `data-quality.txt` (attached, archived, listed by the report viewer).
+
+A note is either text or a mapping `{"kind": ..., "text": ...}`: a producer that knows
+what it found (the log scan: "link outside the logs folder", "binary file") names the
+kind; for plain text the kind is the text with its particulars (paths, file names,
+UUIDs, quoted values, numbers) replaced by `…` or `N`, so "a.log skipped: a binary
+file" and "b.log skipped: a binary file" are one kind. Pure: plain values in and out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+Note = str | Mapping[str, Any]
+
+EXAMPLES_SHOWN = 3  # per kind, in the body
+KINDS_SHOWN = 10  # in the body; the rest are counted
+EXAMPLE_CHARS = 300  # a note can carry a hostile file name of any length
+NOTES_FILE = "data-quality.txt"
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_PARTICULARS = (
+    (re.compile(r"\b[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\b"), "…"),
+    (re.compile(r"'[^']*'|\"[^\"]*\""), "…"),
+    # paths and file names: a word with a slash, or a name with an extension
+    (re.compile(r"[^\s:]*[/\\]\S*|\b[^\s/\\:]+\.[A-Za-z][\w.]*[A-Za-z0-9]"), "…"),
+    (re.compile(r"\d+(?:[.,]\d+)*"), "N"),
+)
+
+
+@dataclass(frozen=True)
+class NoteGroup:
+    """One kind of note: how many there are and the first few, as the body shows them."""
+
+    kind: str
+    count: int
+    examples: tuple[str, ...]
+
+    @property
+    def more(self) -> int:
+        """Notes of this kind the body does not show."""
+        return self.count - len(self.examples)
+
+
+@dataclass(frozen=True)
+class GroupedNotes:
+    """What the body shows of the notes; `complete` when it shows every one of them."""
+
+    groups: tuple[NoteGroup, ...]
+    kinds_hidden: int
+    notes_hidden: int
+    total: int
+
+    @property
+    def complete(self) -> bool:
+        return self.kinds_hidden == 0 and all(g.more == 0 for g in self.groups)
+
+
+def note_text(note: Note) -> str:
+    """The note as one line of text (control characters shown as escapes, so a file
+    name cannot start a line of its own in the text part or the notes file)."""
+    text = str(note.get("text", "")) if isinstance(note, Mapping) else str(note)
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
+
+
+def note_kind(note: Note) -> str:
+    """The producer's kind, else the text without its particulars."""
+    if isinstance(note, Mapping) and note.get("kind"):
+        return note_text({"text": note["kind"]})
+    text = note_text(note)
+    for pattern, placeholder in _PARTICULARS:
+        text = pattern.sub(placeholder, text)
+    return _clipped(text)
+
+
+def grouped_notes(
+    notes: Sequence[Note], *, kinds_shown: int = KINDS_SHOWN, examples: int = EXAMPLES_SHOWN
+) -> GroupedNotes:
+    """The notes by kind, the largest kinds first (ties in order of first appearance),
+    at most `kinds_shown` kinds with at most `examples` notes each, clipped."""
+    by_kind: dict[str, list[int]] = {}
+    for position, note in enumerate(notes):
+        by_kind.setdefault(note_kind(note), []).append(position)
+    ordered = sorted(by_kind.items(), key=lambda item: -len(item[1]))  # stable: first seen
+    groups = tuple(
+        NoteGroup(
+            kind,
+            len(positions),
+            tuple(_clipped(note_text(notes[p])) for p in positions[:examples]),
+        )
+        for kind, positions in ordered[:kinds_shown]
+    )
+    shown = sum(len(g.examples) for g in groups)
+    return GroupedNotes(groups, max(len(ordered) - kinds_shown, 0), len(notes) - shown, len(notes))
+
+
+def notes_file(notes: Sequence[Note]) -> Iterable[str]:
+    """The lines of `data-quality.txt`: every note, under its kind with the count."""
+    by_kind: dict[str, list[str]] = {}
+    for note in notes:
+        by_kind.setdefault(note_kind(note), []).append(note_text(note))
+    yield f"{len(notes)} data-quality note(s) of {len(by_kind)} kind(s).\n"
+    for kind, texts in sorted(by_kind.items(), key=lambda item: -len(item[1])):
+        yield f"\n{kind} ({len(texts)})\n"
+        yield from (f"- {text}\n" for text in texts)
+
+
+def _clipped(text: str) -> str:
+    return text if len(text) <= EXAMPLE_CHARS else text[: EXAMPLE_CHARS - 1] + "…"
