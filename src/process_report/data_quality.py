@@ -28,7 +28,7 @@ _PARTICULARS = (
     (re.compile(r"\b[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\b"), "…"),
     (re.compile(r"'[^']*'|\"[^\"]*\""), "…"),
     # paths and file names: a word with a slash, or a name with an extension
-    (re.compile(r"[^\s:]*[/\\]\S*|\b[^\s/\\:]+\.[A-Za-z][\w.]*[A-Za-z0-9]"), "…"),
+    (re.compile(r"(?<!\S)(?:\S*[/\\]\S*|[^\s/\\]+\.[A-Za-z][\w.]*[A-Za-z0-9])"), "…"),
     (re.compile(r"\d+(?:[.,]\d+)*"), "N"),
 )
 

@@ -10,6 +10,7 @@ written into every text field a person reads, to prove the report escapes all of
 from __future__ import annotations
 
 import uuid as uuidlib
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from process_report.links import RunLinks
@@ -46,12 +47,17 @@ def extract_text(url: str) -> str:
     )
 
 
-def report_inputs(count: int, payload: str | None = None, window: Window = WINDOW) -> dict:
-    """Keyword arguments for report_email / render_report."""
+def report_inputs(
+    count: int,
+    payload: str | None = None,
+    window: Window = WINDOW,
+    statuses: Sequence[str] = STATUSES,
+) -> dict:
+    """Keyword arguments for report_email / render_report; `statuses` repeat in turn."""
     rows, failures, videos = [], [], {}
     for n in range(count):
         process_uuid = str(uuidlib.UUID(int=n + 1, version=4))
-        status = STATUSES[n % len(STATUSES)]
+        status = statuses[n % len(statuses)]
         start = window.start + timedelta(minutes=n % 1400)
         rows.append(
             {
@@ -123,3 +129,13 @@ def _error_lines(n: int, payload: str | None) -> list[dict[str, str]]:
         )
         lines.append({"at": at, "line": f"{at} ERROR {text}"})
     return lines
+
+
+def distinct_errors(inputs: dict) -> dict:
+    """`inputs` with every failure's key error of its own signature (a word of letters
+    per failure: signatures mask numbers, hex and paths, never words)."""
+    for n, failure in enumerate(inputs["failures"]):
+        word = "".join(chr(ord("a") + (n // 26**i) % 26) for i in range(4))
+        failure["key_error"] = f"EncoderError: stage {word} rejected the stream"
+        failure["signature"] = signature(failure["key_error"])
+    return inputs

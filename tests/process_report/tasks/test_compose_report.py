@@ -1,14 +1,25 @@
-"""compose_and_send_report: a send record only a person can settle fails unretried."""
+"""compose_and_send_report: a send record only a person can settle fails unretried; a
+report Graph refuses as too large still goes out, in its minimal form."""
 
 from __future__ import annotations
+
+import base64
+import logging
+import os
+import re
+from dataclasses import replace
+from email import message_from_bytes
+from email.policy import default
 
 import pytest
 from airflow.sdk import ObjectStoragePath
 from airflow.sdk.exceptions import AirflowFailException
 
-from process_report.report import RenderedReport, ReportEmail
+from process_report.report import RenderedReport, ReportEmail, report_email
 from process_report.tasks import compose_report as task
 from tests.process_report.tasks.runs import SETTINGS, resolve
+from tests.support.graph_standin import Faults
+from tests.support.report_days import LINKS, extract_text, report_inputs
 
 
 def test_send_record_only_a_person_can_settle_fails_the_task_without_retry(
@@ -24,3 +35,49 @@ def test_send_record_only_a_person_can_settle_fails_the_task_without_retry(
     with pytest.raises(AirflowFailException, match=r"remove \S+/outbox/send-record-1\.json"):
         task._send(folder, email, ["ops@example.com"], 1)
     assert len(standin.sent_messages()) == 1
+
+
+def sent_message(standin):
+    (sent,) = standin.sent_messages()
+    return message_from_bytes(sent.read_bytes(), policy=default)
+
+
+def test_graph_answering_413_gets_the_minimal_report_instead_of_none(
+    settings_variable, monkeypatch, standin, caplog
+):
+    settings_variable(SETTINGS)
+    monkeypatch.setenv("AIRFLOW_CONN_MSGRAPH_DEFAULT", standin.airflow_connection())
+    folder = ObjectStoragePath(resolve()["folder"])
+    email = report_email(**report_inputs(200), read_extract=extract_text)
+    standin.faults = Faults(max_request_bytes=100_000)  # a gateway's limit, below Graph's
+    result = task._send(folder, email, ["ops@example.com"], 0)
+    assert (result["sent"], result["body"]) == (True, "minimal")
+    message = sent_message(standin)
+    assert message["Subject"] == email.body.subject
+    assert list(message.iter_attachments()) == []
+    text = message.get_body(("plain",)).get_content()
+    assert "the full one was more than Microsoft Graph accepts" in text
+    assert re.search(r"Failed\s+20\s+\(previous 0, \+20\)", text)
+    assert LINKS.viewer in text
+    assert f'href="{LINKS.viewer}"' in message.get_body(("html",)).get_content()
+    posts = [r for r in standin.requests if r.startswith("POST") and r.endswith("/messages")]
+    assert len(posts) == 2  # the full report (413), then the minimal one
+    assert "413" in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_a_report_over_graphs_limit_even_without_attachments_goes_minimal_at_once(
+    settings_variable, monkeypatch, standin
+):
+    settings_variable(SETTINGS)
+    monkeypatch.setenv("AIRFLOW_CONN_MSGRAPH_DEFAULT", standin.airflow_connection())
+    folder = ObjectStoragePath(resolve()["folder"])
+    small = report_email(**report_inputs(20))
+    # a body no render makes today (the budget keeps it at 100 KB): a template edited
+    # to print every process, say; random text, so it does not compress
+    huge = replace(small.body, text=base64.b64encode(os.urandom(4 * 1024 * 1024)).decode())
+    email = replace(small, body=huge)
+    assert task._send(folder, email, ["ops@example.com"], 0)["body"] == "minimal"
+    assert "short form of the report" in sent_message(standin).get_body(("plain",)).get_content()
+    posts = [r for r in standin.requests if r.startswith("POST") and r.endswith("/messages")]
+    assert len(posts) == 1  # never sent to Graph in its full form
