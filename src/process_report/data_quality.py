@@ -2,11 +2,13 @@
 report: the body shows each kind once, with its count and a few examples, and every
 note goes into `data-quality.txt` (attached, archived, listed by the report viewer).
 
-A note is either text or a mapping `{"kind": ..., "text": ...}`: a producer that knows
-what it found (the log scan: "link outside the logs folder", "binary file") names the
-kind; for plain text the kind is the text with its particulars (paths, file names,
-UUIDs, quoted values, numbers) replaced by `…` or `N`, so "a.log skipped: a binary
-file" and "b.log skipped: a binary file" are one kind. Pure: plain values in and out.
+A note is either text or a mapping `{"kind": ..., "text": ..., "count": ...}`: a
+producer that knows what it found (the log scan: a link outside the logs folder, a
+binary file) names the kind, and a note that stands for several (the scan keeps a few
+per kind and counts the rest in one) says how many (`count`, else 1). For plain text
+the kind is the text with its particulars (paths, file names, UUIDs, quoted values,
+numbers) replaced by `…` or `N`, so "a.log skipped: a binary file" and "b.log skipped:
+a binary file" are one kind. Pure: plain values in and out.
 """
 
 from __future__ import annotations
@@ -68,6 +70,12 @@ def note_text(note: Note) -> str:
     return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
 
 
+def note_count(note: Note) -> int:
+    """How many notes this one stands for."""
+    count = note.get("count", 1) if isinstance(note, Mapping) else 1
+    return count if isinstance(count, int) and count > 0 else 1
+
+
 def note_kind(note: Note) -> str:
     """The producer's kind, else the text without its particulars."""
     if isinstance(note, Mapping) and note.get("kind"):
@@ -84,29 +92,36 @@ def grouped_notes(
     """The notes by kind, the largest kinds first (ties in order of first appearance),
     at most `kinds_shown` kinds with at most `examples` notes each, clipped."""
     by_kind: dict[str, list[int]] = {}
+    counts: dict[str, int] = {}
     for position, note in enumerate(notes):
-        by_kind.setdefault(note_kind(note), []).append(position)
-    ordered = sorted(by_kind.items(), key=lambda item: -len(item[1]))  # stable: first seen
+        kind = note_kind(note)
+        by_kind.setdefault(kind, []).append(position)
+        counts[kind] = counts.get(kind, 0) + note_count(note)
+    ordered = sorted(by_kind.items(), key=lambda item: -counts[item[0]])  # ties: first seen
     groups = tuple(
         NoteGroup(
             kind,
-            len(positions),
+            counts[kind],
             tuple(_clipped(note_text(notes[p])) for p in positions[:examples]),
         )
         for kind, positions in ordered[:kinds_shown]
     )
-    shown = sum(len(g.examples) for g in groups)
-    return GroupedNotes(groups, max(len(ordered) - kinds_shown, 0), len(notes) - shown, len(notes))
+    total = sum(counts.values())
+    hidden = total - sum(len(g.examples) for g in groups)
+    return GroupedNotes(groups, max(len(ordered) - kinds_shown, 0), hidden, total)
 
 
 def notes_file(notes: Sequence[Note]) -> Iterable[str]:
     """The lines of `data-quality.txt`: every note, under its kind with the count."""
     by_kind: dict[str, list[str]] = {}
+    counts: dict[str, int] = {}
     for note in notes:
-        by_kind.setdefault(note_kind(note), []).append(note_text(note))
-    yield f"{len(notes)} data-quality note(s) of {len(by_kind)} kind(s).\n"
-    for kind, texts in sorted(by_kind.items(), key=lambda item: -len(item[1])):
-        yield f"\n{kind} ({len(texts)})\n"
+        kind = note_kind(note)
+        by_kind.setdefault(kind, []).append(note_text(note))
+        counts[kind] = counts.get(kind, 0) + note_count(note)
+    yield f"{sum(counts.values())} data-quality note(s) of {len(by_kind)} kind(s).\n"
+    for kind, texts in sorted(by_kind.items(), key=lambda item: -counts[item[0]]):
+        yield f"\n{kind} ({counts[kind]})\n"
         yield from (f"- {text}\n" for text in texts)
 
 

@@ -68,5 +68,5 @@ def minimal_view(context: Mapping[str, Any]) -> dict[str, Any]:
         "summary": context["summary"],
         "links": context["links"],
         "signatures": len(context["failure_groups"]),
-        "notes": len(context["data_quality_notes"]),
+        "notes": context["data_quality"].total,
     }

@@ -88,3 +88,17 @@ def test_the_notes_file_holds_every_note_under_its_kind_with_the_count():
     assert lines[2] == "… skipped: it links outside the logs folder. (700)"
     assert lines[3:703] == [f"- {link_note(n)}" for n in range(700)]
     assert lines[-1] == "- bad\\nname.log could not be read: EIO"
+
+
+def test_a_note_that_stands_for_several_counts_them_all():
+    # the log scan's shape: a few notes of a kind, then one that counts the rest
+    notes = [{"kind": "log_symlink", "text": link_note(n)} for n in range(5)]
+    notes.append(
+        {"kind": "log_symlink", "text": "39,995 links skipped the same way.", "count": 39_995}
+    )
+    (group,) = grouped_notes(notes).groups
+    assert (group.count, group.more) == (40_000, 40_000 - EXAMPLES_SHOWN)
+    assert group.examples == tuple(link_note(n) for n in range(EXAMPLES_SHOWN))
+    lines = "".join(notes_file(notes)).splitlines()
+    assert lines[:3] == ["40000 data-quality note(s) of 1 kind(s).", "", "log_symlink (40000)"]
+    assert lines[-1] == "- 39,995 links skipped the same way."
