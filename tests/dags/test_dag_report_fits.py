@@ -49,7 +49,7 @@ def test_forty_thousand_links_and_a_413_still_send_a_report_each_time(
     (sent,) = standin.sent_messages()
     message, html = html_of(sent)
     assert len(html.encode()) <= BODY_BUDGET_BYTES
-    assert f"{LINKS:,} ×" in html  # the links, one kind with its count
+    assert f"{LINKS:,} \N{MULTIPLICATION SIGN}" in html  # the links: one kind, its count
     names = [part.get_filename() for part in message.iter_attachments()]
     assert any(name.startswith("data-quality.txt") for name in names)
     archived = list((tmp_path / "links").glob("2026-11-26/*/attachments/data-quality.txt*"))

@@ -87,9 +87,10 @@ def compose_and_send_report_task(
         return result
     sent = _send(folder, email, recipients, clear_number)
     log.info(
-        "Report %s to %d recipient(s); draft id %s",
+        "Report %s to %d recipient(s) (%s body); draft id %s",
         "sent" if sent["sent"] else "not sent",
         len(recipients),
+        sent["body"],
         sent["draft_id"],
     )
     return {**result, **sent}
