@@ -139,7 +139,7 @@ def test_the_minimal_body_is_the_headline_the_counts_and_the_viewer_link():
     assert minimal.subject == email.body.subject
     for body in (flat(minimal.html), minimal.text):
         assert email.body.subject in body
-        assert "the full one was more than Microsoft Graph accepts" in body
+        assert "the full one did not fit in one email" in body
         assert "1 distinct error signature(s) · 1 data-quality note(s)" in body
     assert re.search(r"Failed\s+20\s+\(previous 0, \+20\)", minimal.text)
     assert "Failed20" in flat(minimal.html).replace(" ", "")

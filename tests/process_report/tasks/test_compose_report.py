@@ -56,7 +56,7 @@ def test_graph_answering_413_gets_the_minimal_report_instead_of_none(
     assert message["Subject"] == email.body.subject
     assert list(message.iter_attachments()) == []
     text = message.get_body(("plain",)).get_content()
-    assert "the full one was more than Microsoft Graph accepts" in text
+    assert "the full one did not fit in one email" in text
     assert re.search(r"Failed\s+20\s+\(previous 0, \+20\)", text)
     assert LINKS.viewer in text
     assert f'href="{LINKS.viewer}"' in message.get_body(("html",)).get_content()
