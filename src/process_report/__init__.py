@@ -16,6 +16,8 @@ is tested without a scheduler:
   signatures); `redact`: secrets out of any text;
 - `graph/`: the one Microsoft Graph client, sign-in, the connection factory, `make login`;
 - `videos`: OneDrive video links; `report_context`: what the email shows, as data;
+  `data_quality`: the data-quality notes by kind; `report_budget`: what the body keeps
+  to stay within its size (and the minimal form);
   `report_templates`: the templates' environment and filters; `report`: the rendered
   email and its attachments; `mail`: the message;
   `sending`, `send_record`: sending it exactly once;
