@@ -37,7 +37,8 @@ _PARTICULARS = (
 
 @dataclass(frozen=True)
 class NoteGroup:
-    """One kind of note: how many there are and the first few, as the body shows them."""
+    """One kind of note: how it reads (`note_label` of its first note), how many there
+    are and the first few, as the body shows them."""
 
     kind: str
     count: int
@@ -77,9 +78,15 @@ def note_count(note: Note) -> int:
 
 
 def note_kind(note: Note) -> str:
-    """The producer's kind, else the text without its particulars."""
+    """What the note is grouped by: the producer's kind, else `note_label`."""
     if isinstance(note, Mapping) and note.get("kind"):
         return note_text({"text": note["kind"]})
+    return note_label(note)
+
+
+def note_label(note: Note) -> str:
+    """The note's text without its particulars: how a kind reads in the report (a
+    producer's kind is a stable word, e.g. `log_symlink`, not a sentence)."""
     text = note_text(note)
     for pattern, placeholder in _PARTICULARS:
         text = pattern.sub(placeholder, text)
@@ -100,7 +107,7 @@ def grouped_notes(
     ordered = sorted(by_kind.items(), key=lambda item: -counts[item[0]])  # ties: first seen
     groups = tuple(
         NoteGroup(
-            kind,
+            note_label(notes[positions[0]]),
             counts[kind],
             tuple(_clipped(note_text(notes[p])) for p in positions[:examples]),
         )
@@ -113,16 +120,16 @@ def grouped_notes(
 
 def notes_file(notes: Sequence[Note]) -> Iterable[str]:
     """The lines of `data-quality.txt`: every note, under its kind with the count."""
-    by_kind: dict[str, list[str]] = {}
+    by_kind: dict[str, list[Note]] = {}
     counts: dict[str, int] = {}
     for note in notes:
         kind = note_kind(note)
-        by_kind.setdefault(kind, []).append(note_text(note))
+        by_kind.setdefault(kind, []).append(note)
         counts[kind] = counts.get(kind, 0) + note_count(note)
     yield f"{sum(counts.values())} data-quality note(s) of {len(by_kind)} kind(s).\n"
-    for kind, texts in sorted(by_kind.items(), key=lambda item: -counts[item[0]]):
-        yield f"\n{kind} ({counts[kind]})\n"
-        yield from (f"- {text}\n" for text in texts)
+    for kind, kept in sorted(by_kind.items(), key=lambda item: -counts[item[0]]):
+        yield f"\n{note_label(kept[0])} ({counts[kind]})\n"
+        yield from (f"- {note_text(note)}\n" for note in kept)
 
 
 def _clipped(text: str) -> str:

@@ -1,8 +1,7 @@
 """The whole DAG under `dag.test()` on a day that used to lose the report: 40,000 links
-in the logs folder (per-process links into an archive volume, each a data-quality
-note), then a Graph that refuses the full message as too large (413 above a gateway's
-limit). A report goes out both times: first whole, within the body budget; then in
-its minimal form."""
+in the logs folder (links into an archive volume), then a Graph that refuses the full
+message as too large (413 above a gateway's limit). A report goes out both times:
+first whole, within the body budget; then in its minimal form."""
 
 from __future__ import annotations
 
@@ -48,12 +47,10 @@ def test_forty_thousand_links_and_a_413_still_send_a_report_each_time(
     assert run.state == "success"
     (sent,) = standin.sent_messages()
     message, html = html_of(sent)
+    # the scan notes a few links per kind and counts the rest; the report groups what
+    # it gets (40,000 notes rendered: tests/process_report/test_report_budget.py)
     assert len(html.encode()) <= BODY_BUDGET_BYTES
-    assert f"{LINKS:,} \N{MULTIPLICATION SIGN}" in html  # the links: one kind, its count
-    names = [part.get_filename() for part in message.iter_attachments()]
-    assert any(name.startswith("data-quality.txt") for name in names)
-    archived = list((tmp_path / "links").glob("2026-11-26/*/attachments/data-quality.txt*"))
-    assert len(archived) == 1  # in the run's archive, which the viewer lists
+    assert len(message.get_body(("plain",)).get_content().encode()) <= BODY_BUDGET_BYTES
 
     standin.faults = Faults(max_request_bytes=60_000)  # the full message is larger
     run, _ = timed_run(dag, monkeypatch, tmp_path / "refused")

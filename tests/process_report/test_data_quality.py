@@ -35,12 +35,13 @@ def test_notes_that_differ_only_in_their_particulars_are_one_kind():
 
 def test_a_kind_the_producer_names_wins_over_the_text():
     notes = [
-        {"kind": "link outside the logs folder", "text": "/logs/a skipped"},
-        {"kind": "link outside the logs folder", "text": "something else entirely"},
+        {"kind": "log_symlink", "text": "/logs/a.log skipped: it links outside."},
+        {"kind": "log_symlink", "text": "The link /logs/b.log was swapped in."},
     ]
     (group,) = grouped_notes(notes).groups
-    assert (group.kind, group.count) == ("link outside the logs folder", 2)
-    assert group.examples == ("/logs/a skipped", "something else entirely")
+    # grouped by the producer's word, read as its first note's sentence
+    assert (group.kind, group.count) == ("… skipped: it links outside.", 2)
+    assert group.examples == (notes[0]["text"], notes[1]["text"])
 
 
 def test_forty_thousand_notes_of_one_kind_become_one_group_with_a_few_examples():
@@ -100,5 +101,6 @@ def test_a_note_that_stands_for_several_counts_them_all():
     assert (group.count, group.more) == (40_000, 40_000 - EXAMPLES_SHOWN)
     assert group.examples == tuple(link_note(n) for n in range(EXAMPLES_SHOWN))
     lines = "".join(notes_file(notes)).splitlines()
-    assert lines[:3] == ["40000 data-quality note(s) of 1 kind(s).", "", "log_symlink (40000)"]
+    heading = "… skipped: it links outside the logs folder. (40000)"
+    assert lines[:3] == ["40000 data-quality note(s) of 1 kind(s).", "", heading]
     assert lines[-1] == "- 39,995 links skipped the same way."

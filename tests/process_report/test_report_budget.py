@@ -11,6 +11,7 @@ import zipfile
 import pytest
 
 from process_report.data_quality import EXAMPLES_SHOWN, NOTES_FILE
+from process_report.logs.problems import SYMLINK, Problems
 from process_report.mail import GRAPH_REQUEST_LIMIT, build_message, graph_request_size
 from process_report.report import report_email
 from process_report.report_budget import BODY_BUDGET_BYTES, TEXT_BUDGET_BYTES
@@ -158,3 +159,14 @@ def test_when_even_the_smallest_cut_is_too_big_the_body_is_the_minimal_one():
     assert email.body == email.minimal
     assert_within_budget(email)
     assert {a.name.split(".")[0] for a in email.attachments} == {"processes", "full-report"}
+
+
+def test_the_log_scans_counted_notes_read_as_one_kind_with_the_whole_count():
+    problems = Problems()
+    for note in LINK_NOTES:  # what the scan notes for 40,000 links: 5, then a count
+        problems.add(SYMLINK, note)
+    email = report_email(**{**report_inputs(20), "notes": problems.notes()})
+    assert_within_budget(email)
+    html = flat(email.body.html)
+    assert f"40,000 {TIMES} … skipped: it links outside the logs folder." in html
+    assert f"and {40_000 - EXAMPLES_SHOWN:,} more" in html
