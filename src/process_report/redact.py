@@ -35,12 +35,16 @@ same text as redacting it whole (`redact_stream`).
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from typing import NamedTuple
+from urllib.parse import quote
 
 import ahocorasick_rs
+
+from process_report import secret_catalogue
 
 MARK = b"[REDACTED]"
 _ASCII_LOWER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
@@ -101,15 +105,24 @@ def _value(name: bytes = b"") -> bytes:
         rb"|hmac)[ \t]+[^\s&]{1,4096})"  # an auth scheme and its credential
         # to the next space or '&', whatever it holds: quotes too, so `%22v%22` (a URL-encoded
         # JSON value) is taken whole, whatever quotes it holds
-        rb"|(?P<%sbare>[^\s&]{1,4096}))"
+        # not code in a traceback's source line: `token = cache.get_token(scope)`
+        rb"|(?![A-Za-z_][\w.]{0,64}\([\w.,'\" ]{0,64}\)(?![^\s&]))"
+        rb"(?P<%sbare>[^\s&]{1,4096}))"
     ) % ((name,) * 6)
 
 
-_KEY_REST = rb"[\w.\-]{0,64}(?:\[[^\]\s]{0,32}\])?"  # the name's end: `Secret`, `_key[]`
+# the name's end: `Secret`, `_key[]`; not an exception's name (`NoCredentialsError: Unable`)
+_KEY_REST = (
+    rb"[\w.\-]{0,64}(?:\[[^\]\s]{0,32}\])?"
+    rb"(?<!Error)(?<!Exception)(?<!Warning)(?<!Expired)(?<!Invalid)(?<!Missing)"
+)
 _KEY_CLOSE = rb"(?:\\?[\"'`]|%22|%2522|&quot;)?"
 _SEPARATOR = (  # `=`, `:`, `=>`, `:=`, `==`, URL-encoded; the value may start a new line
-    rb"(?:[ \t]*(?:=>|:=|==|!=|[:=>]|%3[ADad]|%253[ADad])[ \t]*(?:\r?\n[ \t]*)?"
-    rb"|[ \t]+(?=\\?[\"']))"  # `private_key "v"`
+    rb"(?:(?:[ \t]+(?:string|\[\]byte))?"  # Go: `var xToken string = "v"`
+    rb"[ \t]*(?:=>|:{1,3}=|==|!=|\.=|\?=|\+=|[:=>]|%3[ADad]|%253[ADad])[ \t]*(?:\r?\n[ \t]*)?"
+    rb"|[ \t]+(?=\\?[\"'])"  # `private_key "v"`
+    rb"|(?<=[\"'])[ \t]*,[ \t]*(?=\\?[\"'])"  # `setProperty("X_TOKEN", "v")`
+    rb"|\t+)"  # `password<TAB>v`
 )
 # `key=v` and the other notations, or a command-line flag and its value (`--password v`,
 # group `flag`: the key must then start with '-', which the rule checks).
@@ -130,10 +143,15 @@ def _part_name(word: str) -> bytes:
     """`key` as a whole part of a name: `key`, `ssh_key`, `AccountKey`, `KEY`, `keyId`,
     not `monkey`, `keyboard` or `MONKEY`."""
     low, cap, up = word.encode(), word.capitalize().encode(), word.upper().encode()
-    return rb"(?:(?<![A-Za-z])%s(?![a-z])|%s(?![a-z])|(?<![A-Z])%s(?![A-Za-z]))" % (
-        low,
-        cap,
-        up,
+    # ffmpeg's `Starting second pass: moving the moov atom` is not a `pass: value`
+    return (
+        rb"(?<!first )(?<!second )(?<!third )"
+        rb"(?:(?<![A-Za-z])%s(?![a-z])|%s(?![a-z])|(?<![A-Z])%s(?![A-Za-z]))"
+        % (
+            low,
+            cap,
+            up,
+        )
     )
 
 
@@ -143,7 +161,7 @@ def _part_name(word: str) -> bytes:
 # write them; an '@' later in the URL costs some of the URL, never the secret), or
 # `token@` (a token as the user name).
 _USERINFO = (
-    rb"(?:[^\s/?#@:\"'<>]*:(?P<pw>[^\s\"'<>]{0,1024})@"
+    rb"(?:[^\s/?#@:\"'<>]*:(?!\d{1,5}[/?#])(?P<pw>[^\s\"<>]{0,1024})@"
     rb"|(?P<user>[^\s/?#@:\"'<>]{1,1024})@)"
 )
 _ENCODED_USERINFO = (  # the same inside a URL-encoded URL: https%3A%2F%2Fuser%3Apw%40host
@@ -164,7 +182,7 @@ _TOKENS: list[tuple[tuple[str, ...], bytes, int]] = [
     (("github_pat_",), _B + rb"github_pat_\w{22,255}", 0),  # github-fine-grained-pat
     (  # gitlab-pat, -deploy-token, -runner-authentication-token, -ptt, -cicd-job-token...
         ("glpat-", "gldt-", "glrt-", "glptt-", "glcbt-", "glimt-", "glsoat-", "glft-"),
-        _B + rb"gl[a-z]{1,6}-[\w-]{20,255}",
+        _B + rb"gl[a-z]{1,6}-[\w-]{20,255}(?:\.[\w-]{1,16}){0,2}",  # routable: `.01.xyz` too
         0,
     ),
     (("xox",), _B + rb"xox[abeoprs][.-][\w-]{10,255}", 0),  # slack-bot/user/legacy-token
@@ -198,6 +216,31 @@ _TOKENS: list[tuple[tuple[str, ...], bytes, int]] = [
         -86,
     ),
     (("npm_",), _B + rb"npm_[A-Za-z0-9]{36}", 0),  # npm-access-token
+    # gitleaks asks a key name beside these; their prefixes are distinctive enough alone
+    (("dnkey-",), rb"(?i)" + _B + rb"dnkey-[\w=-]{26}-[\w=-]{52}", 0),  # defined-networking
+    (  # new-relic-user-api-key, -browser-api-token, -insert-key
+        ("nrak-", "nrjs-", "nrii-"),
+        rb"(?i)" + _B + rb"NR(?:AK-[a-z0-9]{27}|JS-[a-f0-9]{19}|II-[a-z0-9-]{32})",
+        0,
+    ),
+    (("tfp_",), rb"(?i)" + _B + rb"tfp_[\w.=-]{59}", 0),  # typeform-api-token
+    (  # lob-api-key, lob-pub-api-key, gocardless-api-token (with a digit)
+        ("live_", "test_"),
+        rb"(?i)" + _B + rb"(?:(?:live|test)_(?:pub_[a-f0-9]{31}|[a-f0-9]{35})"
+        rb"|live_(?=[\w=-]{0,39}\d)[\w=-]{40})(?![\w=-])",
+        0,
+    ),
+    (  # webhook URLs: Discord, Telegram bots, Teams (Office 365 connectors)
+        ("discord.com/api/webhooks/", "discordapp.com/api/webhooks/"),
+        rb"(?i)discord(?:app)?\.com/api/webhooks/(?P<bare>\d{1,32}/[\w-]{1,256})",
+        0,
+    ),
+    (("api.telegram.org/bot",), rb"(?i)api\.telegram\.org/bot(?P<bare>\d{1,16}:[\w-]{1,256})", 0),
+    (
+        ("webhook.office.com/webhookb2/",),
+        rb"(?i)webhook\.office\.com/webhookb2/(?P<bare>[^\s\"'<>]{1,1024})",
+        0,
+    ),
     (("sg.",), _B + rb"SG\.[\w-]{22}\.[\w-]{43}", 0),  # sendgrid-api-token
     (  # twilio-api-key; triggered by `sk` and a hex digit, as `task` and `disk` are common
         tuple(f"sk{digit}" for digit in "0123456789abcdef"),
@@ -262,6 +305,125 @@ def _secret(
     return min(trigger_start, match.start()), secret_start, secret_end
 
 
+_PASSWORD_COMMAND = re.compile(
+    rb"(?i)(?<![\w.-])(?:mysql\w*|mariadb\w*|sshpass|smbclient|ldapsearch)(?:\.exe)?[ \t]"
+)
+_PASSWORD_FLAG = re.compile(rb"-p(?:(?=[^\s-])|[ \t]+(?=[^\s-]))" + _value())
+
+
+def _password_flag(data: bytes, position: int) -> re.Match[bytes] | None:
+    """`-pX` / `-p X`, a password only after a command that takes one so (`mysql -pX`,
+    `sshpass -p X`): ffmpeg's `-preset`, `-pix_fmt`, `-pass` are not."""
+    if position > 0 and data[position - 1 : position] not in b" \t\"'":
+        return None
+    line_start = data.rfind(b"\n", max(0, position - 1024), position) + 1
+    command = _PASSWORD_COMMAND.search(data, max(line_start, position - 1024), position)
+    if command is None:
+        return None
+    match = _PASSWORD_FLAG.match(data, position)
+    # mysql reads `-p db` as a prompt and a database; sshpass, smbclient take the password
+    if match and match["bare"] is not None and data[position + 2 : position + 3] in b" \t":
+        if not re.match(rb"(?i)sshpass|smbclient", command[0]):
+            return None
+    return match
+
+
+def _from_token_start(pattern: bytes) -> Callable[[bytes, int], re.Match[bytes] | None]:
+    """A rule whose trigger lies inside its match: the pattern is tried from the start of
+    the whitespace-delimited token around the trigger (at most 256 bytes before it)."""
+    compiled = re.compile(pattern)
+
+    def match(data: bytes, position: int) -> re.Match[bytes] | None:
+        low = max(0, position - 256)
+        start = max(data.rfind(c, low, position) for c in (b" ", b"\t", b"\n", b"(", b"=")) + 1
+        return compiled.match(data, max(start, low))
+
+    return match
+
+
+_SENSITIVE_KEY = re.compile(
+    rb"(?i)pass|pwd|secret|token|credential|api[_-]?key|private[_-]?key|connectionstring"
+)
+
+
+def _sensitive_key_only(pattern: bytes, group: str = "k") -> Callable[..., re.Match[bytes] | None]:
+    """A rule that names its key in group `k`: a match only when that key is sensitive
+    (`<add key="Password" value="x"/>`; JSON `"pass\\u0077ord": "x"` decoded first)."""
+    compiled = re.compile(pattern)
+
+    def match(data: bytes, position: int) -> re.Match[bytes] | None:
+        start = data.rfind(b'"', max(0, position - 128), position) if group == "json" else -1
+        found = compiled.match(data, start if start >= 0 else position)
+        if found is None:
+            return None
+        key = found["k"]
+        if group == "json":
+            try:
+                key = json.loads(b'"' + key + b'"').encode("utf-8", "replace")
+            except ValueError:
+                return None
+        return found if _SENSITIVE_KEY.search(key) else None
+
+    return match
+
+
+# Shapes that carry no key name of their own, tried where their context word is found.
+_CONTEXT_RULES = {
+    # `curl -u admin:x`, `--user admin:x`: the part after the colon
+    b"-u ": _Rule(re.compile(rb"-u[ \t]+[\"']?[^\s:\"']{1,256}:(?P<bare>[^\s\"']{1,1024})").match),
+    b"--user ": _Rule(
+        re.compile(rb"--user[ \t]+[\"']?[^\s:\"']{1,256}:(?P<bare>[^\s\"']{1,1024})").match
+    ),
+    # SQL: `IDENTIFIED BY 'x'`, `IDENTIFIED BY PASSWORD 'x'`
+    b"identified by": _Rule(
+        re.compile(rb"(?i)[ \t]+(?:password[ \t]+)?" + _value()).match, after=True
+    ),
+    # URL parameters named for a password: `?pw=`, `&p=`, `loginpas=` (an IP camera's)
+    **{
+        trigger: _Rule(re.compile(rb"(?P<bare>[^\s&#\"'<>]{1,4096})").match, after=True)
+        for trigger in (b"pw=", b"pas=", b"?p=", b"&p=", b";p=")
+    },
+    # `password is x`
+    b"password is ": _Rule(re.compile(rb"(?P<bare>[^\s&]{1,4096})").match, after=True),
+    # .netrc: `machine h login u password x`
+    b"machine": _Rule(
+        re.compile(
+            rb"machine[ \t]+\S{1,256}(?:[ \t]+(?:login|account)[ \t]+\S{1,256})*"
+            rb"[ \t]+password[ \t]+(?P<bare>\S{1,4096})"
+        ).match
+    ),
+    # .pgpass: `host:port:database:user:password`
+    **{
+        trigger: _Rule(
+            _from_token_start(
+                rb"[^\s:]{1,253}:(?:\d{1,5}|\*):[^\s:]{1,64}:[^\s:]{1,64}:(?P<bare>\S{1,1024})"
+            )
+        )
+        for trigger in (b":5432:", b":6432:", b":*:")
+    },
+    # credentials without a scheme: `lobby (admin:SECRET@10.0.0.5)`
+    b"@": _Rule(
+        _from_token_start(
+            rb"(?!mailto:)(?![^\s@]*://)[^\s:@/()\"'<>]{1,64}:(?P<pw>[^\s@()\"'<>]{1,256})"
+            rb"@(?=[\w-]{1,63}(?:\.[\w-]{1,63})*|\[)"
+        )
+    ),
+    # .NET config: `<add key="Password" value="x"/>`
+    b"<add key=": _Rule(
+        _sensitive_key_only(
+            rb"(?i)<add[ \t]+key=\"(?P<k>[^\"]{0,64})\"[ \t]+value=\"(?P<dq>[^\"]{0,4096})\""
+        )
+    ),
+    # JSON with escaped letters in a key: `"pass\u0077ord": "x"`
+    b"\\u00": _Rule(
+        _sensitive_key_only(
+            rb'"(?P<k>(?:[^"\\\r\n]|\\.){1,96})"[ \t]*:[ \t]*"(?P<dq>(?:[^"\\\r\n]|\\.){0,4096})"',
+            "json",
+        )
+    ),
+}
+
+
 def _rule_table() -> dict[bytes, list[_Rule]]:
     """Trigger word (lower case) -> the rules it calls for."""
     table: dict[bytes, list[_Rule]] = defaultdict(list)
@@ -282,8 +444,9 @@ def _rule_table() -> dict[bytes, list[_Rule]]:
     table[b"bearer"].append(_Rule(bearer, after=True))
     table[b"://"].append(_Rule(re.compile(_USERINFO).match, after=True))
     table[b"%3a%2f%2f"].append(_Rule(re.compile(_ENCODED_USERINFO).match, after=True))
-    mysql = re.compile(rb"(?<![\w-])-p(?=[^\s-])" + _value()).match  # mysql -pX
-    table[b"-p"].append(_Rule(mysql))
+    table[b"-p"].append(_Rule(_password_flag))
+    for trigger, rule in _CONTEXT_RULES.items():
+        table[trigger].append(rule)
     for triggers, pattern, at in _TOKENS:
         rule = _Rule(re.compile(pattern).match, at=at)
         for trigger in triggers:
@@ -292,8 +455,18 @@ def _rule_table() -> dict[bytes, list[_Rule]]:
 
 
 _RULES = _rule_table()
-_TRIGGER_WORDS = list(_RULES)
-_RULES_BY_TRIGGER = [tuple(_RULES[word]) for word in _TRIGGER_WORDS]
+# gitleaks' catalogue: each rule is searched for in the line of one of its keywords (and
+# the next line, where a value may continue), once per line however many keywords it has.
+_CATALOGUE = secret_catalogue.load()
+_CATALOGUE_RULES: dict[bytes, list[int]] = defaultdict(list)
+for _index, _rule in enumerate(_CATALOGUE):
+    for _keyword in _rule.keywords:
+        _CATALOGUE_RULES[_keyword.encode()].append(_index)
+_CATALOGUE_BEFORE = 256  # a catalogue match starts at most this far before its keyword
+_CATALOGUE_AFTER = 4 << 10  # ...and ends at most this far after it
+_TRIGGER_WORDS = list(_RULES.keys() | _CATALOGUE_RULES.keys())
+_RULES_BY_TRIGGER = [tuple(_RULES.get(word, ())) for word in _TRIGGER_WORDS]
+_CATALOGUE_BY_TRIGGER = [tuple(_CATALOGUE_RULES.get(word, ())) for word in _TRIGGER_WORDS]
 # A DFA: with this many patterns it finds them twice as fast as the default automaton.
 _TRIGGERS = ahocorasick_rs.BytesAhoCorasick(
     _TRIGGER_WORDS, implementation=ahocorasick_rs.Implementation.DFA
@@ -304,8 +477,10 @@ class Redactor:
     """Replaces known secret values (e.g. the clients' API keys) and secret shapes."""
 
     def __init__(self, known_values: Iterable[str] = ()) -> None:
+        # found in any case and URL-encoded too (`%2B`, `%2b`): matched on lower-case text
+        values = [v for v in known_values if v and len(v) >= _MIN_KNOWN_LENGTH]
         known = sorted(
-            {v.encode() for v in known_values if v and len(v) >= _MIN_KNOWN_LENGTH},
+            {f.encode().translate(_ASCII_LOWER) for v in values for f in (v, quote(v, safe=""))},
             key=len,
             reverse=True,
         )
@@ -318,7 +493,9 @@ class Redactor:
         )
 
     def redact(self, data: bytes) -> bytes:
-        return self._redact_from(data, 0)
+        """`data` with every secret replaced by MARK, and without NUL bytes, which would
+        hide a key name (`pass\\0word=`) or a known value from the rules."""
+        return self._redact_from(data.replace(b"\0", b""), 0)
 
     def redact_stream(self, blocks: Iterable[bytes]) -> Iterator[bytes]:
         """Redact a stream of bytes cut anywhere, in bounded memory, into the same text as
@@ -327,7 +504,7 @@ class Redactor:
         value in the next, and the text just before a cut is kept for look-behinds."""
         pending, start = bytearray(), 0
         for block in blocks:
-            pending += block
+            pending += block.replace(b"\0", b"")
             while (piece := self._next_piece(pending, start)) is not None:
                 done, keep, start = piece
                 del pending[:keep]
@@ -375,13 +552,14 @@ class Redactor:
         secret start, secret end), in order. The secret itself may run past `stop`."""
         searched = data[: stop + _REACH]
         found = []
+        lower = searched.translate(_ASCII_LOWER)  # twice as fast as bytes.lower()
         if self._known is not None:
             found += [
                 (s, s, e)
-                for _, s, e in self._known.find_matches_as_indexes(searched)
+                for _, s, e in self._known.find_matches_as_indexes(lower)
                 if start <= s < stop
             ]
-        lower = searched.translate(_ASCII_LOWER)  # twice as fast as bytes.lower()
+        windows: dict[int, int] = {}  # catalogue rule -> the window it was last searched in
         for trigger, hit_start, hit_end in _TRIGGERS.find_matches_as_indexes(
             lower, overlapping=True
         ):
@@ -391,8 +569,47 @@ class Redactor:
                 secret = match and _secret(match, data, hit_start, flag)
                 if secret and start <= secret[0] < stop:
                     found.append(secret)
+            if _CATALOGUE_BY_TRIGGER[trigger]:
+                found += _catalogue_matches(
+                    data, hit_start, hit_end, _CATALOGUE_BY_TRIGGER[trigger], windows, start, stop
+                )
         found.sort()
         return found
+
+
+def _catalogue_matches(
+    data: bytes,
+    hit_start: int,
+    hit_end: int,
+    rules: tuple[int, ...],
+    windows: dict[int, int],
+    start: int,
+    stop: int,
+) -> list[tuple[int, int, int]]:
+    """The secrets of the catalogue's `rules` in the line of a keyword found at
+    [hit_start, hit_end) and the line after it, skipping a rule already searched there."""
+    line_start = data.rfind(b"\n", 0, hit_start) + 1
+    low = max(line_start, hit_start - _CATALOGUE_BEFORE)
+    line_end = data.find(b"\n", hit_end)
+    line_end = len(data) if line_end < 0 else line_end
+    next_end = data.find(b"\n", line_end + 1)
+    high = min(len(data) if next_end < 0 else next_end, hit_end + _CATALOGUE_AFTER)
+    line = data[line_start:line_end]
+    found = []
+    for index in rules:
+        if windows.get(index) == low:
+            continue
+        windows[index] = low
+        rule = _CATALOGUE[index]
+        span = (
+            (max(0, hit_start - _CATALOGUE_BEFORE), min(len(data), hit_end + _CATALOGUE_AFTER))
+            if rule.multiline
+            else (low, high)
+        )
+        for match in rule.pattern.finditer(data, *span):
+            if start <= match.start() < stop and (span := rule.secret(match, line)):
+                found.append((match.start(), *span))
+    return found
 
 
 def scrub_url(text: str) -> str:
