@@ -22,6 +22,7 @@ import json
 import random
 import re
 import subprocess
+import tomllib
 from pathlib import Path
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
@@ -39,6 +40,7 @@ _TOKEN = re.compile(
 _ASSIGN = re.compile(r"^[ \t]*(\w+)[ \t]*(?::=|=)[ \t]*", re.M)
 _FUNC = re.compile(r"^func (\w+)\(\)[^{]*\{", re.M)
 _SAMPLES = None  # the notations of utils.GenerateSampleSecrets, read from gitleaks
+_STOPWORDS: list[str] = []  # gitleaks' DefaultStopWords, as its generic rule lists them
 
 
 class Unsupported(Exception):
@@ -206,10 +208,10 @@ class _Evaluator:
             return "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
         if name == "secrets.NewSecret":
             return generate(args[0], rng)
-        if name == "newPlausibleSecret":
+        if name == "newPlausibleSecret":  # with a digit and none of gitleaks' stopwords
             while True:
                 secret = generate(args[0], rng)
-                if re.search("[1-9]", secret):
+                if re.search("[1-9]", secret) and not any(w in secret.lower() for w in _STOPWORDS):
                     return secret
         if name == "utils.GenerateSampleSecret":
             return f'{args[0]}_api_token = "{args[1]}"'
@@ -299,6 +301,9 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(17)
     _SAMPLES = _sample_notations(args.gitleaks, args.commit)
+    catalogue = tomllib.loads(_read(args.gitleaks, args.commit, "config/gitleaks.toml"))
+    generic = next(r for r in catalogue["rules"] if r["id"] == "generic-api-key")
+    _STOPWORDS[:] = [w for a in generic["allowlists"] for w in a.get("stopwords", ())]
     rules = []
     for name in _rule_files(args.gitleaks, args.commit):
         if name.endswith("_test.go"):

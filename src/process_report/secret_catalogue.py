@@ -57,7 +57,9 @@ _POSIX = re.compile(r"\[:(\w+):\]")
 def translate(pattern: str) -> str:
     """A Go (RE2) pattern as an equivalent Python one."""
     out: list[str] = []
-    closes = [0]  # per open group: groups opened for a mid-pattern flag, to close with it
+    # per open group: the flags set in its middle, each scoped by a group of its own that
+    # closes at the group's end, and again at each `|` (Go keeps them for later branches)
+    flag_groups: list[list[str]] = [[]]
     in_class = False
     i = 0
     while i < len(pattern):
@@ -91,18 +93,21 @@ def translate(pattern: str) -> str:
                 out.append(flags[0])
             else:  # Python: global flags only at the start; scope them to their group
                 out.append(f"(?{flags[1]}:")
-                closes[-1] += 1
+                flag_groups[-1].append(flags[1])
             i = flags.end()
             continue
         elif char == "(":
-            closes.append(0)
+            flag_groups.append([])
             out.append(char)
         elif char == ")":
-            out.append(")" * closes.pop() + char)
+            out.append(")" * len(flag_groups.pop()) + char)
+        elif char == "|" and flag_groups[-1]:
+            scoped = flag_groups[-1]
+            out.append(")" * len(scoped) + "|" + "".join(f"(?{f}:" for f in scoped))
         else:
             out.append(char)
         i += 1
-    out.append(")" * closes.pop())
+    out.append(")" * len(flag_groups.pop()))
     return "".join(out)
 
 
