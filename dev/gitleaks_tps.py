@@ -18,6 +18,7 @@ process_report.secret_catalogue.UPSTREAM.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import random
 import re
@@ -43,7 +44,7 @@ _SAMPLES = None  # the notations of utils.GenerateSampleSecrets, read from gitle
 _STOPWORDS: list[str] = []  # gitleaks' DefaultStopWords, as its generic rule lists them
 
 
-class Unsupported(Exception):
+class UnsupportedError(Exception):
     """An expression outside the part of Go this script evaluates."""
 
 
@@ -81,7 +82,7 @@ def _emit(items: Any, rng: random.Random) -> str:
         elif name == "NOT_LITERAL":
             out.append("x" if arg != ord("x") else "y")
         else:
-            raise Unsupported(name)
+            raise UnsupportedError(name)
     return "".join(out)
 
 
@@ -119,7 +120,7 @@ class _Evaluator:
     def take(self, expected: str | None = None) -> str:
         token = self.peek()
         if expected is not None and token != expected:
-            raise Unsupported(f"expected {expected!r}, got {token!r}")
+            raise UnsupportedError(f"expected {expected!r}, got {token!r}")
         self.at += 1
         return token
 
@@ -129,13 +130,13 @@ class _Evaluator:
             self.take()
             right = self.term()
             if not isinstance(value, str) or not isinstance(right, str):
-                raise Unsupported("+ on non-strings")
+                raise UnsupportedError("+ on non-strings")
             value += right
         return value
 
     def term(self) -> Any:
         token = self.take()
-        if token[:1] in "`\"":
+        if token[:1] in '`"':
             return _go_string(token)
         if token == "[":  # []string{...}
             self.take("]")
@@ -150,7 +151,7 @@ class _Evaluator:
                 return self.call(token)
             if token in self.env:
                 return self.env[token]
-        raise Unsupported(token)
+        raise UnsupportedError(token)
 
     def list_literal(self, keyed: bool = False) -> list[str]:
         self.take("{")
@@ -162,7 +163,7 @@ class _Evaluator:
                     self.expression()
                     self.take(":")
                 items.append(self.expression())
-            except Unsupported:
+            except UnsupportedError:
                 self.at = start
                 self.skip_element()
                 self.env["#skipped"] = self.env.get("#skipped", 0) + 1
@@ -230,7 +231,7 @@ class _Evaluator:
             return args[0].upper()
         if name == "strings.Repeat":
             return args[0] * int(args[1])
-        raise Unsupported(name)
+        raise UnsupportedError(name)
 
 
 def _read(source: Path, commit: str, path: str) -> str:
@@ -269,7 +270,7 @@ def _examples(text: str, rng: random.Random) -> list[dict[str, Any]]:
     """Each rule function's id and evaluated `tps`, with how many were skipped."""
     found = []
     starts = [m.start() for m in _FUNC.finditer(text)] + [len(text)]
-    for begin, end in zip(starts, starts[1:], strict=False):
+    for begin, end in itertools.pairwise(starts):
         body = text[begin:end]
         rule_id = re.search(r'RuleID:\s*"([^"]+)"', body)
         if not rule_id or "tps" not in body:
@@ -282,14 +283,12 @@ def _examples(text: str, rng: random.Random) -> list[dict[str, Any]]:
             evaluator = _Evaluator(tokens, env, rng)
             try:
                 env[assign[1]] = evaluator.expression()
-            except (Unsupported, IndexError, KeyError, ValueError):
+            except (UnsupportedError, IndexError, KeyError, ValueError):
                 if assign[1] == "tps":
                     env["#skipped"] = env.get("#skipped", 0) + 1
         tps = env.get("tps")
         if isinstance(tps, list):
-            found.append(
-                {"id": rule_id[1], "tps": tps, "skipped": env.get("#skipped", 0)}
-            )
+            found.append({"id": rule_id[1], "tps": tps, "skipped": env.get("#skipped", 0)})
     return found
 
 

@@ -320,12 +320,11 @@ def _password_flag(data: bytes, position: int) -> re.Match[bytes] | None:
     command = _PASSWORD_COMMAND.search(data, max(line_start, position - 1024), position)
     if command is None:
         return None
-    match = _PASSWORD_FLAG.match(data, position)
     # mysql reads `-p db` as a prompt and a database; sshpass, smbclient take the password
-    if match and match["bare"] is not None and data[position + 2 : position + 3] in b" \t":
-        if not re.match(rb"(?i)sshpass|smbclient", command[0]):
-            return None
-    return match
+    separate = data[position + 2 : position + 3] in (b" ", b"\t")
+    if separate and not re.match(rb"(?i)sshpass|smbclient", command[0]):
+        return None
+    return _PASSWORD_FLAG.match(data, position)
 
 
 def _from_token_start(pattern: bytes) -> Callable[[bytes, int], re.Match[bytes] | None]:

@@ -89,7 +89,12 @@ def test_benign_corpus_as_one_text_is_unchanged_too():
 
 @pytest.mark.parametrize(
     "shown",
-    ["CLIENT-KEY-0001-ABCDEF", "client-key-0001%2Babc%2fdef", "CLIENT-KEY-0001%2BABC%2FDEF", "client-key-0001+abc/def"],
+    [
+        "CLIENT-KEY-0001-ABCDEF",
+        "client-key-0001%2Babc%2fdef",
+        "CLIENT-KEY-0001%2BABC%2FDEF",
+        "client-key-0001+abc/def",
+    ],
 )
 def test_known_value_is_caught_in_any_case_and_url_encoded(shown):
     redactor = Redactor(["client-key-0001-abcdef", "client-key-0001+abc/def"])
