@@ -170,7 +170,9 @@ _ENCODED_USERINFO = (  # the same inside a URL-encoded URL: https%3A%2F%2Fuser%3
     rb"|(?P<user>(?:[^\s&\"'<>%]|%(?!3a|40|2f)[0-9a-f]{2}){1,1024})%40)"
 )
 # A whole field that is a URL without its scheme: `admin:pw@192.168.1.10:554/stream1`.
-_BARE_URL_USERINFO = re.compile(rb"\A[^\s/?#@:\"'<>]+:[^\s\"'<>]*@(?=[\w.\[\]:-]+(?:[/?#]\S*)?\Z)")
+_BARE_URL_USERINFO = re.compile(
+    rb"\A(\s*)[^\s/?#@:\"'<>]+:(?!//|\d{1,5}[/?#])[^\s\"<>]*@(?=[\w.\[\]:-]+(?:[/?#]\S*)?\s*\Z)"
+)
 _URL_USERINFO = re.compile(rb"(?<=://)" + _USERINFO)
 
 # --- Token formats ----------------------------------------------------------------------
@@ -611,14 +613,13 @@ def _catalogue_matches(
     return found
 
 
-def scrub_url(text: str) -> str:
-    """A database field that holds a URL, fit to be shown: the URL's `user:password@`
-    dropped, its secret parameters (`token=`, `sig=`, `X-Amz-Signature=`...) and any
-    token shape redacted. Text without a URL is returned as it is."""
+def scrub_field(text: str) -> str:
+    """A database field fit to be shown (a source URI, its alias, any free text): a URL's
+    `user:password@` dropped (also after leading spaces, or in a URL without its scheme),
+    then every secret shape redacted as in a log line (`?pw=`, `token=`, `(admin:pw@host)`,
+    provider tokens)."""
     data = text.encode("utf-8", "surrogatepass")
-    if b"://" not in data and not _BARE_URL_USERINFO.match(data):
-        return text
-    data = _BARE_URL_USERINFO.sub(b"", _URL_USERINFO.sub(b"", data))
+    data = _BARE_URL_USERINFO.sub(rb"\1", _URL_USERINFO.sub(b"", data))
     return _SHAPES.redact(data).decode("utf-8", "replace")
 
 
