@@ -9,7 +9,13 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from process_report.redact import _ROUND, MARK, STREAM_LINE_MAX, Redactor, scrub_field
+from process_report.redact import (
+    _ROUND,
+    MARK,
+    STREAM_LINE_MAX,
+    Redactor,
+    scrub_field,
+)
 
 JWT = (
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
