@@ -461,7 +461,7 @@ _RULES = _rule_table()
 _CATALOGUE = secret_catalogue.load()
 _CATALOGUE_RULES: dict[bytes, list[int]] = defaultdict(list)
 for _index, _rule in enumerate(_CATALOGUE):
-    for _keyword in _rule.keywords:
+    for _keyword in _rule.triggers:
         _CATALOGUE_RULES[_keyword.encode()].append(_index)
 _CATALOGUE_BEFORE = 256  # a catalogue match starts at most this far before its keyword
 _CATALOGUE_AFTER = 4 << 10  # ...and ends at most this far after it
@@ -587,30 +587,39 @@ def _catalogue_matches(
     start: int,
     stop: int,
 ) -> list[tuple[int, int, int]]:
-    """The secrets of the catalogue's `rules` in the line of a keyword found at
-    [hit_start, hit_end) and the line after it, skipping a rule already searched there."""
-    line_start = data.rfind(b"\n", 0, hit_start) + 1
-    low = max(line_start, hit_start - _CATALOGUE_BEFORE)
-    line_end = data.find(b"\n", hit_end)
-    line_end = len(data) if line_end < 0 else line_end
-    next_end = data.find(b"\n", line_end + 1)
-    high = min(len(data) if next_end < 0 else next_end, hit_end + _CATALOGUE_AFTER)
-    line = data[line_start:line_end]
+    """The secrets of the catalogue's `rules` for a keyword found at [hit_start,
+    hit_end): a rule whose match starts at its keyword is tried there; the others are
+    searched for in the keyword's line and the next (where a value may continue), once
+    per line, or around it for a rule that spans many lines."""
     found = []
+    window = None
     for index in rules:
-        if windows.get(index) == low:
-            continue
-        windows[index] = low
         rule = _CATALOGUE[index]
-        span = (
-            (max(0, hit_start - _CATALOGUE_BEFORE), min(len(data), hit_end + _CATALOGUE_AFTER))
-            if rule.multiline
-            else (low, high)
-        )
-        for match in rule.pattern.finditer(data, *span):
-            if start <= match.start() < stop and (span := rule.secret(match, line)):
-                found.append((match.start(), *span))
+        if rule.anchored:
+            match = rule.pattern.match(data, hit_start, hit_end + _CATALOGUE_AFTER)
+            matches: Iterable[re.Match[bytes]] = (match,) if match else ()
+        else:
+            if rule.multiline:
+                span = (max(0, hit_start - _CATALOGUE_BEFORE), hit_end + _CATALOGUE_AFTER)
+            else:
+                span = window = window or _keyword_lines(data, hit_start, hit_end)
+            if windows.get(index) == span[0]:
+                continue
+            windows[index] = span[0]
+            matches = rule.pattern.finditer(data, *span)
+        for match in matches:
+            if start <= match.start() < stop and (secret := rule.secret(match)):
+                found.append((match.start(), *secret))
     return found
+
+
+def _keyword_lines(data: bytes, hit_start: int, hit_end: int) -> tuple[int, int]:
+    """The line of a keyword found at [hit_start, hit_end) and the next, within
+    _CATALOGUE_BEFORE bytes before it and _CATALOGUE_AFTER after."""
+    low = max(data.rfind(b"\n", 0, hit_start) + 1, hit_start - _CATALOGUE_BEFORE)
+    line_end = data.find(b"\n", hit_end)
+    next_end = data.find(b"\n", line_end + 1) if line_end >= 0 else -1
+    return low, min(len(data) if next_end < 0 else next_end, hit_end + _CATALOGUE_AFTER)
 
 
 def scrub_field(text: str) -> str:

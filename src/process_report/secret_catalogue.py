@@ -24,6 +24,7 @@ import re
 import tomllib
 from collections import Counter
 from importlib import resources
+from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any, NamedTuple
 
 import ahocorasick_rs
@@ -147,8 +148,18 @@ class CatalogueRule(NamedTuple):
     entropy: float  # a secret below this Shannon entropy (bits per byte) is not one
     allowlists: tuple[Allowlist, ...]
     multiline: bool  # its match may span many lines (a YAML document), not one or two
+    # the pattern began with gitleaks' `[\w.-]{0,50}?` before the key's name, left out
+    # here: Python's backtracking would try it at every position, 50 ways; the match is
+    # extended over those characters when an allowlist reads the whole match
+    prefixed: bool = False
+    # every keyword starts one of the key names the pattern begins with: the pattern is
+    # tried where a keyword was found instead of searched for in the line
+    anchored: bool = False
+    # the words that call for it: its keywords, or, for a token with a fixed start, that
+    # start and each character that may follow it (`sk0`..`skf`, not the `sk` of `task`)
+    triggers: tuple[str, ...] = ()
 
-    def secret(self, match: re.Match[bytes], line: bytes) -> tuple[int, int] | None:
+    def secret(self, match: re.Match[bytes]) -> tuple[int, int] | None:
         """The span of the secret in this match, unless the rule lets it through."""
         group = self.secret_group
         if not group:  # gitleaks: the first non-empty group, else the whole match
@@ -158,9 +169,96 @@ class CatalogueRule(NamedTuple):
         if not secret or (self.entropy and shannon_entropy(secret) < self.entropy):
             return None
         whole = match[0]
+        if self.prefixed:
+            whole = match.string[_prefix_start(match.string, match.start()) : match.end()]
+        data = match.string
+        line_start = data.rfind(b"\n", 0, match.start()) + 1
+        line_end = data.find(b"\n", match.start())
+        line = data[line_start : None if line_end < 0 else line_end]
         if any(allow.allows(secret, whole, line) for allow in self.allowlists):
             return None
         return start, end
+
+
+_NAME_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+_NAME_PREFIX = re.compile(r"\A(\(\?i\))?\[\\w\.-\]\{0,50\}\?")
+
+
+def _prefix_start(data: bytes, start: int) -> int:
+    """Where `[\\w.-]{0,50}?` before `start` would have begun gitleaks' match."""
+    low = start
+    while low > max(0, start - 50) and data[low - 1] in _NAME_BYTES:
+        low -= 1
+    return low
+
+
+def _names_group(regex: str) -> str | None:
+    """The group of key names a pattern starts with (`(?:access|auth|...)`), if any."""
+    if not regex.startswith(("(?:", "(?i:", "(?i)(?:")):
+        return None
+    depth, i = 0, regex.index("(", 1 if regex.startswith("(?i)(") else 0)
+    for j in range(i, len(regex)):
+        if regex[j] == "\\":
+            continue
+        if regex[j] == "(" and regex[j - 1] != "\\":
+            depth += 1
+        elif regex[j] == ")" and regex[j - 1] != "\\":
+            depth -= 1
+            if depth == 0:
+                return regex[i : j + 1]
+    return None
+
+
+def _token_triggers(regex: str, keywords: tuple[str, ...]) -> tuple[str, ...]:
+    """For a token pattern with a fixed start (`\\b(SK[0-9a-f]{32}`), that start and
+    each character that may follow it, lower case; else the keywords. A match always
+    holds one of them, so they call for the rule wherever its keywords would, less often."""
+    nodes = list(sre_parse.parse(translate(regex)))
+    while nodes and str(nodes[0][0]) in ("AT", "SUBPATTERN"):
+        nodes = list(nodes[0][1][-1]) + nodes[1:] if str(nodes[0][0]) == "SUBPATTERN" else nodes[1:]
+    literal = ""
+    while nodes and str(nodes[0][0]) == "LITERAL":
+        literal += chr(nodes.pop(0)[1]).lower()
+    if not literal or not all(literal.startswith(k.lower()) for k in keywords):
+        return keywords
+    follow = nodes[0] if nodes else None
+    if follow and str(follow[0]) == "MAX_REPEAT" and follow[1][0] >= 1 and len(follow[1][2]) == 1:
+        follow = follow[1][2][0]
+    chars: set[str] = set()
+    if follow and str(follow[0]) == "IN":
+        for op, arg in follow[1]:
+            if str(op) == "LITERAL":
+                chars.add(chr(arg).lower())
+            elif str(op) == "RANGE" and arg[1] - arg[0] < 64:
+                chars.update(chr(c).lower() for c in range(arg[0], arg[1] + 1))
+            else:  # a category or a negation: any character may follow
+                return (literal,)
+    return tuple(sorted({literal + c for c in chars})) or (literal,)
+
+
+_TOKEN_HEAD = re.compile(r"\A(?:\(\?i\))?(?:\\b)?\(?(?P<literal>[\w-]+)")
+
+
+def _anchored(regex: str, keywords: tuple[str, ...], prefixed: bool) -> bool:
+    """Whether a match always starts where one of its keywords does: each keyword starts
+    one of the key names that begin a pattern (`prefixed`), or the fixed start of a token
+    (`\\b(ntn_...`)."""
+    if not prefixed:
+        head = _TOKEN_HEAD.match(regex)
+        literal = head["literal"].lower() if head else ""
+        return bool(literal) and all(literal.startswith(k.lower()) for k in keywords)
+    names = _names_group(regex)
+    if names is None:
+        return False
+    pattern = re.compile(b"(?i)" + translate(names).encode())
+    return all(pattern.match(keyword.encode()) for keyword in keywords)
+
+
+def _triggers(regex: str, keywords: tuple[str, ...], prefixed: bool) -> tuple[str, ...]:
+    lowered = tuple(k.lower() for k in keywords)
+    if prefixed or not _anchored(regex, keywords, prefixed):
+        return lowered
+    return _token_triggers(regex, lowered)
 
 
 def shannon_entropy(data: bytes) -> float:
@@ -198,15 +296,22 @@ def load(text: str | None = None) -> list[CatalogueRule]:
         if not spec.get("regex") or not spec.get("keywords"):
             continue
         allows = [_allowlist(a) for a in spec.get("allowlists", ())] + [global_allow]
+        regex = spec["regex"]
+        prefix = _NAME_PREFIX.match(regex)
+        if prefix:
+            regex = (prefix[1] or "") + regex[prefix.end() :]
         rules.append(
             CatalogueRule(
                 spec["id"],
                 tuple(k.lower() for k in spec["keywords"]),
-                _compile(spec["regex"]),
+                _compile(regex),
                 spec.get("secretGroup", 0),
                 float(spec.get("entropy", 0.0)),
                 tuple(a for a in allows if a is not None),
-                "(?s" in spec["regex"] or "[\\s\\S" in spec["regex"],
+                "(?s" in regex or "[\\s\\S" in regex,
+                prefix is not None,
+                _anchored(regex, tuple(spec["keywords"]), prefix is not None),
+                _triggers(regex, tuple(spec["keywords"]), prefix is not None),
             )
         )
     return rules

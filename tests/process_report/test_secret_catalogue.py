@@ -23,7 +23,7 @@ REDACTOR = Redactor()
 def secret_of(rule: secret_catalogue.CatalogueRule, example: bytes) -> bytes | None:
     """What the catalogue's own rule calls the secret of an example."""
     for match in rule.pattern.finditer(example):
-        if span := rule.secret(match, example):
+        if span := rule.secret(match):
             return example[span[0] : span[1]]
     return None
 

@@ -86,8 +86,7 @@ def add_masks(masker: Any, values: Iterable[str]) -> None:
     new = {
         re.escape(value)
         for value in values
-        if len(value) >= masker.min_length_to_mask
-        and value.lower() not in SECRETS_TO_SKIP_MASKING
+        if len(value) >= masker.min_length_to_mask and value.lower() not in SECRETS_TO_SKIP_MASKING
     } - patterns
     if new:
         patterns |= new
