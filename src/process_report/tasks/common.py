@@ -75,7 +75,8 @@ def add_masks(masker: Any, values: Iterable[str]) -> None:
     """`masker.add_mask` for many values with one compilation of its pattern: the same
     checks (length, the words it never masks), longest first so that a key that starts
     another is not masked in part. A masker that adapts secrets (`secret_mask_adapter`)
-    or whose internals differ gets them one by one, as Airflow would."""
+    or whose internals differ (checked by masking the first value) gets them one by
+    one, as Airflow would."""
     from airflow.sdk._shared.secrets_masker.secrets_masker import SECRETS_TO_SKIP_MASKING
 
     patterns = getattr(masker, "patterns", None)
@@ -83,14 +84,20 @@ def add_masks(masker: Any, values: Iterable[str]) -> None:
         for value in values:
             masker.add_mask(value)
         return
-    new = {
-        re.escape(value)
+    kept = [
+        value
         for value in values
         if len(value) >= masker.min_length_to_mask and value.lower() not in SECRETS_TO_SKIP_MASKING
-    } - patterns
+    ]
+    new = {re.escape(value) for value in kept} - patterns
     if new:
         patterns |= new
         masker.replacer = re.compile("|".join(sorted(patterns, key=len, reverse=True)))
+    # The masker's state is Airflow's, not an API: should a release read it otherwise,
+    # the values still get masked, one by one.
+    if kept and kept[0] in masker.redact(kept[0]):
+        for value in kept:
+            masker.add_mask(value)
 
 
 @contextlib.contextmanager

@@ -49,3 +49,22 @@ def test_a_masker_that_adapts_secrets_gets_them_one_by_one_with_their_adaptation
     masker.secret_mask_adapter = lambda secret: secret.upper()
     add_masks(masker, ["client-key-000001"])
     assert masker.redact("CLIENT-KEY-000001 client-key-000001") == "*** ***"
+
+
+def test_a_masker_that_ignores_the_bulk_state_still_gets_every_key():
+    """Should a later Airflow keep its secrets elsewhere than `patterns`, the keys are
+    added one by one through its own add_mask."""
+    from airflow.sdk._shared.secrets_masker.secrets_masker import SecretsMasker
+
+    class LaterMasker(SecretsMasker):
+        def add_mask(self, secret, name=None):
+            self.kept = [*getattr(self, "kept", []), secret]
+
+        def redact(self, item, name=None, **kwargs):
+            for secret in getattr(self, "kept", []):
+                item = item.replace(secret, "***")
+            return item
+
+    masker = LaterMasker()
+    add_masks(masker, ["client-key-000001", "client-key-000002"])
+    assert masker.redact("a client-key-000001 b client-key-000002") == "a *** b ***"
