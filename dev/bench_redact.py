@@ -148,7 +148,7 @@ def redactor_at(revision: str) -> type:
     return module.Redactor
 
 
-def masking() -> dict[str, float]:
+def masking(masked_keys: int = MASKED_KEYS, per_key: int = PER_KEY) -> dict[str, float]:
     """Seconds to register client API keys with a fresh secrets masker: in one step
     (`add_masks`, as the tasks do) and one by one (`add_mask`, as `mask_secret` does);
     and to mask one log line holding a key among MASKED_KEYS."""
@@ -156,17 +156,18 @@ def masking() -> dict[str, float]:
 
     from process_report.tasks.common import add_masks
 
-    keys = [f"{uuid.UUID(int=random.Random(n).getrandbits(128))}" for n in range(MASKED_KEYS)]
+    keys = [f"{uuid.UUID(int=random.Random(n).getrandbits(128))}" for n in range(masked_keys)]
     bulk = SecretsMasker()
     bulk_s = timed(lambda: add_masks(bulk, keys))
-    line = f"listing folder Videos/{keys[MASKED_KEYS // 2]}/ failed: 404 itemNotFound"
+    line = f"listing folder Videos/{keys[masked_keys // 2]}/ failed: 404 itemNotFound"
     line_s = timed(lambda: [bulk.redact(line) for _ in range(100)]) / 100
     one_by_one = SecretsMasker()
-    per_key_s = timed(lambda: [one_by_one.add_mask(key) for key in keys[:PER_KEY]])
+    per_key_s = timed(lambda: [one_by_one.add_mask(key) for key in keys[:per_key]])
+    assert keys[0] not in bulk.redact(keys[0]), "the bulk registration masked nothing"
     return {
-        f"add_masks_{MASKED_KEYS}_keys_s": round(bulk_s, 3),
-        f"add_mask_one_by_one_{PER_KEY}_keys_s": round(per_key_s, 3),
-        f"mask_one_line_among_{MASKED_KEYS}_keys_ms": round(line_s * 1000, 3),
+        f"add_masks_{masked_keys}_keys_s": round(bulk_s, 3),
+        f"add_mask_one_by_one_{per_key}_keys_s": round(per_key_s, 3),
+        f"mask_one_line_among_{masked_keys}_keys_ms": round(line_s * 1000, 3),
     }
 
 
