@@ -153,9 +153,10 @@ class Redactor:
         )
 
     def redact(self, data: bytes) -> bytes:
-        """`data` with every secret replaced by MARK, and without NUL bytes, which would
-        hide a key name (`pass\\0word=`) or a known value from the rules."""
-        return self._redact_from(data.replace(b"\0", b""), 0)
+        """`data` with every secret replaced by MARK. Log text comes here decoded, its
+        NUL bytes removed (logs/: and the cap's gap lines, which start with one, pass
+        through); other text goes through `redact_text`."""
+        return self._redact_from(data, 0)
 
     def redact_stream(self, blocks: Iterable[bytes]) -> Iterator[bytes]:
         """Redact a stream of bytes cut anywhere, in bounded memory, into the same text as
@@ -164,7 +165,7 @@ class Redactor:
         value in the next, and the text just before a cut is kept for look-behinds."""
         pending, start = bytearray(), 0
         for block in blocks:
-            pending += block.replace(b"\0", b"")
+            pending += block
             while (piece := self._next_piece(pending, start)) is not None:
                 done, keep, start = piece
                 del pending[:keep]
@@ -173,7 +174,10 @@ class Redactor:
             yield self._redact_from(bytes(pending), start)
 
     def redact_text(self, text: str) -> str:
-        return self.redact(text.encode("utf-8", "surrogatepass")).decode("utf-8", "replace")
+        """`text` redacted, without its NUL bytes: one would hide a key name
+        (`pass\\0word=`) or a known value from the rules."""
+        data = text.replace("\0", "").encode("utf-8", "surrogatepass")
+        return self.redact(data).decode("utf-8", "replace")
 
     def _redact_from(self, data: bytes, start: int) -> bytes:
         """data[start:] redacted; data[:start] is context already redacted and emitted."""
@@ -286,7 +290,7 @@ def scrub_field(text: str) -> str:
     `user:password@` dropped (also after leading spaces, or in a URL without its scheme),
     then every secret shape redacted as in a log line (`?pw=`, `token=`, `(admin:pw@host)`,
     provider tokens)."""
-    data = text.encode("utf-8", "surrogatepass")
+    data = text.replace("\0", "").encode("utf-8", "surrogatepass")
     data = _BARE_URL_USERINFO.sub(rb"\1", _URL_USERINFO.sub(b"", data))
     return _SHAPES.redact(data).decode("utf-8", "replace")
 
