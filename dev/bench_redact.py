@@ -14,6 +14,10 @@ the clean text with a secret of some shape on one line in 200. Best of three; wr
 out/bench/redact.json. With `--against REV`, redact.py as of that git revision is timed
 too, the two taking turns, since the load of a shared machine changes from one minute to
 the next.
+
+It also times the registration of client API keys with Airflow's secrets masker, as a
+task does it (`mask_api_keys`: MASKED_KEYS keys in one step) and as `mask_secret` per key
+did (PER_KEY keys, quadratic), and the masking of one log line once they are registered.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ EXTRACT_BYTES = 43_000
 STREAM_BLOCK = 64 * 1024
 RUNS = 3
 KNOWN_KEYS = [f"client-key-{n:012d}" for n in range(300)]
+MASKED_KEYS = 3000
+PER_KEY = 300
 
 # Ordinary lines of an encoder's log, with the words that look like secret names
 # without being secrets ("key frame", "task", "disk", "passed", "token count").
@@ -142,6 +148,29 @@ def redactor_at(revision: str) -> type:
     return module.Redactor
 
 
+def masking(masked_keys: int = MASKED_KEYS, per_key: int = PER_KEY) -> dict[str, float]:
+    """Seconds to register client API keys with a fresh secrets masker: in one step
+    (`add_masks`, as the tasks do) and one by one (`add_mask`, as `mask_secret` does);
+    and to mask one log line holding a key among MASKED_KEYS."""
+    from airflow.sdk._shared.secrets_masker.secrets_masker import SecretsMasker
+
+    from process_report.tasks.common import add_masks
+
+    keys = [f"{uuid.UUID(int=random.Random(n).getrandbits(128))}" for n in range(masked_keys)]
+    bulk = SecretsMasker()
+    bulk_s = timed(lambda: add_masks(bulk, keys))
+    line = f"listing folder Videos/{keys[masked_keys // 2]}/ failed: 404 itemNotFound"
+    line_s = timed(lambda: [bulk.redact(line) for _ in range(100)]) / 100
+    one_by_one = SecretsMasker()
+    per_key_s = timed(lambda: [one_by_one.add_mask(key) for key in keys[:per_key]])
+    assert keys[0] not in bulk.redact(keys[0]), "the bulk registration masked nothing"
+    return {
+        f"add_masks_{masked_keys}_keys_s": round(bulk_s, 3),
+        f"add_mask_one_by_one_{per_key}_keys_s": round(per_key_s, 3),
+        f"mask_one_line_among_{masked_keys}_keys_ms": round(line_s * 1000, 3),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("megabytes", nargs="?", type=int, default=100)
@@ -157,6 +186,7 @@ def main() -> int:
         "plain": measure(build_text(size, 0, ordinary=ORDINARY[:1]), redactors),
         "clean": measure(build_text(size, 0), redactors),
         "one_secret_line_in_200": measure(build_text(size, 200), redactors),
+        "masking": masking(),
     }
     save("redact.json", figures)
     return 0

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from process_report.paths import sql_path
-from process_report.redact import scrub_url
+from process_report.redact import scrub_field
 
 CLIENT_ROLE_ID = 2
 FINISHED, FAILED, RUNNING, OTHER = "finished", "failed", "running", "other"
@@ -64,7 +64,7 @@ def fetch_process_rows(
 
 
 def _shown(row: dict[str, Any]) -> dict[str, Any]:
-    return {name: scrub_url(v) if isinstance(v, str) else v for name, v in row.items()}
+    return {name: scrub_field(v) if isinstance(v, str) else v for name, v in row.items()}
 
 
 def fetch_api_keys(conn: Any) -> list[str]:

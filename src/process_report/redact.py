@@ -28,6 +28,10 @@ are tried, anchored where it was found. Clean text costs a single scan; the extr
 of a bad day are a hundred megabytes. The detect-secrets package itself runs every
 detector's regular expressions on every line, far too slow for that.
 
+The shapes live in `secret_shapes` (by notation) and `secret_context` (those that need
+their context: `sshpass -p x`, `.pgpass` lines); gitleaks' catalogue in
+`secret_catalogue`, its keywords joining the same pass.
+
 Redaction finds spans of the original text and replaces each with MARK, so the rules
 never see each other's output, and a stream can be redacted in pieces that give the
 same text as redacting it whole (`redact_stream`).
@@ -37,10 +41,28 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from typing import NamedTuple
+from collections.abc import Iterable, Iterator
+from urllib.parse import quote
 
 import ahocorasick_rs
+
+from process_report import secret_catalogue
+from process_report.secret_context import _CONTEXT_RULES, _password_flag
+from process_report.secret_shapes import (
+    _BARE_URL_USERINFO,
+    _ENCODED_USERINFO,
+    _HEADER_NAMES,
+    _KEY_VALUE,
+    _NAMES,
+    _PART_FOLLOWERS,
+    _PART_NAMES,
+    _TOKENS,
+    _URL_USERINFO,
+    _USERINFO,
+    _part_name,
+    _Rule,
+    _secret,
+)
 
 MARK = b"[REDACTED]"
 _ASCII_LOWER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
@@ -60,206 +82,6 @@ _CONTEXT = 1 << 10
 # (at most 86 bytes) and the length of a known value.
 _CHAIN = 16 << 10
 _REACH = 4 << 10
-
-# --- Key names ------------------------------------------------------------------------
-# A value follows one of these anywhere inside a key's name (`clientSecret`,
-# `aws_secret_access_key`, `dbPassword`), each also with `-` or nothing for `_`
-# (`api-key`, `apikey`). Airflow's DEFAULT_SENSITIVE_FIELDS, Sentry's DEFAULT_DENYLIST
-# (sentry_sdk/scrubber.py) and detect-secrets' KeywordDetector DENYLIST.
-_NAMES = (
-    "password", "passwd", "passphrase", "passcode", "pwd", "contrase", "secret", "token",
-    "api_key", "access_key", "private_key", "priv_key", "credential", "authorization",
-    "bearer", "connection_string", "dsn", "keyfile", "service_account", "service_key",
-    "webhook", "proxy", "proxies", "session", "sessid", "cookie", "csrf", "xsrf",
-    "signature", "symfony", "ip_address", "remote_addr", "x_forwarded_for", "x_real_ip",
-)  # fmt: skip
-# Too short to count inside another word: only as a whole part of the key's name
-# (`key`, `AccountKey`, `ssh_key`, `x-auth`, `db_pass`, `sig`, `connect.sid`).
-_PART_NAMES = ("key", "auth", "pass", "sig", "sid")
-# What may follow such a name: its separator, its closing quote, or the rest of a longer
-# name (`key_id`; `keyId` is lower-cased to `keyid` and left out). A space only before a
-# separator (`key = v`): `key frame` is common in an encoder's log.
-_PART_FOLLOWERS = [bytes([c]) for c in b"=:\"'`%\\[>_-.0123456789"] + [
-    b" =",
-    b" :",
-    b"\t=",
-    b"\t:",
-]
-# Header values run to the end of the line: `Cookie: a=1; b=2`, `Authorization: Digest ...`.
-_HEADER_NAMES = ("cookie", "authorization")
-
-
-def _value(name: bytes = b"") -> bytes:
-    """A value, its groups' names prefixed with `name` (a pattern may hold two)."""
-    return (
-        rb"(?:\"(?P<%sdq>(?:[^\"\\\r\n]|\\.){0,4096})"  # "v", escapes honoured, to its quote
-        rb"|'(?P<%ssq>(?:[^'\\\r\n]|\\.){0,4096})"  # 'v'
-        # \"v\": JSON inside a JSON string, to the \" that is not an escaped \\\"
-        rb"|\\\"(?P<%seq>(?:[^\"\\\r\n]|\\\\(?:\\\"|\\\\|[^\"\\\r\n])|\\[^\"\\\r\n]){0,4096})"
-        rb"|&quot;(?P<%shq>(?:(?!&quot;)[^\r\n]){0,4096})"  # HTML-escaped quotes
-        rb"|(?P<%sscheme>(?i:basic|bearer|digest|negotiate|ntlm|token|bot|sharedkey|sso-key"
-        rb"|hmac)[ \t]+[^\s&]{1,4096})"  # an auth scheme and its credential
-        # to the next space or '&', whatever it holds: quotes too, so `%22v%22` (a URL-encoded
-        # JSON value) is taken whole, whatever quotes it holds
-        rb"|(?P<%sbare>[^\s&]{1,4096}))"
-    ) % ((name,) * 6)
-
-
-_KEY_REST = rb"[\w.\-]{0,64}(?:\[[^\]\s]{0,32}\])?"  # the name's end: `Secret`, `_key[]`
-_KEY_CLOSE = rb"(?:\\?[\"'`]|%22|%2522|&quot;)?"
-_SEPARATOR = (  # `=`, `:`, `=>`, `:=`, `==`, URL-encoded; the value may start a new line
-    rb"(?:[ \t]*(?:=>|:=|==|!=|[:=>]|%3[ADad]|%253[ADad])[ \t]*(?:\r?\n[ \t]*)?"
-    rb"|[ \t]+(?=\\?[\"']))"  # `private_key "v"`
-)
-# `key=v` and the other notations, or a command-line flag and its value (`--password v`,
-# group `flag`: the key must then start with '-', which the rule checks).
-_KEY_VALUE = (
-    _KEY_REST
-    + rb"(?:"
-    + _KEY_CLOSE
-    + _SEPARATOR
-    + _value()
-    + rb"|(?P<flag>[ \t]+)(?![-\s])"
-    + _value(b"flag_")
-    + rb")"
-)
-_FLAG_START = re.compile(rb"(?<![\w.-])-[\w.-]*\Z")  # the key is a command-line flag
-
-
-def _part_name(word: str) -> bytes:
-    """`key` as a whole part of a name: `key`, `ssh_key`, `AccountKey`, `KEY`, `keyId`,
-    not `monkey`, `keyboard` or `MONKEY`."""
-    low, cap, up = word.encode(), word.capitalize().encode(), word.upper().encode()
-    return rb"(?:(?<![A-Za-z])%s(?![a-z])|%s(?![a-z])|(?<![A-Z])%s(?![A-Za-z]))" % (
-        low,
-        cap,
-        up,
-    )
-
-
-# --- URLs -------------------------------------------------------------------------------
-# After `scheme://`: `user:password@`, the password running to the last '@' of the URL
-# (passwords hold '@', '/', '?' and ':' that no parser would read as theirs, but people
-# write them; an '@' later in the URL costs some of the URL, never the secret), or
-# `token@` (a token as the user name).
-_USERINFO = (
-    rb"(?:[^\s/?#@:\"'<>]*:(?P<pw>[^\s\"'<>]{0,1024})@"
-    rb"|(?P<user>[^\s/?#@:\"'<>]{1,1024})@)"
-)
-_ENCODED_USERINFO = (  # the same inside a URL-encoded URL: https%3A%2F%2Fuser%3Apw%40host
-    rb"(?i)(?:(?:[^\s&\"'<>%]|%(?!3a|40|2f)[0-9a-f]{2}){0,256}%3a"
-    rb"(?P<pw>(?:[^\s&\"'<>%]|%(?!40)[0-9a-f]{2}){1,1024})%40"
-    rb"|(?P<user>(?:[^\s&\"'<>%]|%(?!3a|40|2f)[0-9a-f]{2}){1,1024})%40)"
-)
-# A whole field that is a URL without its scheme: `admin:pw@192.168.1.10:554/stream1`.
-_BARE_URL_USERINFO = re.compile(rb"\A[^\s/?#@:\"'<>]+:[^\s\"'<>]*@(?=[\w.\[\]:-]+(?:[/?#]\S*)?\Z)")
-_URL_USERINFO = re.compile(rb"(?<=://)" + _USERINFO)
-
-# --- Token formats ----------------------------------------------------------------------
-_B = rb"(?<![A-Za-z0-9])"  # a token starts at a word boundary
-# (trigger words, pattern, where to try it relative to the trigger's start)
-_TOKENS: list[tuple[tuple[str, ...], bytes, int]] = [
-    # gitleaks github-pat, github-oauth, github-app-token, github-refresh-token
-    (("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), _B + rb"gh[pousr]_[0-9A-Za-z]{36,251}", 0),
-    (("github_pat_",), _B + rb"github_pat_\w{22,255}", 0),  # github-fine-grained-pat
-    (  # gitlab-pat, -deploy-token, -runner-authentication-token, -ptt, -cicd-job-token...
-        ("glpat-", "gldt-", "glrt-", "glptt-", "glcbt-", "glimt-", "glsoat-", "glft-"),
-        _B + rb"gl[a-z]{1,6}-[\w-]{20,255}",
-        0,
-    ),
-    (("xox",), _B + rb"xox[abeoprs][.-][\w-]{10,255}", 0),  # slack-bot/user/legacy-token
-    (("xapp-",), _B + rb"xapp-\d-[\w-]{10,255}", 0),  # slack-app-token
-    (  # slack-webhook-url
-        ("hooks.slack.com/",),
-        rb"hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/]{20,120}",
-        0,
-    ),
-    (  # stripe-access-token, and webhook signing secrets
-        ("sk_live_", "sk_test_", "sk_prod_", "rk_live_", "rk_test_", "rk_prod_", "whsec_"),
-        _B + rb"(?:[sr]k_(?:live|test|prod)|whsec)_[0-9A-Za-z]{10,255}",
-        0,
-    ),
-    (("aiza",), _B + rb"AIza[\w-]{35}", 0),  # gcp-api-key
-    (("gocspx-",), _B + rb"GOCSPX-[\w-]{28}", 0),  # Google OAuth client secret
-    (("ya29.",), _B + rb"ya29\.[\w-]{20,2048}", 0),  # Google OAuth access token
-    (  # aws-access-token (detect-secrets AWSKeyDetector)
-        ("akia", "asia", "abia", "acca", "a3t"),
-        rb"(?<![A-Z0-9])(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])",
-        0,
-    ),
-    (  # azure-ad-client-secret: xxxNQ~ and 31-34 more
-        ("q~",),
-        rb"(?<![A-Za-z0-9_~.])[A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.-]{31,34}",
-        -4,
-    ),
-    (  # Azure storage account key (detect-secrets AzureStorageKeyDetector): 64 bytes base64
-        ("==",),
-        rb"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{86}==",
-        -86,
-    ),
-    (("npm_",), _B + rb"npm_[A-Za-z0-9]{36}", 0),  # npm-access-token
-    (("sg.",), _B + rb"SG\.[\w-]{22}\.[\w-]{43}", 0),  # sendgrid-api-token
-    (  # twilio-api-key; triggered by `sk` and a hex digit, as `task` and `disk` are common
-        tuple(f"sk{digit}" for digit in "0123456789abcdef"),
-        _B + rb"SK[0-9a-fA-F]{32}(?![0-9a-fA-F])",
-        0,
-    ),
-    (("sk-",), rb"(?<![\w-])sk-(?:[a-z]{2,10}-)?[\w-]{20,255}", 0),  # openai, anthropic
-    (("hf_",), _B + rb"hf_[A-Za-z]{34}", 0),  # huggingface-access-token
-    (("pypi-ageichlwas5vcmc",), rb"pypi-AgEIcHlwaS5vcmc[\w-]{50,1000}", 0),  # pypi-upload
-    (("shpat_", "shpca_", "shppa_", "shpss_"), _B + rb"shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}", 0),
-    (("dop_v1_", "doo_v1_", "dor_v1_"), _B + rb"do[opr]_v1_[a-f0-9]{64}", 0),  # digitalocean
-    (("dckr_pat_",), _B + rb"dckr_pat_[\w-]{27,255}", 0),  # dockerhub-pat
-    (("hvs.", "hvb."), _B + rb"hv[sb]\.[\w-]{20,255}", 0),  # vault-service/batch-token
-    (("atlasv1",), rb"(?<![A-Za-z0-9])[A-Za-z0-9]{14}\.atlasv1\.[\w=-]{60,70}", -15),
-    (("dapi",), _B + rb"dapi[a-f0-9]{32}", 0),  # databricks-api-token
-    (("key-",), _B + rb"key-[0-9a-f]{32}", 0),  # mailgun-private-api-token
-    (  # age-secret-key
-        ("age-secret-key-1",),
-        rb"AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}",
-        0,
-    ),
-    (("atatt3",), _B + rb"ATATT3[\w=-]{150,255}", 0),  # atlassian-api-token
-    (("sq0csp-", "sq0atp-"), _B + rb"sq0(?:csp|atp)-[\w-]{22,60}", 0),  # square
-    (("eyj",), _B + rb"eyJ[\w-]{5,4096}\.eyJ[\w-]{5,4096}\.[\w-]{0,4096}", 0),  # jwt
-    (  # private-key: any PEM block, to its END line (or 8 KB when it has none)
-        ("-----begin",),
-        rb"(?s)-----BEGIN[ A-Z0-9_-]{0,100}-----"
-        rb"(?:.{0,8192}?-----END[ A-Z0-9_-]{0,100}-----|.{0,8192})",
-        0,
-    ),
-    (  # PuTTY private key: the lines after `Private-Lines: N`
-        ("private-lines:",),
-        rb"(?i)Private-Lines:[ \t]*\d{1,3}[ \t]*\r?\n"
-        rb"(?P<body>(?:[A-Za-z0-9+/=]{1,128}\r?\n?){1,128})",
-        0,
-    ),
-]
-
-
-class _Rule(NamedTuple):
-    """A secret shape, tried where one of its trigger words was found."""
-
-    match: Callable[[bytes, int], re.Match[bytes] | None]  # a compiled pattern's match
-    at: int = 0  # where to try it, from the trigger's start...
-    after: bool = False  # ...or from its end (a key name: the value follows)
-    flag: bool = False  # a match of group `flag` counts only after a command-line flag
-
-
-def _secret(
-    match: re.Match[bytes], data: bytes, trigger_start: int, flag: bool
-) -> tuple[int, int, int] | None:
-    """(where the match starts, the secret's span) of a rule's match, if it is one."""
-    if (
-        flag
-        and match["flag"] is not None
-        and not _FLAG_START.search(data, max(0, trigger_start - 64), trigger_start)
-    ):
-        return None
-    secret_start, secret_end = match.span(match.lastgroup or 0)
-    if secret_start == secret_end:
-        return None
-    return min(trigger_start, match.start()), secret_start, secret_end
 
 
 def _rule_table() -> dict[bytes, list[_Rule]]:
@@ -282,8 +104,9 @@ def _rule_table() -> dict[bytes, list[_Rule]]:
     table[b"bearer"].append(_Rule(bearer, after=True))
     table[b"://"].append(_Rule(re.compile(_USERINFO).match, after=True))
     table[b"%3a%2f%2f"].append(_Rule(re.compile(_ENCODED_USERINFO).match, after=True))
-    mysql = re.compile(rb"(?<![\w-])-p(?=[^\s-])" + _value()).match  # mysql -pX
-    table[b"-p"].append(_Rule(mysql))
+    table[b"-p"].append(_Rule(_password_flag))
+    for trigger, rule in _CONTEXT_RULES.items():
+        table[trigger].append(rule)
     for triggers, pattern, at in _TOKENS:
         rule = _Rule(re.compile(pattern).match, at=at)
         for trigger in triggers:
@@ -292,8 +115,18 @@ def _rule_table() -> dict[bytes, list[_Rule]]:
 
 
 _RULES = _rule_table()
-_TRIGGER_WORDS = list(_RULES)
-_RULES_BY_TRIGGER = [tuple(_RULES[word]) for word in _TRIGGER_WORDS]
+# gitleaks' catalogue: each rule is searched for in the line of one of its keywords (and
+# the next line, where a value may continue), once per line however many keywords it has.
+_CATALOGUE = secret_catalogue.load()
+_CATALOGUE_RULES: dict[bytes, list[int]] = defaultdict(list)
+for _index, _rule in enumerate(_CATALOGUE):
+    for _keyword in _rule.triggers:
+        _CATALOGUE_RULES[_keyword.encode()].append(_index)
+_CATALOGUE_BEFORE = 256  # a catalogue match starts at most this far before its keyword
+_CATALOGUE_AFTER = 4 << 10  # ...and ends at most this far after it
+_TRIGGER_WORDS = list(_RULES.keys() | _CATALOGUE_RULES.keys())
+_RULES_BY_TRIGGER = [tuple(_RULES.get(word, ())) for word in _TRIGGER_WORDS]
+_CATALOGUE_BY_TRIGGER = [tuple(_CATALOGUE_RULES.get(word, ())) for word in _TRIGGER_WORDS]
 # A DFA: with this many patterns it finds them twice as fast as the default automaton.
 _TRIGGERS = ahocorasick_rs.BytesAhoCorasick(
     _TRIGGER_WORDS, implementation=ahocorasick_rs.Implementation.DFA
@@ -304,8 +137,10 @@ class Redactor:
     """Replaces known secret values (e.g. the clients' API keys) and secret shapes."""
 
     def __init__(self, known_values: Iterable[str] = ()) -> None:
+        # found in any case and URL-encoded too (`%2B`, `%2b`): matched on lower-case text
+        values = [v for v in known_values if v and len(v) >= _MIN_KNOWN_LENGTH]
         known = sorted(
-            {v.encode() for v in known_values if v and len(v) >= _MIN_KNOWN_LENGTH},
+            {f.encode().translate(_ASCII_LOWER) for v in values for f in (v, quote(v, safe=""))},
             key=len,
             reverse=True,
         )
@@ -318,6 +153,9 @@ class Redactor:
         )
 
     def redact(self, data: bytes) -> bytes:
+        """`data` with every secret replaced by MARK. Log text comes here decoded, its
+        NUL bytes removed (logs/: and the cap's gap lines, which start with one, pass
+        through); other text goes through `redact_text`."""
         return self._redact_from(data, 0)
 
     def redact_stream(self, blocks: Iterable[bytes]) -> Iterator[bytes]:
@@ -336,7 +174,10 @@ class Redactor:
             yield self._redact_from(bytes(pending), start)
 
     def redact_text(self, text: str) -> str:
-        return self.redact(text.encode("utf-8", "surrogatepass")).decode("utf-8", "replace")
+        """`text` redacted, without its NUL bytes: one would hide a key name
+        (`pass\\0word=`) or a known value from the rules."""
+        data = text.replace("\0", "").encode("utf-8", "surrogatepass")
+        return self.redact(data).decode("utf-8", "replace")
 
     def _redact_from(self, data: bytes, start: int) -> bytes:
         """data[start:] redacted; data[:start] is context already redacted and emitted."""
@@ -375,13 +216,14 @@ class Redactor:
         secret start, secret end), in order. The secret itself may run past `stop`."""
         searched = data[: stop + _REACH]
         found = []
+        lower = searched.translate(_ASCII_LOWER)  # twice as fast as bytes.lower()
         if self._known is not None:
             found += [
                 (s, s, e)
-                for _, s, e in self._known.find_matches_as_indexes(searched)
+                for _, s, e in self._known.find_matches_as_indexes(lower)
                 if start <= s < stop
             ]
-        lower = searched.translate(_ASCII_LOWER)  # twice as fast as bytes.lower()
+        windows: dict[int, int] = {}  # catalogue rule -> the window it was last searched in
         for trigger, hit_start, hit_end in _TRIGGERS.find_matches_as_indexes(
             lower, overlapping=True
         ):
@@ -391,18 +233,65 @@ class Redactor:
                 secret = match and _secret(match, data, hit_start, flag)
                 if secret and start <= secret[0] < stop:
                     found.append(secret)
+            if _CATALOGUE_BY_TRIGGER[trigger]:
+                found += _catalogue_matches(
+                    data, hit_start, hit_end, _CATALOGUE_BY_TRIGGER[trigger], windows, start, stop
+                )
         found.sort()
         return found
 
 
-def scrub_url(text: str) -> str:
-    """A database field that holds a URL, fit to be shown: the URL's `user:password@`
-    dropped, its secret parameters (`token=`, `sig=`, `X-Amz-Signature=`...) and any
-    token shape redacted. Text without a URL is returned as it is."""
-    data = text.encode("utf-8", "surrogatepass")
-    if b"://" not in data and not _BARE_URL_USERINFO.match(data):
-        return text
-    data = _BARE_URL_USERINFO.sub(b"", _URL_USERINFO.sub(b"", data))
+def _catalogue_matches(
+    data: bytes,
+    hit_start: int,
+    hit_end: int,
+    rules: tuple[int, ...],
+    windows: dict[int, int],
+    start: int,
+    stop: int,
+) -> list[tuple[int, int, int]]:
+    """The secrets of the catalogue's `rules` for a keyword found at [hit_start,
+    hit_end): a rule whose match starts at its keyword is tried there; the others are
+    searched for in the keyword's line and the next (where a value may continue), once
+    per line, or around it for a rule that spans many lines."""
+    found = []
+    window = None
+    for index in rules:
+        rule = _CATALOGUE[index]
+        if rule.anchored:
+            match = rule.pattern.match(data, hit_start, hit_end + _CATALOGUE_AFTER)
+            matches: Iterable[re.Match[bytes]] = (match,) if match else ()
+        else:
+            if rule.multiline:
+                span = (max(0, hit_start - _CATALOGUE_BEFORE), hit_end + _CATALOGUE_AFTER)
+            else:
+                span = window = window or _keyword_lines(data, hit_start, hit_end)
+            if windows.get(index) == span[0]:
+                continue
+            windows[index] = span[0]
+            matches = rule.pattern.finditer(data, *span)
+        for match in matches:
+            if start <= match.start() < stop and (secret := rule.secret(match)):
+                found.append((match.start(), *secret))
+    return found
+
+
+def _keyword_lines(data: bytes, hit_start: int, hit_end: int) -> tuple[int, int]:
+    """The line of a keyword found at [hit_start, hit_end) and the next, within
+    _CATALOGUE_BEFORE bytes before it and _CATALOGUE_AFTER after."""
+    low = max(data.rfind(b"\n", 0, hit_start) + 1, hit_start - _CATALOGUE_BEFORE)
+    line_end = data.find(b"\n", hit_end)
+    next_end = data.find(b"\n", line_end + 1) if line_end >= 0 else -1
+    return low, min(len(data) if next_end < 0 else next_end, hit_end + _CATALOGUE_AFTER)
+
+
+def scrub_field(text: str) -> str:
+    """A database field fit to be shown (a source URI, its alias, any free text): a URL's
+    `user:password@` dropped (also after leading spaces, or in a URL without its scheme),
+    then every secret shape redacted as in a log line (`?pw=`, `token=`, `(admin:pw@host)`,
+    provider tokens)."""
+    data = text.replace("\0", "").encode("utf-8", "surrogatepass")
+    data = _BARE_URL_USERINFO.sub(rb"\1", _URL_USERINFO.sub(b"", data))
     return _SHAPES.redact(data).decode("utf-8", "replace")
 
 

@@ -24,6 +24,7 @@ from urllib.parse import quote
 from process_report.batches import DEFAULT_MAPPED, batch_count
 from process_report.graph.client import GraphClient, GraphError, retryable
 from process_report.logs.format import UUID_PATTERN
+from process_report.redact import Redactor
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v")
 _UUID = re.compile(UUID_PATTERN)
@@ -75,7 +76,11 @@ def find_videos(
 ) -> dict[str, dict[str, Any]]:
     """`{uuid: {"videos": [{name, url, modified}], "error": str | None}}` for every UUID.
 
-    `link_for(item) -> url` replaces the item's webUrl (e.g. organization sharing links)."""
+    `link_for(item) -> url` replaces the item's webUrl (e.g. organization sharing links).
+    A video's name is shown redacted: people name files after what they hold
+    (`password=… <uuid>.mp4`, `{api key}_{uuid}.mp4`), and the folders' names are the
+    clients' API keys."""
+    redactor = Redactor(uuids_by_key)
     found: dict[str, list[dict[str, Any]]] = defaultdict(list)
     errors: dict[str, str] = {}
     wanted = {key: {u.lower(): u for u in uuids} for key, uuids in uuids_by_key.items()}
@@ -111,7 +116,7 @@ def find_videos(
                     uuid = wanted[key].get(match)
                     if uuid and (uuid, item["id"]) not in matched:
                         matched.add((uuid, item["id"]))
-                        found[uuid].append(_video(item, link_for))
+                        found[uuid].append(_video(item, link_for, redactor))
         return first_time(more)
 
     listed: set[str] = set()
@@ -162,9 +167,9 @@ def _readable(item: Any) -> bool:
     )
 
 
-def _video(item: Mapping[str, Any], link_for: Any) -> dict[str, Any]:
+def _video(item: Mapping[str, Any], link_for: Any, redactor: Redactor) -> dict[str, Any]:
     return {
-        "name": item["name"],
+        "name": redactor.redact_text(item["name"]),
         "url": link_for(item) if link_for else item.get("webUrl"),
         "modified": item.get("lastModifiedDateTime"),
     }

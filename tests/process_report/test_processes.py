@@ -241,6 +241,39 @@ def test_urls_from_the_database_lose_their_credentials_before_they_leave(process
     assert row["api_key"] == "acme-key"
 
 
+@pytest.mark.parametrize(
+    ("uri", "alias", "secrets"),
+    [
+        (
+            " rtsp://admin:it's-Pw1@cam.example/live",
+            "lobby (admin:SECRET@10.0.0.5)",
+            ("it's-Pw1", "SECRET"),
+        ),
+        ("https://cam.example/live?pw=QPw2&x=1", "cam ?p=QPw3", ("QPw2", "QPw3")),
+        (
+            "rtsp://cam.example/s?loginuse=a&loginpas=QPw4",
+            "password is Hunter2x",
+            ("QPw4", "Hunter2x"),
+        ),
+    ],
+)
+def test_every_database_field_goes_through_the_log_scrub(
+    process_db, client_source, uri, alias, secrets
+):
+    """Issue 17: `'` in a URI password, `?pw=`/`?p=`/`loginpas=`, credentials in an alias
+    with no scheme, a leading space, free text: none of it reaches the report."""
+    with process_db.cursor() as cur:
+        cur.execute(
+            "UPDATE source SET uri = %s, alias = %s WHERE id = %s", (uri, alias, client_source)
+        )
+    process_db.commit()
+    insert_process(process_db, client_source, "Finished", START + timedelta(hours=1))
+    (row,) = fetch_process_rows(process_db, START, END, "UTC")
+    shown = json.dumps(row, default=str)
+    assert [secret for secret in secrets if secret in shown] == []
+    assert "cam.example" in row["source_uri"]  # the address itself is kept
+
+
 # --- property: every in-window process lands in exactly one category -------------------
 
 OFFSETS = st.integers(min_value=-72 * 60, max_value=30 * 60).map(lambda m: timedelta(minutes=m))

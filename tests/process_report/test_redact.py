@@ -9,7 +9,13 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from process_report.redact import _ROUND, MARK, STREAM_LINE_MAX, Redactor, scrub_url
+from process_report.redact import (
+    _ROUND,
+    MARK,
+    STREAM_LINE_MAX,
+    Redactor,
+    scrub_field,
+)
 
 JWT = (
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
@@ -408,10 +414,21 @@ def test_stream_of_a_gzip_sized_extract_is_redacted_like_the_whole():
         ("https://cams.example.net/1", "https://cams.example.net/1"),
         ("Acme Corp", "Acme Corp"),
         ("Lobby camera", "Lobby camera"),
+        # issue 17: a `'` in the password, ?pw= / ?p= / loginpas=, credentials in an alias,
+        # a leading space, a NUL inside a key name
+        ("rtsp://admin:it's-S3cret@cam.example/live", "rtsp://cam.example/live"),
+        ("https://cam.example/live?pw=Pw55&q=1", "https://cam.example/live?pw=[REDACTED]&q=1"),
+        ("https://cam.example/live?u=a&p=Pw55", "https://cam.example/live?u=a&p=[REDACTED]"),
+        ("rtsp://cam.example/s?loginpas=Pw55", "rtsp://cam.example/s?loginpas=[REDACTED]"),
+        ("lobby (admin:SECRET@10.0.0.5)", "lobby (admin:[REDACTED]@10.0.0.5)"),
+        (" rtsp://admin:Lead1ng@cam.example/live", " rtsp://cam.example/live"),
+        (" admin:Lead1ng@192.168.1.10:554/s", " 192.168.1.10:554/s"),
+        ("note: pass\0word=Nul5ecret", "note: password=[REDACTED]"),
+        ("https://127.0.0.1:8443/x@y", "https://127.0.0.1:8443/x@y"),
     ],
 )
-def test_url_in_a_database_field_loses_credentials_and_secret_parameters(uri, expected):
-    assert scrub_url(uri) == expected
+def test_database_field_loses_credentials_and_secret_parameters(uri, expected):
+    assert scrub_field(uri) == expected
 
 
 # --- Property tests: secrets of every shape inside realistic log lines -------------------

@@ -260,3 +260,13 @@ def test_known_issues_survive_the_settings_json_form():
     )  # fmt: skip
     assert settings.known_issues[0]["pattern"] == "No space"
     assert parse_settings(json.loads(json.dumps(settings.to_dict()))) == settings
+
+
+def test_an_invalid_recipients_value_is_echoed_redacted_and_clipped():
+    """Issue 17: the error reaches the task log and the UI; a misplaced secret in the
+    Param must not, nor a megabyte of it."""
+    with pytest.raises(SettingsError) as caught:
+        parse_recipients(["ops@example.com", "password=Hunter2x", "x" * 100_000], "recipients")
+    assert "Hunter2x" not in str(caught.value)
+    assert "[REDACTED]" in str(caught.value)
+    assert len(str(caught.value)) < 400

@@ -284,7 +284,12 @@ def test_binary_and_huge_names_are_matched_by_their_uuid(standin):
 
     standin.faults.listing_rewrite = rename
     result = guarded_lookup(standin, {"key1": [U1]})
-    assert [v["name"] for v in result[U1]["videos"]] == [odd]
+    (shown,) = [v["name"] for v in result[U1]["videos"]]
+    # shown redacted: without NUL bytes (they would hide a secret from the redactor)
+    assert shown.startswith("\x1b[31m\u202e")
+    assert U1 in shown
+    assert "\x00" not in shown
+    assert shown.endswith("é" * 100_000 + ".mp4")
 
 
 def answered_for_key1(status, body):
@@ -357,3 +362,13 @@ def test_next_links_that_never_end_on_the_same_page_stop_when_a_page_brings_noth
     result = guarded_lookup(standin, {"key1": [U1]})
     assert [v["name"] for v in result[U1]["videos"]] == [f"{U1}.mp4"]
     assert batch_posts(standin) == 2  # the first page, then the same again: nothing new
+
+
+def test_video_names_reach_the_report_redacted_of_secrets_and_api_keys(standin):
+    """Issue 17: names are shown in the text part, HTML and CSV; a name that holds a
+    password or the client's API key must not carry it there."""
+    key = "Client-Key-7f3c9a12"
+    standin.add_file(f"Videos/Backup/{key}/password=Hunter2x {U1}.mp4")
+    standin.add_file(f"Videos/Backup/{key}/{key.upper()}_{U1}.mov")
+    names = sorted(v["name"] for v in lookup(standin, {key: [U1]})[U1]["videos"])
+    assert names == [f"[REDACTED]_{U1}.mov", f"password=[REDACTED] {U1}.mp4"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -51,16 +52,52 @@ def default_artifacts_root() -> str:
 
 def mask_api_keys(keys: Iterable[str | None], settings: Settings) -> int:
     """Register the clients' API keys (those read from the database and the skip-listed
-    ones) with Airflow's secrets masker, in this task's process and its supervisor's, so
-    that any log line holding one shows *** instead. Returns how many were registered.
+    ones) with Airflow's secrets masker of this task's process, all at once, so that any
+    log line holding one shows *** instead. Returns how many were registered.
+
+    Not `mask_secret` per key: each call recompiles one alternation of every secret
+    registered so far, here and again in the supervisor, which the task waits for
+    (quadratic: 27.5 s for 1,000 keys, about a second per key at 3,000). The masker of
+    this process is the one that redacts what the task logs (its log processors run here,
+    before a line goes to the supervisor), so the keys are added to it in one step and
+    compiled once (dev/bench_redact.py measures it). Our tasks log through logging only,
+    never print to stdout, whose lines the supervisor masks with its own masker.
 
     Each task runs in its own process, so every task that reads keys registers them."""
-    from airflow.sdk.log import mask_secret
+    from airflow.sdk._shared.secrets_masker import _secrets_masker
 
     unique = {key for key in [*keys, *settings.skip_api_keys] if key}
-    for key in unique:
-        mask_secret(key)
+    add_masks(_secrets_masker(), unique)
     return len(unique)
+
+
+def add_masks(masker: Any, values: Iterable[str]) -> None:
+    """`masker.add_mask` for many values with one compilation of its pattern: the same
+    checks (length, the words it never masks), longest first so that a key that starts
+    another is not masked in part. A masker that adapts secrets (`secret_mask_adapter`)
+    or whose internals differ (checked by masking the first value) gets them one by
+    one, as Airflow would."""
+    from airflow.sdk._shared.secrets_masker.secrets_masker import SECRETS_TO_SKIP_MASKING
+
+    patterns = getattr(masker, "patterns", None)
+    if not isinstance(patterns, set) or getattr(masker, "secret_mask_adapter", None):
+        for value in values:
+            masker.add_mask(value)
+        return
+    kept = [
+        value
+        for value in values
+        if len(value) >= masker.min_length_to_mask and value.lower() not in SECRETS_TO_SKIP_MASKING
+    ]
+    new = {re.escape(value) for value in kept} - patterns
+    if new:
+        patterns |= new
+        masker.replacer = re.compile("|".join(sorted(patterns, key=len, reverse=True)))
+    # The masker's state is Airflow's, not an API: should a release read it otherwise,
+    # the values still get masked, one by one.
+    if kept and kept[0] in masker.redact(kept[0]):
+        for value in kept:
+            masker.add_mask(value)
 
 
 @contextlib.contextmanager
