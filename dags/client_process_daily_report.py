@@ -1,13 +1,15 @@
 """
 ### Daily client-process report
 
-Every morning at 08:00 (report timezone) this DAG mails the operations team what
+Every morning at {report_time} this DAG mails the operations team what
 happened to the clients' processes in the 24 hours before: how many finished, failed
 and are still running, with each failure, each finished process and each running one.
 
-**Window.** A scheduled run covers its data interval `[D-1 08:00, D 08:00)`. A manual
-run covers the last complete window before it was triggered, or the one ending at the
-`window_end` Param. Reruns and backfills of a past day give that day's report again.
+**Window.** A scheduled run covers its data interval `[D-1 08:00, D 08:00)` in
+{timezone}; the email's times are all in that zone. A manual run covers the last
+complete day before it was triggered (a Logical date only labels the run), or the day
+picked in the `report_day` Param (its 08:00 to the next day's 08:00). A `window_end`
+not at 08:00 is refused. Reruns and backfills of a past day give that day's report again.
 
 **Tasks.** `resolve_window` validates the `process_report_settings` variable and fixes
 the window; `fetch_processes` reads the window from the `process_db` connection;
@@ -28,11 +30,12 @@ pool across runs.
 
 **Configuration** (README, "Configuration reference"): connection `process_db`,
 connection `msgraph_default`, variable `process_report_settings`, pool `msgraph`;
-Params `window_end`, `recipients`, `dry_run`.
+Params `report_day`, `window_end`, `recipients`, `dry_run`.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -49,9 +52,10 @@ from airflow.sdk import (
 from process_report.links import DAG_ID
 from process_report.retry_policy import ReportRetryPolicy
 from process_report.settings import report_deadline_minutes, schedule_timezone
-from process_report.window import REPORT_CRON
+from process_report.window import REPORT_CRON, report_time_label
 
 SCHEDULE_TIMEZONE = schedule_timezone()
+REPORT_TIME_LABEL = report_time_label(SCHEDULE_TIMEZONE)  # "08:00 Europe/Paris"
 GRAPH_POOL = "msgraph"  # caps Graph-calling task instances across all runs (README)
 
 
@@ -70,6 +74,12 @@ def _send_failure_alert(context) -> None:
     _tasks("alerts").send_failure_alert(context)
 
 
+# Each task logs its own summary line; the returned paths and counts are not repeated as
+# a long "Returned value was" dict (they are in XCom). Set per task: a mapped task does
+# not take it from default_args.
+report_task = functools.partial(task, show_return_value_in_logs=False)
+
+
 def _label(batch: dict) -> dict:
     """Name a mapped instance in the UI by its batch (map_index_template)."""
     get_current_context()["batch_label"] = batch["label"]
@@ -78,7 +88,10 @@ def _label(batch: dict) -> dict:
 
 @dag(
     dag_id=DAG_ID,
-    description="Daily email to operations: finished, failed and running client processes",
+    # The timezone named from the value the timetable uses: Airflow 3.3's Details tab
+    # shows the instance's default zone, and the schedule "0 8 * * *" names none.
+    description=f"Daily email to operations at {REPORT_TIME_LABEL}: finished, failed and "
+    "running client processes",
     # A plain cron string gives a zero-length data interval in Airflow 3; this
     # timetable gives the [D-1 08:00, D 08:00) interval the report covers.
     schedule=CronDataIntervalTimetable(REPORT_CRON, timezone=SCHEDULE_TIMEZONE),
@@ -92,7 +105,7 @@ def _label(batch: dict) -> dict:
     dagrun_timeout=timedelta(minutes=report_deadline_minutes()),
     on_failure_callback=_send_failure_alert,
     tags=["reporting", "operations", "client-processes"],
-    doc_md=__doc__,
+    doc_md=__doc__.format(report_time=REPORT_TIME_LABEL, timezone=SCHEDULE_TIMEZONE),
     default_args={
         "owner": "operations",
         "retries": 3,
@@ -104,14 +117,23 @@ def _label(batch: dict) -> dict:
         "on_failure_callback": _record_task_failure,
     },
     params={
+        "report_day": Param(
+            None,
+            type=["null", "string"],
+            format="date",
+            title="Report day",
+            description=f"Report on this day: from its {REPORT_TIME_LABEL} to the next "
+            "day's (e.g. 2026-11-26). Empty: the latest full day (or, when scheduled, the "
+            "run's own). Refused on backfill runs.",
+        ),
         "window_end": Param(
             None,
             type=["null", "string"],
             format="date-time",
-            title="Window end",
-            description="Report on the 24 hours ending here (e.g. "
-            "2026-11-27T08:00:00+01:00; no offset means the report timezone). "
-            "Empty: the run's own window. Refused on backfill runs.",
+            title="Window end (advanced)",
+            description=f"Report on the day ending here; it must be {REPORT_TIME_LABEL} "
+            "(e.g. 2026-11-27T08:00:00+01:00; no offset means the report timezone): any "
+            "other time is refused. Prefer Report day. Refused on backfill runs.",
         ),
         "recipients": Param(
             None,
@@ -131,7 +153,7 @@ def _label(batch: dict) -> dict:
     },
 )
 def client_process_daily_report():
-    @task(multiple_outputs=False, execution_timeout=timedelta(minutes=2))
+    @report_task(multiple_outputs=False, execution_timeout=timedelta(minutes=2))
     def resolve_window(
         params=None, data_interval_start=None, data_interval_end=None, dag_run=None, run_id=None
     ) -> dict:
@@ -145,23 +167,23 @@ def client_process_daily_report():
             run_type=str(dag_run.run_type),
         )
 
-    @task(multiple_outputs=False)
+    @report_task(multiple_outputs=False)
     def fetch_processes(run: dict) -> dict:
         return _tasks("fetch_processes").fetch_processes_task(run=run)
 
-    @task(execution_timeout=timedelta(minutes=30))
+    @report_task(execution_timeout=timedelta(minutes=30))
     def scan_failure_logs(run: dict, fetched: dict) -> list:
         return _tasks("scan_failure_logs").scan_failure_logs_task(run=run, fetched=fetched)
 
-    @task(map_index_template="{{ batch_label }}", multiple_outputs=False)
+    @report_task(map_index_template="{{ batch_label }}", multiple_outputs=False)
     def summarize_failures(batch: dict) -> dict:
         return _tasks("summarize_failures").summarize_failures_task(batch=_label(batch))
 
-    @task
+    @report_task
     def plan_videos(run: dict, fetched: dict) -> list:
         return _tasks("videos").plan_videos_task(run=run, fetched=fetched)
 
-    @task(
+    @report_task(
         map_index_template="{{ batch_label }}",
         multiple_outputs=False,
         pool=GRAPH_POOL,
@@ -174,7 +196,7 @@ def client_process_daily_report():
 
     # Runs whatever became of the log and video tasks, and says in the report what they
     # could not do; without the window's processes it fails instead (no report).
-    @task(multiple_outputs=False, trigger_rule=TriggerRule.ALL_DONE, pool=GRAPH_POOL)
+    @report_task(multiple_outputs=False, trigger_rule=TriggerRule.ALL_DONE, pool=GRAPH_POOL)
     def compose_and_send_report(
         run: dict | None, fetched: dict | None, failure_batches: list | None, dag_run=None
     ) -> dict:

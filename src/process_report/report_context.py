@@ -36,6 +36,7 @@ def report_context(
     failures: Sequence[Mapping[str, Any]] | None = None,
     videos: Mapping[str, Mapping[str, Any]] | None = None,
     links: RunLinks | None = None,
+    logs_timezone: str | None = None,
 ) -> dict[str, Any]:
     """Everything the templates show. `notes` are run-level data-quality notes (for
     example a timezone mismatch or an unreadable logs folder; text or `{"kind", "text"}`,
@@ -43,10 +44,13 @@ def report_context(
     them grouped by kind as the body shows them, `data_quality_notes` every one.
     `failures` are the failure-log summaries and `videos` the OneDrive lookups by UUID,
     each None when not looked up; `links` the run's pages in Airflow and its viewer
-    (None without Airflow's base URL: no links then)."""
+    (None without Airflow's base URL: no links then); `logs_timezone` the clock the log
+    files are written in (None: the report timezone), from which error-line times are
+    converted, so every time in the email reads on the report's clock."""
     tz = ZoneInfo(window.timezone)
+    clock = (ZoneInfo(logs_timezone or window.timezone), tz)
     processes = _with_sources(
-        _with_videos(_with_failures(process_data["processes"], failures, links), videos)
+        _with_videos(_with_failures(process_data["processes"], failures, links, clock), videos)
     )
     counts = process_data["counts"]
     quality = [
@@ -61,7 +65,7 @@ def report_context(
         "window_start": local_time(window.start, tz),
         "window_end": local_time(window.end, tz),
         "timezone": window.timezone,
-        "window_source": window.source,
+        "window_source": window.source_words,
         "generated_at": local_time(generated_at, tz),
         "summary": _summary_rows(counts, previous_counts),
         "clients": _client_rows(processes),
@@ -82,13 +86,19 @@ def report_context(
 
 def subject_line(window: Window, counts: Mapping[str, int]) -> str:
     """E.g. `Daily process report 2026-11-26: 120 finished · 4 failed · 3 running (1 hung)`."""
+    return f"Daily process report {window.report_day.isoformat()}: {counts_line(counts)}"
+
+
+def counts_line(counts: Mapping[str, int]) -> str:
+    """The counts as the subject says them (`120 finished · 4 failed · 3 running (1
+    hung)`), which the task logs repeat so that their numbers read like the email's."""
     running = f"{counts[RUNNING]} running"
     if counts["hung"]:
         running += f" ({counts['hung']} hung)"
     parts = [f"{counts[FINISHED]} finished", f"{counts[FAILED]} failed", running]
     if counts[OTHER]:
         parts.append(f"{counts[OTHER]} other")
-    return f"Daily process report {window.report_day.isoformat()}: " + " · ".join(parts)
+    return " · ".join(parts)
 
 
 def _summary_rows(counts: Mapping[str, int], previous: Mapping[str, int]) -> list[dict]:
@@ -112,12 +122,13 @@ def _with_failures(
     processes: list[Mapping[str, Any]],
     failures: Sequence[Mapping[str, Any]] | None,
     links: RunLinks | None,
+    clock: tuple[ZoneInfo, ZoneInfo],
 ) -> list[dict[str, Any]]:
     by_uuid = {f["uuid"]: f for f in failures or ()}
     return [
         {
             **p,
-            "failure": _failure_view(by_uuid.get(p["uuid"]), links)
+            "failure": _failure_view(by_uuid.get(p["uuid"]), links, clock)
             if p["category"] == FAILED
             else None,
         }
@@ -126,14 +137,14 @@ def _with_failures(
 
 
 def _failure_view(
-    summary: Mapping[str, Any] | None, links: RunLinks | None
+    summary: Mapping[str, Any] | None, links: RunLinks | None, clock: tuple[ZoneInfo, ZoneInfo]
 ) -> dict[str, Any] | None:
     """The summary plus what the email shows of it: the last error lines, and where its
     full extract is (the viewer's link; `log_file` is its name in the zip)."""
     if summary is None:
         return None
     name = str(summary["extract"]).rstrip("/").rsplit("/", 1)[-1] if summary["extract"] else None
-    day, lines = _error_lines(summary.get("error_lines") or [])
+    day, lines = _error_lines(summary.get("error_lines") or [], *clock)
     return {
         **summary,
         "errors_day": day,
@@ -143,10 +154,15 @@ def _failure_view(
     }
 
 
-def _error_lines(error_lines: Sequence[Mapping[str, Any]]) -> tuple[str | None, list[dict]]:
-    """The last ERROR_LINES_SHOWN error lines as (time, message): the day is said once
-    when they share it, and the line's own leading timestamp is not repeated."""
-    shown = list(error_lines)[-ERROR_LINES_SHOWN:]
+def _error_lines(
+    error_lines: Sequence[Mapping[str, Any]], logs_tz: ZoneInfo, tz: ZoneInfo
+) -> tuple[str | None, list[dict]]:
+    """The last ERROR_LINES_SHOWN error lines as (time, message), times converted from
+    the logs' clock to the report's: the day is said once when they share it (on the
+    report's clock, so it is right around midnight), and the line's own leading
+    timestamp is not repeated."""
+    last = list(error_lines)[-ERROR_LINES_SHOWN:]
+    shown = [{**e, "at": _on_report_clock(e["at"], logs_tz, tz)} for e in last]
     days = {(e["at"] or "")[:10] for e in shown}
     day = days.pop() if len(days) == 1 and all(e["at"] for e in shown) else None
     return day, [
@@ -156,6 +172,18 @@ def _error_lines(error_lines: Sequence[Mapping[str, Any]]) -> tuple[str | None, 
         }
         for e in shown
     ]
+
+
+def _on_report_clock(at: str | None, logs_tz: ZoneInfo, tz: ZoneInfo) -> str | None:
+    """A log line's timestamp (`2026-11-26 20:16:00`, written on the logs' clock) as
+    the same instant on the report's clock; one that does not parse stays as it is."""
+    if not at or logs_tz == tz:
+        return at
+    try:
+        written = datetime.fromisoformat(at).replace(tzinfo=logs_tz)
+    except ValueError:
+        return at
+    return written.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _with_sources(processes: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -75,9 +75,14 @@ def _environment(folder: Path) -> Environment:
 
 
 def _format_minutes(value: float | None) -> str:
+    """A duration as people say it: `45 min`, `3 h 05 min`, and from a day on in days and
+    hours (`8 d 23 h`, not `215 h 55 min`), where the minutes no longer matter."""
     if value is None:
         return "—"
     total = round(value)
     hours, minutes = divmod(abs(total), 60)
+    days, hours_of_day = divmod(hours, 24)
     sign = "-" if total < 0 else ""
+    if days:
+        return f"{sign}{days} d {hours_of_day} h"
     return f"{sign}{hours} h {minutes:02d} min" if hours else f"{sign}{minutes} min"

@@ -112,7 +112,7 @@ class _Sender:
             how = f"sent by completing {data['completes']}"
         else:
             how = data["state"]
-        log.info("Report %s (draft %s; send record %s)", how, data["draft_id"], record)
+        log.info("Send record %s: %s (draft %s)", record, how, data["draft_id"])
         return data
 
     # --- owning records --------------------------------------------------------------

@@ -40,6 +40,7 @@ EXAMPLE = {
     "skip_api_keys_file": "/opt/airflow/include/folders_2_skip.txt",
     "timezone": "Europe/Paris",
     "db_timezone": "UTC",
+    "logs_timezone": "UTC",
     "hung_after_minutes": 60,
     "artifacts_root": "file:///opt/airflow/artifacts",
     "log_patterns": ["*{uuid}*.log", "app_{date}*.log"],
@@ -60,7 +61,11 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
-    """Validated settings. Timezones are IANA names; durations are minutes."""
+    """Validated settings. Timezones are IANA names; durations are minutes.
+
+    `logs_timezone` is the clock the log files' timestamps are written in (by default
+    the report timezone): the email shows log-line times converted to the report
+    timezone, so they read on the same clock as the processes' start and stop times."""
 
     logs_dir: str
     onedrive_root: str
@@ -68,6 +73,7 @@ class Settings:
     skip_api_keys: frozenset[str]
     timezone: str = "UTC"
     db_timezone: str = "UTC"
+    logs_timezone: str = ""  # empty: the report timezone (see __post_init__)
     hung_after_minutes: int = 60
     artifacts_root: str = ""
     log_patterns: tuple[str, ...] = DEFAULT_LOG_PATTERNS
@@ -77,6 +83,10 @@ class Settings:
     max_mapped_instances: int = DEFAULT_MAPPED
     history_days: int = 14
     known_issues: tuple[dict[str, Any], ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.logs_timezone:
+            object.__setattr__(self, "logs_timezone", self.timezone)
 
     @property
     def alert_to(self) -> tuple[str, ...]:
@@ -117,6 +127,7 @@ def parse_settings(raw: Any, *, default_artifacts_root: str = "") -> Settings:
     skip = _skip_api_keys(data, errors)
     timezone = _timezone(data, "timezone", errors)
     db_timezone = _timezone(data, "db_timezone", errors)
+    logs_timezone = _timezone(data, "logs_timezone", errors, default=timezone)
     hung = _positive_minutes(data, "hung_after_minutes", 60, errors)
     artifacts_root = data.get("artifacts_root", default_artifacts_root)
     if not isinstance(artifacts_root, str) or not artifacts_root.strip():
@@ -165,6 +176,7 @@ def parse_settings(raw: Any, *, default_artifacts_root: str = "") -> Settings:
         skip_api_keys=skip,
         timezone=timezone,
         db_timezone=db_timezone,
+        logs_timezone=logs_timezone,
         hung_after_minutes=hung,
         artifacts_root=artifacts_root,
         log_patterns=log_patterns,
@@ -380,8 +392,8 @@ def _log_patterns(value: Any, errors: list[str]) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _timezone(data: Mapping[str, Any], key: str, errors: list[str]) -> str:
-    value = data.get(key, "UTC")
+def _timezone(data: Mapping[str, Any], key: str, errors: list[str], default: str = "UTC") -> str:
+    value = data.get(key, default)
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError, TypeError):

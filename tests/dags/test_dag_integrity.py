@@ -94,7 +94,7 @@ def test_every_task_retries_with_exponential_backoff(dag):
 def test_dag_is_documented_tagged_and_has_the_trigger_params(dag):
     assert "Daily client-process report" in dag.doc_md
     assert {"reporting", "operations"} <= set(dag.tags)
-    assert set(dag.params.keys()) == {"window_end", "recipients", "dry_run"}
+    assert set(dag.params.keys()) == {"report_day", "window_end", "recipients", "dry_run"}
     assert dag.params["dry_run"] is False
 
 
@@ -119,11 +119,38 @@ def test_tasks_run_in_order_with_both_fan_outs_mapped(dag):
     assert report.trigger_rule == "all_done"  # the report says what the others could not do
 
 
-def test_ui_shows_the_report_timezone_a_description_and_a_date_time_picker(dag):
+def test_ui_shows_the_report_timezone_a_description_and_a_report_day_picker(dag):
     assert dag.description
     assert dag.start_date.utcoffset() is not None  # aware, in the schedule's timezone
+    report_day = dag.params.get_param("report_day")
+    assert report_day.schema["format"] == "date"  # a date picker: no time to mis-pick
+    assert report_day.value is None  # empty: the run's own window
     window_end = dag.params.get_param("window_end")
     assert window_end.schema["format"] == "date-time"
+
+
+def test_description_and_doc_name_the_local_report_time_the_timetable_uses(monkeypatch):
+    """Airflow 3.3's Details tab shows the instance's default zone and the schedule
+    "0 8 * * *" names none: the description and the doc say "08:00 Europe/Paris", from
+    the same value the timetable is built with."""
+    monkeypatch.setenv(
+        "AIRFLOW_VAR_PROCESS_REPORT_SETTINGS", json.dumps({"timezone": "America/New_York"})
+    )
+    dag = DagBag(dag_folder=str(PROJECT_DIR / "dags")).dags[DAG_ID]
+    assert str(dag.timetable.timezone) == "America/New_York"
+    assert "at 08:00 America/New_York:" in dag.description
+    assert "Every morning at 08:00 America/New_York this DAG" in dag.doc_md
+    assert "report_day" in dag.doc_md
+    assert "08:00 America/New_York" in dag.params.get_param("report_day").description
+
+
+def test_no_task_logs_its_returned_value(dag):
+    """Each task logs its own summary; Airflow's "Done. Returned value was: {...}" line
+    would repeat the XCom's paths and counts in every task log."""
+    for task in dag.tasks:
+        kwargs = getattr(task, "partial_kwargs", None)
+        shown = kwargs["show_return_value_in_logs"] if kwargs else task.show_return_value_in_logs
+        assert shown is False, task.task_id
 
 
 def test_mapped_instances_are_labelled_and_graph_tasks_share_one_pool(dag):

@@ -135,8 +135,29 @@ def test_each_category_gets_its_section_with_its_processes():
 
 def test_header_names_window_ends_with_timezone_and_generation_time():
     text = render([]).text
-    assert "Window 2026-11-26 08:00 CET -> 2026-11-27 08:00 CET (Europe/Paris" in text
+    assert (
+        "Window 2026-11-26 08:00 CET -> 2026-11-27 08:00 CET (window chosen by hand); "
+        "all times Europe/Paris"
+    ) in text
     assert "Generated 2026-11-27 08:00 CET" in text
+
+
+def test_email_names_its_time_zone_and_no_airflow_term():
+    report = render([])
+    assert "all times Europe/Paris" in report.html
+    for body in (report.html, report.text):
+        for term in ("window_end", "data_interval", "run_after", " param", "from data"):
+            assert term not in body
+
+
+def test_a_process_running_for_days_shows_days_and_hours():
+    hours_before_window = 8 * 24 + 23 + 55 / 60 - 24  # started 8 d 23 h 55 min before END
+    report = render(
+        [process_row("r-9", "Running", hours=-hours_before_window, ping=END - timedelta(minutes=1))]
+    )
+    for body in (report.html, report.text):
+        assert "running 8 d 23 h" in body
+        assert "215 h" not in body
 
 
 def test_empty_day_still_renders_a_short_report_that_says_so():

@@ -74,6 +74,7 @@ def test_skip_file_reads_original_format_with_comments_and_blanks(tmp_path):
         ({"recipient": ["ops@example.com"]}, "unknown key(s) ['recipient']"),
         ({"log_patterns": ["*.log"]}, "log_patterns: expected a list of file-name patterns"),
         ({"log_patterns": "*{uuid}*.log"}, "log_patterns: expected a list"),
+        ({"logs_timezone": "CEST"}, "logs_timezone: expected an IANA timezone name"),
     ],
 )
 def test_invalid_key_is_named_with_expected_form(change, named):
@@ -270,3 +271,16 @@ def test_an_invalid_recipients_value_is_echoed_redacted_and_clipped():
     assert "Hunter2x" not in str(caught.value)
     assert "[REDACTED]" in str(caught.value)
     assert len(str(caught.value)) < 400
+
+
+def test_logs_timezone_defaults_to_the_report_timezone():
+    settings = parse_settings({**MINIMAL, "timezone": "Europe/Paris"}, default_artifacts_root="x")
+    assert settings.logs_timezone == "Europe/Paris"
+
+
+def test_logs_timezone_is_kept_when_the_logs_run_on_another_clock():
+    settings = parse_settings(
+        {**MINIMAL, "timezone": "Europe/Paris", "logs_timezone": "UTC"}, default_artifacts_root="x"
+    )
+    assert settings.logs_timezone == "UTC"
+    assert parse_settings(settings.to_dict()) == settings  # the run's snapshot keeps it

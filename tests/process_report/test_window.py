@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pendulum
 import pytest
 
-from process_report.window import Window, WindowError, resolve_window
+from process_report.window import Window, WindowError, report_time_label, resolve_window
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -93,8 +93,8 @@ def test_unparseable_window_end_names_the_param_and_the_form(bad):
         resolve_window(timezone="UTC", window_end=bad)
 
 
-def test_no_interval_and_no_run_after_asks_for_window_end():
-    with pytest.raises(WindowError, match="pass the window_end Param"):
+def test_no_interval_and_no_run_after_asks_for_report_day():
+    with pytest.raises(WindowError, match="pass the report_day Param"):
         resolve_window(timezone="UTC")
 
 
@@ -126,3 +126,91 @@ def test_window_end_errors_show_the_value_clipped():
     with pytest.raises(WindowError) as caught:
         resolve_window(timezone="UTC", window_end="not a date " + "x" * 500)
     assert "x" * 50 not in str(caught.value)
+
+
+def test_report_day_is_that_days_0800_to_the_next_days_0800_in_the_report_timezone():
+    window = resolve_window(
+        timezone="Europe/Paris",
+        report_day="2026-11-26",
+        # a logical date or run_after of another day does not move a picked day
+        data_interval_start=datetime(2026, 12, 5, 7, tzinfo=UTC),
+        data_interval_end=datetime(2026, 12, 6, 7, tzinfo=UTC),
+        run_after=datetime(2026, 12, 6, 20, tzinfo=UTC),
+    )
+    assert (window.start, window.end) == (
+        datetime(2026, 11, 26, 8, tzinfo=PARIS),
+        datetime(2026, 11, 27, 8, tzinfo=PARIS),
+    )
+    assert window.report_day == date(2026, 11, 26)  # one meaning: the subject's day
+    assert window.source == "report_day param"
+
+
+def test_report_day_over_the_autumn_dst_change_is_25_hours():
+    window = resolve_window(timezone="Europe/Paris", report_day=date(2026, 10, 24))
+    assert window.end - window.start == timedelta(hours=25)
+    assert window.report_day == date(2026, 10, 24)
+
+
+@pytest.mark.parametrize("bad", ["26/11/2026", "2026-11-26T08:00", "tomorrow"])
+def test_unparseable_report_day_names_the_param_and_the_form(bad):
+    with pytest.raises(WindowError, match="report_day: expected a date such as 2026-11-26"):
+        resolve_window(timezone="Europe/Paris", report_day=bad)
+
+
+def test_window_end_at_midnight_from_a_date_time_picker_is_refused_naming_report_day():
+    """The trigger form's date-time picker sets 00:00 when a day is picked: picking
+    2026-11-27 sent 2026-11-26T23:00Z, which made a 16-hour "daily" report."""
+    with pytest.raises(WindowError) as refused:
+        resolve_window(timezone="Europe/Paris", window_end="2026-11-26T23:00:00.000Z")
+    message = str(refused.value)
+    assert "window_end 2026-11-27 00:00 Europe/Paris is not at the report time 08:00" in message
+    assert "set report_day instead (e.g. 2026-11-26 for the window 2026-11-26 08:00" in message
+
+
+@pytest.mark.parametrize("end", ["2026-11-27T08:00:01", "2026-11-27T07:00", "2026-11-27T08:00Z"])
+def test_window_end_off_the_local_report_time_is_refused(end):
+    with pytest.raises(WindowError, match="is not at the report time 08:00 Europe/Paris"):
+        resolve_window(timezone="Europe/Paris", window_end=end)
+
+
+def test_report_day_and_window_end_together_are_refused():
+    with pytest.raises(WindowError, match="report_day and window_end are both set"):
+        resolve_window(
+            timezone="UTC", report_day="2026-11-26", window_end="2026-11-27T08:00:00+00:00"
+        )
+
+
+@pytest.mark.parametrize(
+    ("source", "words"),
+    [
+        ("data_interval", "window from the schedule"),
+        ("run_after", "latest full day before a run started by hand"),
+        ("report_day param", "window chosen by hand"),
+        ("window_end param", "window chosen by hand"),
+    ],
+)
+def test_source_is_named_in_recipients_words_without_airflow_terms(source, words):
+    window = Window(
+        datetime(2026, 11, 26, 7, tzinfo=UTC),
+        datetime(2026, 11, 27, 7, tzinfo=UTC),
+        datetime(2026, 11, 25, 7, tzinfo=UTC),
+        "Europe/Paris",
+        source,
+    )
+    assert window.source_words == words
+    for term in ("param", "data_interval", "run_after", "window_end", "logical"):
+        assert term not in window.source_words
+
+
+def test_local_span_names_the_zone_not_utc_offsets():
+    window = resolve_window(timezone="Europe/Paris", report_day="2026-11-26")
+    assert window.local_span() == "2026-11-26 08:00 -> 2026-11-27 08:00 Europe/Paris"
+
+
+def test_local_span_across_a_dst_change_names_each_ends_abbreviation():
+    window = resolve_window(timezone="Europe/Paris", report_day="2026-10-24")
+    assert window.local_span() == ("2026-10-24 08:00 CEST -> 2026-10-25 08:00 CET (Europe/Paris)")
+
+
+def test_report_time_label_names_the_local_time_and_zone():
+    assert report_time_label("Europe/Paris") == "08:00 Europe/Paris"

@@ -69,6 +69,7 @@ def compose_and_send_report_task(
         notes=[*context.notes, *failure_notes, *video_notes],
         failures=failures,
         videos=videos,
+        logs_timezone=context.settings.logs_timezone,
     )
     folder, recipients = context.folder, context.recipients
     result = _archive(folder, email)
@@ -83,12 +84,17 @@ def compose_and_send_report_task(
         result["outbox_path"] = artifacts.write_bytes(
             folder, "outbox/message.eml", message.as_bytes()
         )
-        log.info("Dry run: message for %d recipient(s) written to the outbox", len(recipients))
+        log.info(
+            "Dry run, nothing sent: %r for %d recipient(s) written to the outbox",
+            email.body.subject,
+            len(recipients),
+        )
         return result
     sent = _send(folder, email, recipients, clear_number)
     log.info(
-        "Report %s to %d recipient(s) (%s body); draft id %s",
-        "sent" if sent["sent"] else "not sent",
+        "%s %r to %d recipient(s) (%s body); draft id %s",
+        "Sent" if sent["sent"] else "Not sent:",
+        email.body.subject,
         len(recipients),
         sent["body"],
         sent["draft_id"],

@@ -12,6 +12,7 @@ from typing import Any
 from process_report import artifacts
 from process_report.history.trend import TREND_DAYS, TREND_FILE, fetch_trend_rows, trend_of
 from process_report.processes import categorize, fetch_process_rows
+from process_report.report_context import counts_line
 from process_report.run_context import RunContext
 from process_report.tasks.common import mask_api_keys, process_db
 from process_report.window import report_windows
@@ -46,14 +47,19 @@ def fetch_processes_task(*, run: Mapping[str, Any]) -> dict[str, Any]:
     process_set = categorize(current, window_end=window.end, **options)
     del current
     counts = process_set.counts
+    # The numbers add up to the email's: read = skip-listed + in the report, and the
+    # report's total is the sum of its categories (hung is a part of running).
     log.info(
-        "Read %d processes in the window (%s) and %d in the previous one; %d client API "
-        "keys masked in task logs",
+        "Report day %s: read %d processes, %d skip-listed, %d in the report: %s "
+        "(the day before: %d)",
+        window.report_day.isoformat(),
         read["current"],
-        ", ".join(f"{n} {c}" for c, n in counts.items() if c != "total"),
-        read["previous"],
-        masked,
+        process_set.skipped_test_processes,
+        counts["total"],
+        counts_line(counts),
+        previous_counts["total"],
     )
+    log.info("%d client API key(s) masked in task logs", masked)
     return {
         "processes_path": artifacts.write_json(
             context.folder, "processes.json", process_set.to_dict()

@@ -13,7 +13,7 @@ from airflow.sdk.exceptions import AirflowFailException
 from process_report.run_context import RunContext
 from process_report.settings import SettingsError, parse_recipients
 from process_report.tasks.common import load_settings
-from process_report.window import WindowError, resolve_window
+from process_report.window import WindowError, report_time_label, resolve_window
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +31,11 @@ def resolve_window_task(
     """Validate the settings and the run's Params, fix the run's window, and start the
     run's context, which every later task reads instead of the variable."""
     settings = load_settings()
-    if params.get("window_end") and "backfill" in run_type:
+    chosen = [name for name in ("report_day", "window_end") if params.get(name)]
+    if chosen and "backfill" in run_type:
         raise AirflowFailException(
-            "window_end is refused on backfill runs: it would give every backfilled day the "
-            "same window. Backfill without it; each run covers its own data interval."
+            f"{chosen[0]} is refused on backfill runs: it would give every backfilled day "
+            f"the same window. Backfill without it; each run covers its own day."
         )
     try:
         recipients = ()
@@ -46,14 +47,15 @@ def resolve_window_task(
             data_interval_end=data_interval_end,
             run_after=run_after,
             window_end=params.get("window_end"),
+            report_day=params.get("report_day"),
         )
     except (SettingsError, WindowError) as exc:
         raise AirflowFailException(str(exc)) from None
     notes = []
     if window.source == "data_interval" and schedule_timezone != settings.timezone:
         notes.append(
-            f"The schedule runs at 08:00 {schedule_timezone} but the settings ask for "
-            f"{settings.timezone}: the DAG processor did not see the settings variable. "
+            f"The schedule runs at {report_time_label(schedule_timezone)} but the settings "
+            f"ask for {settings.timezone}: the DAG processor did not see the settings variable. "
             f"Provide it as AIRFLOW_VAR_PROCESS_REPORT_SETTINGS (see README, Configuration)."
         )
     run = RunContext.start(
@@ -65,11 +67,10 @@ def resolve_window_task(
         notes=tuple(notes),
     )
     log.info(
-        "Report window %s -> %s (%s, from %s); %d recipient(s)%s; run folder %s",
-        window.start.isoformat(),
-        window.end.isoformat(),
-        settings.timezone,
-        window.source,
+        "Report day %s: window %s (%s); %d recipient(s)%s; run folder %s",
+        window.report_day.isoformat(),
+        window.local_span(),
+        window.source_words,
         len(run.recipients),
         ", dry run" if run.dry_run else "",
         run.folder,

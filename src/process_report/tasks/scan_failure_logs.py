@@ -50,7 +50,11 @@ def scan_failure_logs_task(
             logs_dir=settings.logs_dir,
             log_patterns=settings.log_patterns,
             window_end=window.end,
-            zones=tuple(dict.fromkeys(("UTC", settings.timezone, settings.db_timezone))),
+            zones=tuple(
+                dict.fromkeys(
+                    ("UTC", settings.timezone, settings.db_timezone, settings.logs_timezone)
+                )
+            ),
             redactor=redactor,
             store=lambda name, blocks: artifacts.write_chunks(
                 folder, f"failure_logs/{name}", blocks

@@ -4,6 +4,7 @@ by client folder, then their OneDrive videos looked up through Microsoft Graph."
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -69,16 +70,27 @@ def resolve_videos_task(
     folder = ObjectStoragePath(batch["plan_path"]).parent.parent  # the run's folder
     path = artifacts.write_json(folder, videos_found_name(batch["index"]), results)
     with_video = sum(1 for r in results.values() if r["videos"])
-    unavailable = sum(1 for r in results.values() if r["error"])
     log.info(
-        "Looked up %d client folder(s): %d of %d process(es) with a video, %d with links "
-        "unavailable",
+        "Looked up %d client folder(s): %d of %d process(es) with a video, %d without one; %s",
         len(uuids_by_key),
         with_video,
         len(results),
-        unavailable,
+        len(results) - with_video,
+        _unavailable_reasons(results),
     )
     return {"path": path, "processes": len(results), "with_video": with_video}
+
+
+def _unavailable_reasons(results: Mapping[str, Mapping[str, Any]]) -> str:
+    """Why links are unavailable, counted per reason (the reasons the email's notes
+    show), or that none are: `links unavailable: 5 (folder not found: 3, ...)`."""
+    reasons = Counter(
+        r["error"].removeprefix("link unavailable: ") for r in results.values() if r["error"]
+    )
+    if not reasons:
+        return "no links unavailable"
+    listed = ", ".join(f"{reason}: {n}" for reason, n in reasons.most_common())
+    return f"links unavailable: {sum(reasons.values())} ({listed})"
 
 
 def _find_videos(settings: Settings, uuids_by_key: Mapping[str, list[str]]) -> dict[str, Any]:

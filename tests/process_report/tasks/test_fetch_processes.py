@@ -4,6 +4,7 @@ login fails at once; the keys it read are masked in task logs."""
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 
 import pytest
@@ -78,3 +79,18 @@ def test_fetch_processes_leaves_the_seven_day_trend_beside_the_processes(
     assert len(trend["days"]) == 7
     assert trend["overall"]["failed"][-1] == fetched["counts"]["failed"] == 2
     assert [c["client"] for c in trend["clients"]] == ["Client 0", "Client 1"]
+
+
+def test_log_adds_up_read_skip_listed_and_reported_processes(
+    settings_variable, clients_in_db, caplog
+):
+    settings_variable({**SETTINGS, "skip_api_keys": [clients_in_db[0]]})
+    with caplog.at_level(logging.INFO, logger=task.__name__):
+        fetched = task.fetch_processes_task(run=resolve())
+    lines = [r.getMessage() for r in caplog.records if r.name == task.__name__]
+    assert lines[0] == (
+        "Report day 2026-11-26: read 2 processes, 1 skip-listed, 1 in the report: "
+        "0 finished · 1 failed · 0 running (the day before: 0)"
+    )
+    assert fetched["counts"]["total"] == 1  # what the email counts
+    assert "2 client API key(s) masked in task logs" in lines  # unique keys

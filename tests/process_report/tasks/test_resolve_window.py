@@ -4,6 +4,7 @@ context fixes the settings for the whole run and holds no secret."""
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 from airflow.sdk.exceptions import AirflowFailException
@@ -72,11 +73,14 @@ def test_run_context_in_xcom_holds_no_skip_listed_api_key(settings_variable):
     assert context.dry_run is True
 
 
-def test_window_end_on_a_backfill_run_is_refused_without_retry(settings_variable):
+@pytest.mark.parametrize(
+    "params", [{"window_end": "2026-11-20T08:00:00+01:00"}, {"report_day": "2026-11-19"}]
+)
+def test_a_chosen_day_on_a_backfill_run_is_refused_without_retry(settings_variable, params):
     settings_variable(SETTINGS)
     with pytest.raises(AirflowFailException, match="refused on backfill runs"):
         task.resolve_window_task(
-            params={"window_end": "2026-11-20T08:00:00+01:00"},
+            params=params,
             schedule_timezone="Europe/Paris",
             data_interval_start=DAY_END.replace(day=26),
             data_interval_end=DAY_END,
@@ -84,3 +88,28 @@ def test_window_end_on_a_backfill_run_is_refused_without_retry(settings_variable
             run_id="backfill__2026-11-27T07:00:00+00:00",
             run_type="backfill",
         )
+
+
+def test_report_day_param_picks_the_day_whatever_the_runs_own_window(settings_variable):
+    settings_variable(SETTINGS)
+    window = RunContext.from_xcom(resolve({"report_day": "2026-11-20"})).window
+    assert window.report_day.isoformat() == "2026-11-20"
+    assert window.local_span() == "2026-11-20 08:00 -> 2026-11-21 08:00 Europe/Paris"
+
+
+def test_window_end_off_the_report_time_fails_without_retry_naming_report_day(settings_variable):
+    settings_variable(SETTINGS)
+    with pytest.raises(AirflowFailException, match="set report_day instead"):
+        resolve({"window_end": "2026-11-26T23:00:00.000Z"})  # the picker's 00:00 Paris
+
+
+def test_log_says_the_window_in_local_time_with_the_zones_name(settings_variable, caplog):
+    settings_variable(SETTINGS)
+    with caplog.at_level(logging.INFO, logger=task.__name__):
+        resolve({"dry_run": True})
+    (line,) = [r.getMessage() for r in caplog.records if r.name == task.__name__]
+    assert line.startswith(
+        "Report day 2026-11-26: window 2026-11-26 08:00 -> 2026-11-27 08:00 Europe/Paris "
+        "(window from the schedule); 1 recipient(s), dry run; run folder "
+    )
+    assert "+00:00" not in line and "+01:00" not in line

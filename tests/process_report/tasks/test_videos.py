@@ -3,6 +3,8 @@ the last try (or without a connection) links are marked unavailable with the rea
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from airflow.sdk import ObjectStoragePath
 from airflow.sdk.exceptions import AirflowFailException
@@ -79,3 +81,21 @@ def test_missing_graph_connection_marks_links_unavailable_instead_of_failing(
     assert error.startswith("link unavailable:")
     assert "msgraph_default" in error
     assert "secret-key-1" not in error
+
+
+def test_log_counts_unavailable_links_per_reason(video_run, standin, caplog):
+    standin.faults.batch_item_statuses = [403]  # the first folder's listing is refused
+    with caplog.at_level(logging.INFO, logger=task.__name__):
+        found = resolve_videos(
+            video_run, {"api-key-7c1d": [UUID], "missing-key-1": ["u1"], "missing-key-2": ["u2"]}
+        )
+    (line,) = [r.getMessage() for r in caplog.records if r.name == task.__name__]
+    missing = "the client's folder is missing under Videos in OneDrive"
+    refused = "no permission to list the client's folder (generalException)"
+    assert found["u1"]["error"] == f"link unavailable: {missing}"
+    assert found[UUID]["error"] == f"link unavailable: {refused}"
+    assert line == (
+        "Looked up 3 client folder(s): 0 of 3 process(es) with a video, 3 without one; "
+        f"links unavailable: 3 ({missing}: 2, {refused}: 1)"
+    )
+    assert "missing-key" not in line
