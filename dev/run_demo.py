@@ -210,6 +210,7 @@ def airflow_environment(out: Path, db_uri: str, skip_api_keys: tuple[str, ...], 
         "skip_api_keys": list(skip_api_keys),
         "timezone": TIMEZONE,
         "db_timezone": "UTC",
+        "logs_timezone": "UTC",  # the sample's logs are written in UTC
         "hung_after_minutes": 60,
         "artifacts_root": (out / "artifacts").as_uri(),
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from datetime import UTC, date, datetime
 from email import message_from_bytes
 from email.policy import default
@@ -232,3 +233,74 @@ def test_alert_that_cannot_be_sent_is_logged_at_error(configured_run, monkeypatc
         "The daily process report failed" in r.getMessage() and r.levelname == "ERROR"
         for r in caplog.records
     )
+
+
+def _outbox_text(artifacts, day: str) -> str:
+    (outbox,) = artifacts.glob(f"{day}/*/outbox/message.eml")
+    message = message_from_bytes(outbox.read_bytes(), policy=default)
+    return message["Subject"] + "\n" + message.get_body(("plain",)).get_content()
+
+
+def test_report_day_param_reports_on_the_picked_day_whatever_the_logical_date(configured_run):
+    """The trigger form's Logical date (or the CLI's --logical-date) only labels a run;
+    report_day picks the day: its 08:00 to the next day's, in the report timezone."""
+    dag, expected, artifacts, _ = configured_run
+    run = dag.test(
+        logical_date=datetime(2026, 12, 3, 7, tzinfo=UTC),
+        run_conf={"report_day": "2026-11-26", "dry_run": True},
+    )
+    assert run.state == "success"
+    text = _outbox_text(artifacts, "2026-11-26")
+    assert text.startswith(
+        f"Daily process report 2026-11-26: {expected['finished']} finished · "
+        f"{expected['failed']} failed"
+    )
+    assert (
+        "Window 2026-11-26 08:00 CET -> 2026-11-27 08:00 CET (window chosen by hand); "
+        "all times Europe/Paris"
+    ) in text
+    assert not list(artifacts.glob("2026-12-02/*"))
+
+
+def test_window_end_picked_as_a_day_at_midnight_fails_the_run_saying_use_report_day(
+    configured_run, standin
+):
+    """What the trigger form's date-time picker sends when a day is picked: 00:00 local.
+    It made a 16-hour "daily" report; now the run fails at once and sends no report."""
+    dag, _, artifacts, _ = configured_run
+    run = dag.test(
+        logical_date=datetime(2026, 11, 27, 7, tzinfo=UTC),
+        run_conf={"window_end": "2026-11-26T23:00:00.000Z"},
+    )
+    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    assert states["resolve_window"] == "failed"
+    assert run.state == "failed"
+    assert not list(artifacts.glob("*/*/report.html"))
+    (alert,) = standin.sent_messages()  # the failure alert, no report
+    text = message_from_bytes(alert.read_bytes(), policy=default).get_content()
+    assert "is not at the report time 08:00 Europe/Paris" in text
+    assert "set report_day instead" in text
+
+
+def test_error_lines_in_the_email_read_on_the_report_timezones_clock(configured_run):
+    """The sample's logs are written in UTC (logs_timezone): each failure's last error
+    line, written when the process stopped, shows the stop time the email shows, in
+    Europe/Paris, under the day of that clock."""
+    dag, _, artifacts, logs = configured_run
+    run = dag.test(logical_date=datetime(2026, 11, 27, 7, tzinfo=UTC), run_conf={"dry_run": True})
+    assert run.state == "success"
+    text = _outbox_text(artifacts, "2026-11-26").replace("\r\n", "\n")
+    checked = 0
+    for uuid in logs["failed_with_logs"]:
+        block = re.search(
+            rf"\| {uuid}\n    started .*?, stopped (\S+) (\d\d:\d\d) CET\n"
+            rf"(?:.*\n)*?    last error lines on (\S+):\n(?:      .*\n)*?"
+            rf"      (\d\d:\d\d):\d\d ERROR \[worker-3\] process {uuid} failed",
+            text,
+            re.IGNORECASE,
+        )
+        if block:  # listed in the body (long lists may be cut)
+            stop_day, stop_time, errors_day, error_time = block.groups()
+            assert (errors_day, error_time) == (stop_day, stop_time), uuid
+            checked += 1
+    assert checked >= 2

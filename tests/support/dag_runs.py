@@ -33,6 +33,7 @@ def configured_report_dag(
                 "recipients": ["ops@example.com"],
                 "skip_api_keys": [TEST_API_KEY],
                 "timezone": "Europe/Paris",
+                "logs_timezone": "UTC",  # the sample's logs are written in UTC
                 "artifacts_root": (tmp_path / "artifacts").as_uri(),
             }
         ),

@@ -90,6 +90,7 @@ class SchedulerDeployment:
             "alert_recipients": ALERT_RECIPIENTS,
             "timezone": TIMEZONE,
             "db_timezone": "UTC",
+            "logs_timezone": "UTC",  # the sample's logs are written in UTC
             "artifacts_root": self.artifacts.as_uri(),
         }
 

@@ -15,8 +15,10 @@ import pytest
 from airflow.sdk import ObjectStoragePath
 from airflow.sdk.exceptions import AirflowFailException
 
+from process_report import sending
 from process_report.report import RenderedReport, ReportEmail, report_email
 from process_report.tasks import compose_report as task
+from process_report.tasks import fetch_processes
 from tests.process_report.tasks.runs import SETTINGS, resolve
 from tests.support.graph_standin import Faults
 from tests.support.report_days import LINKS, extract_text, report_inputs
@@ -81,3 +83,52 @@ def test_a_report_over_graphs_limit_even_without_attachments_goes_minimal_at_onc
     assert "short form of the report" in sent_message(standin).get_body(("plain",)).get_content()
     posts = [r for r in standin.requests if r.startswith("POST") and r.endswith("/messages")]
     assert len(posts) == 1  # never sent to Graph in its full form
+
+
+def _compose(run, fetched):
+    return task.compose_and_send_report_task(
+        run=run,
+        fetched=fetched,
+        failure_batches=None,
+        clear_number=0,
+        dag_id="client_process_daily_report",
+        run_id="scheduled__2026-11-27T07:00:00+00:00",
+    )
+
+
+def _report_lines(caplog):
+    names = (task.__name__, sending.__name__)
+    return [r.getMessage() for r in caplog.records if r.name in names and r.levelno >= logging.INFO]
+
+
+def test_a_sent_report_is_logged_as_sent_once_with_its_subject(
+    settings_variable, monkeypatch, standin, clients_in_db, caplog
+):
+    settings_variable(SETTINGS)
+    monkeypatch.setenv("AIRFLOW_CONN_MSGRAPH_DEFAULT", standin.airflow_connection())
+    run = resolve()
+    fetched = fetch_processes.fetch_processes_task(run=run)
+    with caplog.at_level(logging.INFO):
+        result = _compose(run, fetched)
+    lines = _report_lines(caplog)
+    subject = "Daily process report 2026-11-26: 0 finished · 2 failed · 0 running"
+    assert result["subject"] == subject
+    said_sent = [line for line in lines if line.startswith(("Sent", "Report sent"))]
+    assert said_sent == [
+        f"Sent {subject!r} to 1 recipient(s) (full body); draft id {result['draft_id']}"
+    ]
+    assert len(standin.sent_messages()) == 1
+
+
+def test_a_dry_run_is_logged_as_nothing_sent(settings_variable, clients_in_db, caplog):
+    settings_variable(SETTINGS)
+    run = resolve({"dry_run": True})
+    fetched = fetch_processes.fetch_processes_task(run=run)
+    with caplog.at_level(logging.INFO):
+        _compose(run, fetched)
+    lines = _report_lines(caplog)
+    assert lines[-1] == (
+        "Dry run, nothing sent: 'Daily process report 2026-11-26: 0 finished · 2 failed · "
+        "0 running' for 1 recipient(s) written to the outbox"
+    )
+    assert not any("sent to" in line.lower() for line in lines)
