@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: venv browser compose-cli email-tools demo login preflight test test-integration test-scheduler lint bench bench-logs bench-redact bench-graph bench-faults bench-report bench-viewer bench-history bench-dag lock clean
+.PHONY: venv browser compose-cli email-tools demo screenshots-ui login preflight test test-integration test-scheduler lint bench bench-logs bench-redact bench-graph bench-faults bench-report bench-viewer bench-history bench-dag lock clean
 
 ## The locked dependencies, then the project's package (src/process_report) editable,
 ## so Airflow, the tests and the dev tools import the one copy of the library.
@@ -57,6 +57,12 @@ email-tools: $(NODE_STAMP)
 ## Run the whole DAG on the embedded default and print where the report is.
 demo: venv browser
 	$(PY) -m dev.run_demo
+
+## Screenshots of the DAG in Airflow's real UI, signed in (api-server, headless
+## Chromium): its Details tab and doc naming the report time and zone, and the trigger
+## form's Report day picker, under out/ui/.
+screenshots-ui: venv browser
+	$(PY) -m dev.ui_screenshots
 
 ## Check the setup without sending anything: the settings variable, process_db,
 ## msgraph_default (sign-in, mailbox, OneDrive root), logs_dir, [api] base_url.

@@ -6,10 +6,12 @@ happened to the clients' processes in the 24 hours before: how many finished, fa
 and are still running, with each failure, each finished process and each running one.
 
 **Window.** A scheduled run covers its data interval `[D-1 08:00, D 08:00)` in
-{timezone}; the email's times are all in that zone. A manual run covers the last
-complete day before it was triggered (a Logical date only labels the run), or the day
-picked in the `report_day` Param (its 08:00 to the next day's 08:00). A `window_end`
-not at 08:00 is refused. Reruns and backfills of a past day give that day's report again.
+{timezone}; the email's times are all in that zone. A run from the trigger form covers
+the day ending at the last 08:00 before its Logical date (the form fills in now: the
+latest full day); `airflow dags trigger` covers the latest full day (its
+`--logical-date` only labels the run). The `report_day` Param picks any day instead
+(its 08:00 to the next day's 08:00). A `window_end` not at 08:00 is refused. Reruns and
+backfills of a past day give that day's report again.
 
 **Tasks.** `resolve_window` validates the `process_report_settings` variable and fixes
 the window; `fetch_processes` reads the window from the `process_db` connection;
@@ -123,8 +125,8 @@ def _label(batch: dict) -> dict:
             format="date",
             title="Report day",
             description=f"Report on this day: from its {REPORT_TIME_LABEL} to the next "
-            "day's (e.g. 2026-11-26). Empty: the latest full day (or, when scheduled, the "
-            "run's own). Refused on backfill runs.",
+            "day's (e.g. 2026-11-26). Empty: the day ending at the last 08:00 before the "
+            "Logical date (now: the latest full day). Refused on backfill runs.",
         ),
         "window_end": Param(
             None,
