@@ -16,8 +16,10 @@ from zoneinfo import ZoneInfo
 from process_report.data_quality import Note, grouped_notes
 from process_report.links import RunLinks
 from process_report.logs.format import RECORD_START
+from process_report.logs.signatures import signature_id
 from process_report.processes import FAILED, FINISHED, OTHER, RUNNING
 from process_report.redact import Redactor
+from process_report.report_history import headline, history_view
 from process_report.report_templates import safe_url
 from process_report.window import Window
 
@@ -37,6 +39,10 @@ def report_context(
     videos: Mapping[str, Mapping[str, Any]] | None = None,
     links: RunLinks | None = None,
     logs_timezone: str | None = None,
+    history: Mapping[str, Any] | None = None,
+    history_problem: str | None = None,
+    trend: Mapping[str, Any] | None = None,
+    trend_problem: str | None = None,
 ) -> dict[str, Any]:
     """Everything the templates show. `notes` are run-level data-quality notes (for
     example a timezone mismatch or an unreadable logs folder; text or `{"kind", "text"}`,
@@ -46,7 +52,9 @@ def report_context(
     each None when not looked up; `links` the run's pages in Airflow and its viewer
     (None without Airflow's base URL: no links then); `logs_timezone` the clock the log
     files are written in (None: the report timezone), from which error-line times are
-    converted, so every time in the email reads on the report's clock."""
+    converted, so every time in the email reads on the report's clock. `history` is the
+    lifecycle of today's error signatures and `trend` the 7-day counts, each None with
+    the `*_problem` saying why (see report_history)."""
     tz = ZoneInfo(window.timezone)
     clock = (ZoneInfo(logs_timezone or window.timezone), tz)
     processes = _with_sources(
@@ -59,8 +67,17 @@ def report_context(
         *_missing_logs(processes, failures),
         *_failed_lookups(processes),
     ]
+    remembered = history_view(
+        groups=_failure_groups(processes, tz),
+        history=history,
+        history_problem=history_problem,
+        trend=trend,
+        trend_problem=trend_problem,
+    )
     return {
-        "subject": subject_line(window, counts),
+        **remembered,
+        "subject": subject_line(window, counts, remembered["changes"]),
+        "headline": headline(counts, remembered["changes"]),
         "report_day": window.report_day.isoformat(),
         "window_start": local_time(window.start, tz),
         "window_end": local_time(window.end, tz),
@@ -74,7 +91,6 @@ def report_context(
         "running": _listed(processes, RUNNING, tz),
         "other": _listed(processes, OTHER, tz),
         "skipped_test_processes": process_data.get("skipped_test_processes", 0),
-        "failure_groups": _failure_groups(processes, tz),
         "data_quality": grouped_notes(quality),
         "data_quality_notes": quality,
         "videos_looked_up": videos is not None,
@@ -84,18 +100,26 @@ def report_context(
     }
 
 
-def subject_line(window: Window, counts: Mapping[str, int]) -> str:
-    """E.g. `Daily process report 2026-11-26: 120 finished · 4 failed · 3 running (1 hung)`."""
-    return f"Daily process report {window.report_day.isoformat()}: {counts_line(counts)}"
+def subject_line(
+    window: Window, counts: Mapping[str, int], changes: Mapping[str, int] | None = None
+) -> str:
+    """E.g. `Daily process report 2026-11-26: 120 finished · 0 failed · 3 running (1 hung)`;
+    with failures it leads with them and what changed (`changes`: the history's counts
+    of each state): `… 2026-11-26: 6 failed · 2 new errors · 1 back · 120 finished · …`."""
+    return f"Daily process report {window.report_day.isoformat()}: {counts_line(counts, changes)}"
 
 
-def counts_line(counts: Mapping[str, int]) -> str:
-    """The counts as the subject says them (`120 finished · 4 failed · 3 running (1
-    hung)`), which the task logs repeat so that their numbers read like the email's."""
+def counts_line(counts: Mapping[str, int], changes: Mapping[str, int] | None = None) -> str:
+    """The counts as the subject says them (`120 finished · 0 failed · 3 running (1
+    hung)`, failures first when there are any), which the task logs repeat so that their
+    numbers read like the email's."""
     running = f"{counts[RUNNING]} running"
     if counts["hung"]:
         running += f" ({counts['hung']} hung)"
-    parts = [f"{counts[FINISHED]} finished", f"{counts[FAILED]} failed", running]
+    lead = headline(counts, changes)
+    parts = [*lead, f"{counts[FINISHED]} finished", running]
+    if not lead:
+        parts.insert(1, f"{counts[FAILED]} failed")
     if counts[OTHER]:
         parts.append(f"{counts[OTHER]} other")
     return " · ".join(parts)
@@ -225,6 +249,7 @@ def _failure_groups(processes: list[Mapping[str, Any]], tz: ZoneInfo) -> list[di
         rows.append(
             {
                 "signature": sig,
+                "id": signature_id(sig),  # what the history and known_issues call it
                 "count": len(members),
                 "clients": sorted({m["client"] for m in members}),
                 "key_error": members[-1]["failure"]["key_error"],

@@ -4,7 +4,8 @@ Shared daily logs `app_{date}.log` interleave every process's lines; failed proc
 log an ERROR with a traceback whose frames do not carry the UUID, and a line carrying
 secrets (a database URL with a password, the client's API key) that the report must
 redact. One failure has its own `encode_{uuid}.log`, the day before the window is a
-rotated gzip, and the first failure logs nothing at all, as happens.
+rotated gzip, and the first failure logs nothing at all, as happens. Each failure's
+error is drawn from ERRORS, unless `errors` names it (sample_history.py plans them).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import gzip
 import random
 from collections import defaultdict
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,20 +34,33 @@ WHERE p.start_time IS NOT NULL ORDER BY p.start_time, p.uuid
 """
 
 
-def write_sample_logs(conn: Any, logs_dir: Path, *, seed: int = 7) -> dict[str, list[str]]:
-    """Write the logs; returns which failed UUIDs got logs and which did not."""
+def write_sample_logs(
+    conn: Any,
+    logs_dir: Path,
+    *,
+    seed: int = 7,
+    errors: Mapping[str, str] | None = None,
+    earlier: Collection[str] = (),
+) -> dict[str, list[str]]:
+    """Write the logs; returns which failed UUIDs got logs and which did not. `errors`
+    gives chosen failures their key error; the silent failure and the one with its own
+    file are the report day's, not one of the `earlier` days'."""
     rng = random.Random(seed)
     with conn.cursor() as cur:
         cur.execute(_QUERY)
         rows = cur.fetchall()
     failed = [r for r in rows if r[1] == "Failed"]
-    reported = [r[0] for r in failed if r[6] == CLIENT_ROLE_ID and r[4] != TEST_API_KEY]
+    reported = [
+        r[0]
+        for r in failed
+        if r[6] == CLIENT_ROLE_ID and r[4] != TEST_API_KEY and r[0] not in earlier
+    ]
     silent, own_file = (reported[0], reported[1]) if len(reported) > 1 else (None, None)
     days: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
     for uuid, status, start, stop, api_key, alias, _ in rows:
         if uuid == silent:
             continue
-        lines = _process_lines(rng, uuid, status, start, stop, api_key, alias)
+        lines = _process_lines(rng, uuid, status, start, stop, api_key, alias, errors or {})
         if uuid == own_file:
             (logs_dir / "workers").mkdir(parents=True, exist_ok=True)
             (logs_dir / "workers" / f"encode_{uuid}.log").write_text(
@@ -73,6 +88,7 @@ def _process_lines(
     stop: datetime | None,
     api_key: str,
     alias: str | None,
+    errors: Mapping[str, str],
 ):
     end = stop or start + timedelta(hours=1)
     lines = [
@@ -94,6 +110,7 @@ def _process_lines(
     if status == "Failed":
         kind, template = rng.choice(ERRORS)
         message = template.format(n=rng.randint(10, 9999), source=alias or "src")
+        key_error = errors.get(uuid, f"{kind}: {message}")
         lines.append(
             (
                 end,
@@ -113,7 +130,7 @@ def _process_lines(
                     "    self.encode(segment)\n"
                     '  File "/srv/encoder/encode.py", line 88, in encode\n'
                     "    raise error\n"
-                    f"{kind}: {message}\n"
+                    f"{key_error}\n"
                 ),
             )
         )

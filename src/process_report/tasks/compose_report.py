@@ -1,5 +1,6 @@
-"""Task `compose_and_send_report`: gather what the log and video tasks left,
-render the report into the run's archive, send it exactly once (or write the outbox)."""
+"""Task `compose_and_send_report`: gather what the log and video tasks left and what
+the archive remembers of the days before, render the report into the run's archive,
+send it exactly once (or write the outbox), then remember the day (history.json)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from process_report.tasks.common import (
     summaries_name,
     videos_found_name,
 )
+from process_report.tasks.compose_history import remember, remembered
 
 log = logging.getLogger(__name__)
 
@@ -55,22 +57,36 @@ def compose_and_send_report_task(
             "failed), so there is no report to send; see that task's log."
         )
     context = RunContext.from_xcom(run)
-    failures, failure_notes = _gathered_failures(failure_batches)
+    failures, failure_notes, failures_complete = _gathered_failures(failure_batches)
     videos, video_notes = _gathered_videos(context.folder)
+    process_data = artifacts.read_json(fetched["processes_path"])
+    past = remembered(
+        context,
+        fetched,
+        process_data,
+        failures,
+        failures_complete=failures_complete,
+        now=datetime.now(UTC),
+    )
     email = report_email(
         window=context.window,
-        process_data=artifacts.read_json(fetched["processes_path"]),
+        process_data=process_data,
         previous_counts=fetched["previous_counts"],
         # The run's pages in the Airflow UI and the report viewer, at the address people
         # reach Airflow at ([api] base_url; without it, no links: extracts are attached).
         links=run_links(conf.get("api", "base_url", fallback=None), dag_id, run_id),
         read_extract=extract_text,
         generated_at=datetime.now(UTC),
-        notes=[*context.notes, *failure_notes, *video_notes],
+        notes=[*context.notes, *failure_notes, *video_notes, *past.notes],
         failures=failures,
         videos=videos,
         logs_timezone=context.settings.logs_timezone,
+        history=past.history,
+        history_problem=past.history_problem,
+        trend=past.trend,
+        trend_problem=past.trend_problem,
     )
+    del process_data  # the context holds what the email needs
     folder, recipients = context.folder, context.recipients
     result = _archive(folder, email)
     log.info(
@@ -89,7 +105,7 @@ def compose_and_send_report_task(
             email.body.subject,
             len(recipients),
         )
-        return result
+        return {**result, "history_path": remember(folder, past.record)}
     sent = _send(folder, email, recipients, clear_number)
     log.info(
         "%s %r to %d recipient(s) (%s body); draft id %s",
@@ -99,32 +115,40 @@ def compose_and_send_report_task(
         sent["body"],
         sent["draft_id"],
     )
-    return {**result, **sent}
+    return {**result, **sent, "history_path": remember(folder, past.record)}
 
 
 def _gathered_failures(
     batches: Sequence[Mapping[str, Any]] | None,
-) -> tuple[list[dict[str, Any]] | None, list[str]]:
-    """The failure summaries the mapped tasks left, and notes on what is missing."""
+) -> tuple[list[dict[str, Any]] | None, list[str], bool]:
+    """The failure summaries the mapped tasks left, notes on what is missing, and
+    whether every failure's summary was made (scan problems aside: an unreadable log is
+    said, and its failure has no signature, which is what the logs allow)."""
     if not batches:
-        return None, [
-            "The failure logs could not be scanned (scan_failure_logs failed): failures "
-            "are listed without their errors."
-        ]
+        return (
+            None,
+            [
+                "The failure logs could not be scanned (scan_failure_logs failed): failures "
+                "are listed without their errors."
+            ],
+            False,
+        )
     failures_path = ObjectStoragePath(batches[0]["failures_path"])
     # The scan's notes carry a kind ({"kind", "text"}, logs/problems.py) to group by.
     notes = [problem["text"] for problem in artifacts.read_json(str(failures_path))["problems"]]
     summaries: list[dict[str, Any]] = []
+    complete = True
     for batch in batches:
         found = failures_path.parent / summaries_name(batch)
         if found.exists():
             summaries += artifacts.read_json(str(found))
         elif batch["stop"] > batch["start"]:
+            complete = False
             notes.append(
                 f"The error summaries of failures {batch['start'] + 1} to {batch['stop']} "
                 f"could not be made (summarize_failures failed after its retries)."
             )
-    return summaries, notes
+    return summaries, notes, complete
 
 
 def _gathered_videos(folder: ObjectStoragePath) -> tuple[dict[str, Any] | None, list[str]]:
