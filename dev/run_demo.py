@@ -1,8 +1,12 @@
 """`make demo`: the whole DAG, end to end, on the embedded default.
 
 Starts an embedded PostgreSQL and the local Graph stand-in, loads the schema, the
-sample day, its logs and its OneDrive videos, runs the DAG with `airflow dags test`
-for a fixed report day, and shows the email the stand-in received, with the paths of
+sample day with the six days before it (tests/support/sample_history.py: failures
+chosen so that the report day shows every history state), their logs and OneDrive
+videos, runs the DAG with `airflow dags test` for the three days before the report day
+and then for the report day itself, each run reading what the earlier ones archived,
+and shows the report day's email as the stand-in received it (new, back, ongoing with
+its streak, not seen today, one acknowledged error, the 7-day trend), with the paths of
 the archived report and screenshots of it (1280 px, 375 px, and 375 px without the CSS
 Outlook for Windows and the Gmail apps ignore). Then starts `airflow api-server` on a
 loopback port, which serves the report viewer plugin the email links to, shows that an
@@ -26,7 +30,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from email import message_from_bytes
 from email.policy import default
 from pathlib import Path
@@ -40,16 +44,32 @@ from tests.support.browser import ChromiumMissingError, screenshot
 from tests.support.email_checks import without_ignored_css
 from tests.support.embedded_db import airflow_connection_json, embedded_server, recreate_database
 from tests.support.graph_standin import GraphStandIn
-from tests.support.sample_day import load_sample_day, load_schema
+from tests.support.sample_day import load_schema
+from tests.support.sample_history import load_sample_history
 from tests.support.sample_logs import write_sample_logs
 from tests.support.sample_videos import publish_sample_videos
 
 REPORT_DAY = date(2026, 11, 26)
 TIMEZONE = "Europe/Paris"
 ONEDRIVE_ROOT = "Videos/Client/Production_Sources_Backup"
+
+
 # A manual run covers the last complete window before its logical date: 08:00 on the
 # day after REPORT_DAY ends the window that REPORT_DAY names.
-LOGICAL_DATE = "2026-11-27T08:00:00+01:00"
+def logical_date(report_day: date) -> str:
+    return f"{report_day + timedelta(days=1)}T08:00:00+01:00"  # CET: no DST in the sample
+
+
+LOGICAL_DATE = logical_date(REPORT_DAY)
+EARLIER_RUNS = 3  # report days before REPORT_DAY that the demo runs first, oldest first
+# The demo's acknowledged error: the disk one, found by a pattern on its key error.
+KNOWN_ISSUES = [
+    {
+        "pattern": "No space left on device",
+        "note": "Scratch disks are being replaced this week",
+        "ticket": "https://tracker.example.net/OPS-412",
+    }
+]
 DEMO_USER = "operator"  # SimpleAuthManager user with the viewer role
 
 
@@ -62,13 +82,22 @@ def main() -> int:
         db_uri = recreate_database(admin_uri, "processes")
         conn = psycopg2.connect(db_uri)
         load_schema(conn)
-        sample = load_sample_day(conn, REPORT_DAY, TIMEZONE)
-        write_sample_logs(conn, out / "logs")
+        planned = load_sample_history(conn, REPORT_DAY, TIMEZONE)
+        write_sample_logs(conn, out / "logs", errors=planned.errors, earlier=planned.earlier)
         publish_sample_videos(conn, graph, ONEDRIVE_ROOT)
         conn.close()
-        env = airflow_environment(out, db_uri, sample.skip_api_keys, port)
+        env = airflow_environment(out, db_uri, planned.sample.skip_api_keys, port)
         env["AIRFLOW_CONN_MSGRAPH_DEFAULT"] = graph.airflow_connection()
         run([sys.executable, "-m", "airflow", "db", "migrate"], env, out / "migrate.log")
+        for back in range(EARLIER_RUNS, 0, -1):  # real runs build the history the email reads
+            day = REPORT_DAY - timedelta(days=back)
+            logical = logical_date(day)
+            print(f"Report day {day}: airflow dags test {DAG_ID} {logical}")
+            run(
+                [sys.executable, "-m", "airflow", "dags", "test", DAG_ID, logical],
+                env,
+                out / f"dags-test-{day}.log",
+            )
         dags_test_started = time.monotonic()
         run(
             [sys.executable, "-m", "airflow", "dags", "test", DAG_ID, LOGICAL_DATE],
@@ -77,7 +106,7 @@ def main() -> int:
         )
         dags_test_s = time.monotonic() - dags_test_started
         sent = graph.sent_messages()
-    reports = sorted((out / "artifacts").glob("*/*/report.html"), key=os.path.getmtime)
+    reports = sorted((out / "artifacts").glob(f"{REPORT_DAY}/*/report.html"), key=os.path.getmtime)
     if not sent or not reports:
         print(f"The DAG ran but sent no report; see {out / 'dags-test.log'}", file=sys.stderr)
         return 1
@@ -213,6 +242,7 @@ def airflow_environment(out: Path, db_uri: str, skip_api_keys: tuple[str, ...], 
         "logs_timezone": "UTC",  # the sample's logs are written in UTC
         "hung_after_minutes": 60,
         "artifacts_root": (out / "artifacts").as_uri(),
+        "known_issues": KNOWN_ISSUES,
     }
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
     env.update(

@@ -41,7 +41,7 @@ def history_view(
     each state, None without history), `history_notes` and `trend`."""
     if history is None:
         return {
-            "failure_groups": list(groups),
+            "failure_groups": [{**group, **_badge(None)} for group in groups],
             "acknowledged": _cut([]),
             "not_seen_today": _cut([]),
             "changes": None,
@@ -167,7 +167,7 @@ def _trend_view(trend: Mapping[str, Any] | None, problem: str | None) -> dict[st
     """The 7 days, one row each with its counts and a bar for the failed count, the
     measures' sparklines, and the clients that failed, worst first, with their streaks."""
     if trend is None:
-        return {"note": f"The 7-day trend could not be read: {problem}"} if problem else None
+        return {"note": f"No 7-day trend in this report: {problem}"} if problem else None
     days = list(trend["days"])
     overall = trend["overall"]
     widest = max(overall["failed"], default=0) or 1
@@ -206,7 +206,7 @@ def _trend_view(trend: Mapping[str, Any] | None, problem: str | None) -> dict[st
         "sparks": {key: sparkline(overall[key]) for key in ("finished", "failed", "running")},
         "totals": {key: list(overall[key]) for key in ("finished", "failed", "running")},
         "clients": shown,
-        "clients_hidden": len(clients) - len(shown) + int(trend.get("clients_more", 0)),
+        "clients_hidden": len(clients) - len(shown) + int(trend.get("more_clients", 0)),
     }
 
 

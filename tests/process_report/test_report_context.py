@@ -7,12 +7,23 @@ from process_report.window import resolve_window
 from tests.support.report_days import report_inputs
 
 WINDOW = resolve_window(timezone="Europe/Paris", window_end="2026-11-27T08:00")
+COUNTS = {"finished": 120, "failed": 4, "running": 3, "hung": 1, "other": 0, "total": 127}
 
 
 def test_subject_carries_day_counts_and_hung():
-    counts = {"finished": 120, "failed": 4, "running": 3, "hung": 1, "other": 0, "total": 127}
-    assert subject_line(WINDOW, counts) == (
-        "Daily process report 2026-11-26: 120 finished · 4 failed · 3 running (1 hung)"
+    quiet = {**COUNTS, "failed": 0}
+    assert subject_line(WINDOW, quiet) == (
+        "Daily process report 2026-11-26: 120 finished · 0 failed · 3 running (1 hung)"
+    )
+
+
+def test_subject_with_failures_leads_with_them_and_what_is_new():
+    assert subject_line(WINDOW, COUNTS, {"new": 2, "back": 1}) == (
+        "Daily process report 2026-11-26: 4 failed · 2 new errors · 1 back · "
+        "120 finished · 3 running (1 hung)"
+    )
+    assert subject_line(WINDOW, COUNTS) == (
+        "Daily process report 2026-11-26: 4 failed · 120 finished · 3 running (1 hung)"
     )
 
 

@@ -85,9 +85,7 @@ def load_sample_history(
             process_uuid = str(_uuid(rng))
             if status == "Failed":
                 errors[process_uuid] = error.format(n=rng.randint(10, 9999))
-            rows.append(
-                (process_uuid, sources[client], STATUS_ID[status], began, stopped, stopped)
-            )
+            rows.append((process_uuid, sources[client], STATUS_ID[status], began, stopped, stopped))
     with conn.cursor() as cur:
         cur.executemany(
             "INSERT INTO process (uuid, source_id, status_id, start_time, ping_time, "

@@ -110,7 +110,7 @@ def _trend(fetched: Mapping[str, Any]) -> tuple[dict[str, Any] | None, str | Non
     """The 7-day counts fetch_processes stored, or why there are none."""
     path = fetched.get("trend_path")
     if not path:
-        return None, "fetch_processes stored no trend for this run."
+        return None, fetched.get("trend_error") or "fetch_processes stored no trend for this run."
     try:
         return artifacts.read_json(path), None
     except Exception as exc:  # a missing or unreadable file: said in the email
