@@ -116,3 +116,4 @@ def test_runs_over_several_days_say_each_state_streak_gap_and_acknowledgement(hi
     records = [json.loads(p.read_text()) for p in artifacts.glob("2026-11-25/*/history.json")]
     assert len(records) == 2
     assert records[0]["signatures"] == records[1]["signatures"]
+    assert all(r["run_id"].startswith("manual__") for r in records)

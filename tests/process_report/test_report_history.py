@@ -67,6 +67,13 @@ def test_an_acknowledged_error_moves_to_its_section_with_note_and_ticket_link(em
     assert ERRORS["acknowledged"] not in _text_section(email.body.text, "FAILURES BY ERROR\n")
 
 
+def test_each_error_shows_the_signature_id_known_issues_names(email):
+    for kind in ("new", "acknowledged"):
+        shown = f"id {error_id(ERRORS[kind])}"
+        assert shown in visible(email.body.html)
+        assert shown in email.body.text
+
+
 def test_a_ticket_that_is_not_http_is_never_a_link(email):
     assert not any(href.startswith("javascript:") for href in parse(email.body.html).hrefs)
 

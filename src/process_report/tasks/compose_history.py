@@ -53,12 +53,16 @@ def remembered(
     *,
     failures_complete: bool,
     now: datetime,
+    run_id: str | None = None,
 ) -> Remembered:
-    """The lifecycle of the day's error signatures, the trend, and the day's record."""
+    """The lifecycle of the day's error signatures, the trend, and the day's record
+    (with the `run_id` that wrote it, by which the viewer links that day's report)."""
     settings, day = context.settings, context.window.report_day
     record = record_of_day(
         day, process_data["counts"], process_data["processes"], failures, written_at=now
     )
+    if run_id is not None:
+        record["run_id"] = run_id
     notes: list[str] = []
     history, problem = None, None
     try:

@@ -67,6 +67,7 @@ def compose_and_send_report_task(
         failures,
         failures_complete=failures_complete,
         now=datetime.now(UTC),
+        run_id=run_id,
     )
     email = report_email(
         window=context.window,

@@ -33,7 +33,13 @@ def context(settings_variable, **extra) -> RunContext:
 def remembered(ctx: RunContext, fetched=None, *, complete=True, error=ERROR):
     summary = {**SUMMARY, "key_error": error}
     return task.remembered(
-        ctx, fetched or {}, PROCESSES, [summary], failures_complete=complete, now=NOW
+        ctx,
+        fetched or {},
+        PROCESSES,
+        [summary],
+        failures_complete=complete,
+        now=NOW,
+        run_id="scheduled__2026-11-27T07:00:00+00:00",
     )
 
 
@@ -58,6 +64,7 @@ def test_yesterdays_archived_error_makes_todays_ongoing_and_the_day_is_remembere
     path = task.remember(ctx.folder, past.record)
     stored = json.loads(ObjectStoragePath(path).read_text())
     assert stored["report_day"] == "2026-11-26"
+    assert stored["run_id"] == "scheduled__2026-11-27T07:00:00+00:00"  # the viewer links it
     assert [s["key_error"] for s in stored["signatures"].values()] == [ERROR]
 
 
