@@ -16,7 +16,9 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from process_report.history import read_past
+from process_report.history import RECORD_FILE, read_past
+from process_report.history.archive import MAX_RECORD_BYTES
+from process_report.run_files import RunFiles
 
 SIGNATURE_ID = re.compile(r"^[0-9a-f]{12}$")
 NOTE_PLACEHOLDER = "what is known about it, and who owns it"
@@ -63,22 +65,47 @@ def signature_history(root: Any, signature_id: str, report_day: date, days: int)
     }
 
 
+def day_record(files: RunFiles) -> Any:
+    """A run's history.json (its day's errors by signature), read without following a
+    link, when it left one of a record's size; run_signatures checks its shape."""
+    try:
+        with files.open(RECORD_FILE) as handle:
+            data = handle.read(MAX_RECORD_BYTES + 1)
+        return json.loads(data) if len(data) <= MAX_RECORD_BYTES else None
+    except (OSError, ValueError):
+        return None
+
+
 def run_signatures(record: Mapping[str, Any] | None) -> list[dict[str, Any]]:
     """A day record's signatures, most failures first, each with its id and the
-    `known_issues` entry that acknowledges it; [] without a record."""
-    if not record:
+    `known_issues` entry that acknowledges it; [] without a record. Entries that are
+    not as record_of_day writes them are left out: the viewer reads whatever the run's
+    folder holds."""
+    signatures = (record or {}).get("signatures")
+    if not isinstance(signatures, Mapping):
         return []
     rows = [
         {
             "signature": sig,
             "key_error": entry["key_error"],
             "count": entry["count"],
-            "clients": list(entry["clients"]),
+            "clients": [str(client) for client in entry["clients"]],
             "known_issue": known_issue_entry(sig),
         }
-        for sig, entry in record.get("signatures", {}).items()
+        for sig, entry in signatures.items()
+        if SIGNATURE_ID.fullmatch(str(sig)) and _well_formed(entry)
     ]
     return sorted(rows, key=lambda r: (-r["count"], r["signature"]))
+
+
+def _well_formed(entry: Any) -> bool:
+    """A record's signature entry as record_of_day writes it (the file may be anything)."""
+    return (
+        isinstance(entry, Mapping)
+        and isinstance(entry.get("key_error"), str)
+        and isinstance(entry.get("count"), int)
+        and isinstance(entry.get("clients"), list)
+    )
 
 
 def known_issue_entry(signature_id: str) -> str:

@@ -61,6 +61,12 @@ from process_report.run_view import (
     page_title,
     send_status,
 )
+from process_report.signature_history import (
+    UnknownSignatureError,
+    day_record,
+    run_signatures,
+    signature_history,
+)
 from process_report.window import Window
 
 log = logging.getLogger(__name__)
@@ -76,6 +82,7 @@ PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; fra
 REPORT_POLICY = PAGE_POLICY + "; sandbox allow-popups allow-popups-to-escape-sandbox"
 FILE_POLICY = "default-src 'none'; frame-ancestors 'self'; sandbox"
 _MIME = {".csv": "text/csv", ".zip": "application/zip", ".html": "text/html"}
+SIGNATURE_DAYS = 60  # a signature's page looks this far back: the longest history_days
 
 app = FastAPI(
     title="Process report viewer",
@@ -136,6 +143,29 @@ def run_page(dag_id: str, run_id: str, session: SessionDep, user: GetUserDep):
         report_body=_body(archive.files),
         attachments=_kib(archive.files.sizes(ATTACHMENTS)),
         failures=failures(archive.files, archive.tz),
+        signatures=run_signatures(day_record(archive.files)),
+    )
+
+
+@app.get(RUN_PATH + "signatures/{sig}", response_class=HTMLResponse, dependencies=_READ_RUN)
+def signature_page(dag_id: str, run_id: str, sig: str, session: SessionDep, user: GetUserDep):
+    """One error signature over the report days up to this run's: the days it appeared
+    on, linked to their reports, its clients, and the known_issues entry for it."""
+    archive = run_archive(dag_id, run_id, session)
+    day = archive.window.report_day
+    try:
+        found = signature_history(archive.files.root, sig, day, SIGNATURE_DAYS)
+    except UnknownSignatureError:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "No such error signature.") from None
+    for seen in found["days"]:
+        seen["viewer"] = seen["run_id"] and RunLinks(site_root(), dag_id, seen["run_id"]).viewer
+    log.info("Report viewer: %s opened signature %s from run %s", user.get_name(), sig, run_id)
+    return _page(
+        "viewer_signature.html.j2",
+        title=f"Error {sig} up to {day}",
+        history=found,
+        report_day=day.isoformat(),
+        links=RunLinks(site_root(), dag_id, run_id),
     )
 
 

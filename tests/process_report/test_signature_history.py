@@ -8,13 +8,17 @@ import json
 from datetime import date, datetime
 
 import pytest
+from airflow.sdk import ObjectStoragePath
 
 from process_report import artifacts
 from process_report.history import record_of_day
+from process_report.history.archive import MAX_RECORD_BYTES
 from process_report.history.known_issues import acknowledgement, parse_known_issues
 from process_report.logs.signatures import error_id
+from process_report.run_files import RunFiles
 from process_report.signature_history import (
     UnknownSignatureError,
+    day_record,
     run_signatures,
     signature_history,
 )
@@ -106,3 +110,17 @@ def test_a_run_lists_its_signatures_most_failures_first(root):
 def _record(root: str, day: str) -> str:
     (folder,) = artifacts.run_folder(root, day, "x", create=False).parent.iterdir()
     return (folder / "history.json").read_text()
+
+
+def test_a_runs_record_is_read_without_following_a_link_and_within_its_size(root, tmp_path):
+    day = tmp_path / "2026-11-25"
+    (folder,) = day.iterdir()
+    files = RunFiles(ObjectStoragePath(root), ("2026-11-25", folder.name))
+    assert day_record(files)["report_day"] == "2026-11-25"
+    record = folder / "history.json"
+    record.rename(folder / "elsewhere.json")
+    record.symlink_to(folder / "elsewhere.json")
+    assert day_record(files) is None
+    record.unlink()
+    record.write_bytes(b" " * (MAX_RECORD_BYTES + 1))
+    assert day_record(files) is None

@@ -542,3 +542,38 @@ def test_the_run_page_and_a_log_page_fit_the_width_and_are_screenshotted(
     if width == 1280:  # the top of the page: the dry run's status block
         top = screenshot(SCREENSHOTS / "viewer-1280.html", width, SCREENSHOTS / "status.png", 360)
         assert top.stat().st_size > 5_000
+
+
+def test_the_run_page_lists_each_error_signature_with_its_id_and_known_issues_entry(
+    archived_run, reader, links
+):
+    record = json.loads((archived_run["folder"] / "history.json").read_text())
+    assert record["signatures"]
+    html = archived_run["api"].get(links.viewer, headers=reader).text
+    for sig in record["signatures"]:
+        assert f'href="signatures/{sig}"' in html
+        entry = json.dumps({"signature": sig, "note": "what is known about it, and who owns it"})
+        assert entry.replace('"', "&#34;") in html
+
+
+def test_a_signatures_page_shows_its_days_clients_and_links_to_those_days_reports(
+    archived_run, reader, links
+):
+    record = json.loads((archived_run["folder"] / "history.json").read_text())
+    sig, entry = next(iter(record["signatures"].items()))
+    page = archived_run["api"].get(f"{links.viewer}signatures/{sig}", headers=reader)
+    assert page.status_code == 200
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    html = page.text
+    assert f"<title>Error {sig} up to 2026-11-26</title>" in html
+    assert f'<a href="{links.viewer}">2026-11-26</a>' in html  # the day's report
+    assert f"first 2026-11-26, last 2026-11-26; {entry['count']} failure(s)" in html
+    for client in entry["clients"]:
+        assert client in html
+    assert archived_run["api"].get(f"{links.viewer}signatures/{sig}").status_code == 401
+
+
+@pytest.mark.parametrize("bad", ["..%2F..%2Fsettings", "ABCDEF012345", "0" * 13])
+def test_a_signature_page_for_anything_but_an_id_is_not_found(archived_run, reader, links, bad):
+    answer = archived_run["api"].get(f"{links.viewer}signatures/{bad}", headers=reader)
+    assert answer.status_code == 404
