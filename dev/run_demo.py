@@ -177,6 +177,19 @@ def show_viewer(airflow: str, viewer: str, out: Path, browser: bool) -> None:
     if browser:
         png = screenshot(saved, 1280, out / "viewer-1280px.png", height=1600)
         print(f"{'  screenshot at 1280 px:':<38}{png}")
+    # The history of the ongoing error (the most frequent one else), as the run page links it.
+    first = re.search(
+        r'TimeoutError[^<]*</span><br><a class="mono" href="(signatures/[0-9a-f]{12})"', page.text
+    ) or re.search(r'href="(signatures/[0-9a-f]{12})"', page.text)
+    if first:
+        history = requests.get(viewer + first.group(1), headers=bearer, timeout=60)
+        history.raise_for_status()
+        saved = out / "viewer-signature.html"
+        saved.write_text(history.text, encoding="utf-8")
+        print(f"{'  an error signature history:':<38}{viewer + first.group(1)}")
+        if browser:
+            png = screenshot(saved, 1280, out / "viewer-signature-1280px.png", height=900)
+            print(f"{'  screenshot at 1280 px:':<38}{png}")
     print(f"{'  sign-in:':<38}user {DEMO_USER!r}, password in {password_file(out)}")
 
 
