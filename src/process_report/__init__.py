@@ -15,7 +15,8 @@ is tested without a scheduler:
 - `logs/`: the failure logs (file index, scan, records, extracts, summaries,
   signatures); `redact`: secrets out of any text;
 - `graph/`: the one Microsoft Graph client, sign-in, the connection factory, `make login`;
-- `videos`: OneDrive video links; `report_context`: what the email shows, as data;
+- `videos`: OneDrive video links; `report_context`: what the email shows, as data,
+  with `report_history`: what it shows of the history and the trend;
   `data_quality`: the data-quality notes by kind; `report_budget`: what the body keeps
   to stay within its size (and the minimal form);
   `report_templates`: the templates' environment and filters; `report`: the rendered
@@ -23,6 +24,7 @@ is tested without a scheduler:
   `sending`, `send_record`: sending it exactly once;
 - `history/`: the report's memory: the day's record, the archive of earlier days,
   signature states and streaks, acknowledgements (`known_issues`), the 7-day trend;
+  `signature_history`: one error signature across the archive's days (the viewer);
 - `alerts`: the failure and lateness alert's content;
 - `links`: the run's addresses in the Airflow UI and the viewer;
 - `batches`, `paths`: mapped-task batches, and where `include/` (SQL, templates) lives.
