@@ -179,7 +179,8 @@ def show_viewer(airflow: str, viewer: str, out: Path, browser: bool) -> None:
         print(f"{'  screenshot at 1280 px:':<38}{png}")
     # The history of the ongoing error (the most frequent one else), as the run page links it.
     first = re.search(
-        r'TimeoutError[^<]*</span><br><a class="mono" href="(signatures/[0-9a-f]{12})"', page.text
+        r'TimeoutError[^<]*</span>\s*<div><a class="v-mono" href="(signatures/[0-9a-f]{12})"',
+        page.text,
     ) or re.search(r'href="(signatures/[0-9a-f]{12})"', page.text)
     if first:
         history = requests.get(viewer + first.group(1), headers=bearer, timeout=60)
