@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from process_report.logs.signatures import error_id
-from process_report.report import BODY_BUDGET_BYTES, report_email
+from process_report.report import report_email
+from process_report.report_budget import BODY_BUDGET_BYTES
 from process_report.report_history import day_ranges, headline, ordinal, sparkline
 from tests.process_report.test_report import parse, visible
 from tests.support.browser import overflow_px
