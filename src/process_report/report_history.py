@@ -72,19 +72,19 @@ def history_view(
 
 
 def headline(counts: Mapping[str, int], changes: Mapping[str, int] | None) -> list[str]:
-    """The parts the subject and the first line lead with: what failed and what changed,
-    e.g. `6 failed`, `2 new errors`, `1 back`. Empty when nothing failed."""
-    if not counts.get("failed"):
+    """The parts the subject and the first line lead with, once the history is known:
+    what failed and what changed, e.g. `6 failed`, `2 new errors`, `1 back` ("no new
+    errors" only when today's errors are known and all seen before). Empty when nothing
+    failed or without a history (the counts then keep their usual order)."""
+    if not counts.get("failed") or changes is None:
         return []
     parts = [f"{counts['failed']} failed"]
-    if changes is None:
-        return parts
     new, back = changes.get("new", 0), changes.get("back", 0)
     if new:
         parts.append(f"{new} new error{'s' if new != 1 else ''}")
     if back:
         parts.append(f"{back} back")
-    if not new and not back:
+    if not new and not back and (changes.get("ongoing") or changes.get("acknowledged")):
         parts.append("no new errors")
     return parts
 

@@ -255,10 +255,8 @@ def test_report_day_param_reports_on_the_picked_day_whatever_the_logical_date(co
     )
     assert run.state == "success"
     text = _outbox_text(artifacts, "2026-11-26")
-    assert text.startswith(
-        f"Daily process report 2026-11-26: {expected['finished']} finished · "
-        f"{expected['failed']} failed"
-    )
+    assert text.startswith(f"Daily process report 2026-11-26: {expected['failed']} failed · ")
+    assert f" · {expected['finished']} finished · " in text.splitlines()[0]
     assert (
         "Window 2026-11-26 08:00 CET -> 2026-11-27 08:00 CET (window chosen by hand); "
         "all times Europe/Paris"

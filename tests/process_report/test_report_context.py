@@ -22,8 +22,8 @@ def test_subject_with_failures_leads_with_them_and_what_is_new():
         "Daily process report 2026-11-26: 4 failed · 2 new errors · 1 back · "
         "120 finished · 3 running (1 hung)"
     )
-    assert subject_line(WINDOW, COUNTS) == (
-        "Daily process report 2026-11-26: 4 failed · 120 finished · 3 running (1 hung)"
+    assert subject_line(WINDOW, COUNTS) == (  # no history: the usual order
+        "Daily process report 2026-11-26: 120 finished · 4 failed · 3 running (1 hung)"
     )
 
 

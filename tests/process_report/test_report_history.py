@@ -129,8 +129,8 @@ def test_history_or_trend_that_could_not_be_read_is_said_and_groups_keep_no_badg
         assert "No 7-day trend in this report: fetch_processes stored no trend" in body
         assert "[NEW]" not in body
         assert "NEW " not in body
-    assert email.body.subject.startswith("Daily process report 2026-11-26: 6 failed · ")
-    assert "new error" not in email.body.subject
+    # without a history the counts keep their usual order
+    assert email.body.subject.startswith("Daily process report 2026-11-26: 48 finished · 6 failed")
 
 
 def test_without_failures_the_subject_keeps_its_counts_first():
@@ -169,7 +169,12 @@ def test_helpers_say_days_in_ranges_ordinals_and_sparklines():
     assert sparkline([0, 1, 2, 4, 8]) == "·▁▂▄█"
     assert sparkline([0, 0]) == "··"
     assert headline({"failed": 0}, {"new": 3}) == []
-    assert headline({"failed": 2}, {"new": 0, "back": 0}) == ["2 failed", "no new errors"]
+    assert headline({"failed": 2}, {"new": 0, "back": 0, "ongoing": 1}) == [
+        "2 failed",
+        "no new errors",
+    ]
+    assert headline({"failed": 2}, {"new": 0, "back": 0, "ongoing": 0}) == ["2 failed"]
+    assert headline({"failed": 2}, None) == []
 
 
 @pytest.fixture(scope="module")

@@ -111,7 +111,7 @@ def test_a_sent_report_is_logged_as_sent_once_with_its_subject(
     with caplog.at_level(logging.INFO):
         result = _compose(run, fetched)
     lines = _report_lines(caplog)
-    subject = "Daily process report 2026-11-26: 0 finished · 2 failed · 0 running"
+    subject = "Daily process report 2026-11-26: 2 failed · 0 finished · 0 running"  # failures first
     assert result["subject"] == subject
     said_sent = [line for line in lines if line.startswith(("Sent", "Report sent"))]
     assert said_sent == [
@@ -128,7 +128,8 @@ def test_a_dry_run_is_logged_as_nothing_sent(settings_variable, clients_in_db, c
         _compose(run, fetched)
     lines = _report_lines(caplog)
     assert lines[-1] == (
-        "Dry run, nothing sent: 'Daily process report 2026-11-26: 0 finished · 2 failed · "
+        # with its history read, the subject leads with the failures
+        "Dry run, nothing sent: 'Daily process report 2026-11-26: 2 failed · 0 finished · "
         "0 running' for 1 recipient(s) written to the outbox"
     )
     assert not any("sent to" in line.lower() for line in lines)
