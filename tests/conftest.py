@@ -41,6 +41,7 @@ from tests.support.embedded_db import drop_database, embedded_server, recreate_d
 from tests.support.graph_fixtures import Elsewhere  # noqa: E402
 from tests.support.graph_standin import GraphStandIn  # noqa: E402
 from tests.support.sample_day import load_schema  # noqa: E402
+from tests.support.teams_standin import TeamsStandIn  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -95,6 +96,13 @@ def elsewhere() -> Iterator[Elsewhere]:
     host = Elsewhere()
     yield host
     host.close()
+
+
+@pytest.fixture
+def teams(tmp_path: Path) -> Iterator[TeamsStandIn]:
+    """The local Teams Workflows-webhook stand-in, empty, no faults."""
+    with TeamsStandIn(tmp_path / "teams") as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
