@@ -21,7 +21,9 @@ instances, 4 by default) turns extracts into key errors and signatures; `plan_vi
 groups finished processes by client folder and `resolve_videos` (mapped, as many)
 finds their OneDrive videos through Microsoft Graph; `compose_and_send_report` renders
 the email into the run's archive and sends it through Graph, at most once per clear of
-the run (with `dry_run`, it writes the message to the run's outbox instead).
+the run (with `dry_run`, it writes the message to the run's outbox instead);
+`post_to_teams` then posts the day's summary card to a Teams channel, once per clear,
+when the connection `teams_report` exists.
 
 **When it goes wrong.** A failed run sends one alert (to `alert_recipients`, else the
 report's recipients) naming the failed task and its redacted error, with the run's
@@ -30,9 +32,10 @@ sends a "late" alert. Transient faults (throttling, network, 5xx) are retried; c
 permission and other 4xx errors fail at once. Graph-calling tasks share the `msgraph`
 pool across runs.
 
-**Configuration** (README, "Configuration reference"): connection `process_db`,
-connection `msgraph_default`, variable `process_report_settings`, pool `msgraph`;
-Params `report_day`, `window_end`, `recipients`, `dry_run`.
+**Configuration** (docs/configuration.md): connection `process_db`, connection
+`msgraph_default`, optional connection `teams_report`, variable
+`process_report_settings`, pool `msgraph`; Params `report_day`, `window_end`,
+`recipients`, `dry_run`.
 """
 
 from __future__ import annotations
@@ -211,6 +214,19 @@ def client_process_daily_report():
             run_id=dag_run.run_id,
         )
 
+    # After the report: a webhook that fails never holds the email back (optional
+    # connection teams_report; without it the task does nothing).
+    @task(multiple_outputs=False, execution_timeout=timedelta(minutes=5))
+    def post_to_teams(run: dict, fetched: dict, dag_run=None, ti=None) -> dict:
+        return _tasks("post_to_teams").post_to_teams_task(
+            run=run,
+            fetched=fetched,
+            clear_number=dag_run.clear_number or 0,
+            dag_id=dag_run.dag_id,
+            run_id=dag_run.run_id,
+            try_number=ti.try_number,
+        )
+
     run = resolve_window()
     fetched = fetch_processes(run)
     # Both fan-outs are batches sized so a small day makes one or two instances and a
@@ -220,7 +236,8 @@ def client_process_daily_report():
     videos = resolve_videos.partial(run=run).expand(batch=plan_videos(run, fetched))
     # The mapped results travel as files in the run's folder, not as XCom: the report
     # task reads what each instance left, whichever of them failed.
-    [summaries, videos] >> compose_and_send_report(run, fetched, failure_batches)
+    report = compose_and_send_report(run, fetched, failure_batches)
+    [summaries, videos] >> report >> post_to_teams(run, fetched)
 
 
 client_process_daily_report()

@@ -117,6 +117,9 @@ def test_tasks_run_in_order_with_both_fan_outs_mapped(dag):
         "resolve_videos",
     }
     assert report.trigger_rule == "all_done"  # the report says what the others could not do
+    teams = dag.get_task("post_to_teams")
+    assert teams.upstream_task_ids == {"resolve_window", "fetch_processes", report.task_id}
+    assert teams.trigger_rule == "all_success"  # only a report that went out is summarized
 
 
 def test_ui_shows_the_report_timezone_a_description_and_a_report_day_picker(dag):
