@@ -216,7 +216,7 @@ def client_process_daily_report():
 
     # After the report: a webhook that fails never holds the email back (optional
     # connection teams_report; without it the task does nothing).
-    @task(multiple_outputs=False, execution_timeout=timedelta(minutes=5))
+    @report_task(multiple_outputs=False, execution_timeout=timedelta(minutes=5))
     def post_to_teams(run: dict, fetched: dict, dag_run=None, ti=None) -> dict:
         return _tasks("post_to_teams").post_to_teams_task(
             run=run,
