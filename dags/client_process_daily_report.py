@@ -22,8 +22,10 @@ groups finished processes by client folder and `resolve_videos` (mapped, as many
 finds their OneDrive videos through Microsoft Graph; `compose_and_send_report` renders
 the email into the run's archive and sends it through Graph, at most once per clear of
 the run (with `dry_run`, it writes the message to the run's outbox instead);
-`post_to_teams` then posts the day's summary card to a Teams channel, once per clear,
-when the connection `teams_report` exists.
+`post_to_teams` posts the day's summary card to a Teams channel, once per clear, when
+the connection `teams_report` exists, and `send_owner_digests` mails each owner of
+clients (setting `owners`) a digest with only their clients, each once per clear, paced
+within the mailbox's limits.
 
 **When it goes wrong.** A failed run sends one alert (to `alert_recipients`, else the
 report's recipients) naming the failed task and its redacted error, with the run's
@@ -227,6 +229,21 @@ def client_process_daily_report():
             try_number=ti.try_number,
         )
 
+    # After the report: one digest per owner of clients (the settings' `owners`), each
+    # sent once per clear and paced within the mailbox's limits.
+    @report_task(multiple_outputs=False, pool=GRAPH_POOL, execution_timeout=timedelta(minutes=30))
+    def send_owner_digests(
+        run: dict, fetched: dict, failure_batches: list | None, dag_run=None
+    ) -> dict:
+        return _tasks("send_owner_digests").send_owner_digests_task(
+            run=run,
+            fetched=fetched,
+            failure_batches=failure_batches,
+            clear_number=dag_run.clear_number or 0,
+            dag_id=dag_run.dag_id,
+            run_id=dag_run.run_id,
+        )
+
     run = resolve_window()
     fetched = fetch_processes(run)
     # Both fan-outs are batches sized so a small day makes one or two instances and a
@@ -237,7 +254,14 @@ def client_process_daily_report():
     # The mapped results travel as files in the run's folder, not as XCom: the report
     # task reads what each instance left, whichever of them failed.
     report = compose_and_send_report(run, fetched, failure_batches)
-    [summaries, videos] >> report >> post_to_teams(run, fetched)
+    (
+        [summaries, videos]
+        >> report
+        >> [
+            post_to_teams(run, fetched),
+            send_owner_digests(run, fetched, failure_batches),
+        ]
+    )
 
 
 client_process_daily_report()

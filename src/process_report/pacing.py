@@ -15,7 +15,8 @@ MESSAGES_PER_MINUTE = 30
 
 class Pacer:
     """At most `limit` messages in any `window_s` seconds: `wait()` before each send
-    sleeps until the oldest of the last `limit` sends is `window_s` old."""
+    sleeps until the oldest of the last `limit` sends is `window_s` old; `sent()` after
+    it counts the send at its end, the latest moment the mailbox can have counted it."""
 
     def __init__(
         self,
@@ -31,10 +32,13 @@ class Pacer:
         self.waited_s = 0.0
 
     def wait(self) -> None:
-        """Block until one more message fits the window, then count it as sent."""
+        """Block until one more message fits the window."""
         if len(self._sent) == self.limit:
             pause = self._sent[0] + self.window_s - self._clock()
             if pause > 0:
                 self._sleep(pause)
                 self.waited_s += pause
+
+    def sent(self) -> None:
+        """Count a message as sent now."""
         self._sent.append(self._clock())

@@ -76,6 +76,23 @@ def fetch_api_keys(conn: Any) -> list[str]:
     return keys
 
 
+def fetch_clients(conn: Any, skip_api_keys: frozenset[str]) -> list[dict[str, Any]]:
+    """Every client's id and name (skip-listed accounts left out, API keys dropped), for
+    telling an owner's client that does not exist from one that ran nothing today."""
+    with conn.cursor() as cur:
+        cur.execute(
+            sql_path("clients.sql").read_text(encoding="utf-8"),
+            {"client_role_id": CLIENT_ROLE_ID},
+        )
+        rows = cur.fetchall()
+    conn.rollback()
+    return [
+        {"id": client_id, "name": name}
+        for client_id, name, api_key in rows
+        if (api_key or "") not in skip_api_keys
+    ]
+
+
 @dataclass
 class ProcessSet:
     """The categorized processes of one window, ready to be stored as JSON."""

@@ -17,6 +17,7 @@ from process_report.data_quality import Note, grouped_notes
 from process_report.links import RunLinks
 from process_report.logs.format import RECORD_START
 from process_report.logs.signatures import signature_id
+from process_report.owners.digest import digest_subject
 from process_report.processes import FAILED, FINISHED, OTHER, RUNNING
 from process_report.redact import Redactor
 from process_report.report_history import headline, history_view
@@ -32,7 +33,7 @@ def report_context(
     *,
     window: Window,
     process_data: Mapping[str, Any],
-    previous_counts: Mapping[str, int],
+    previous_counts: Mapping[str, int] | None,
     generated_at: datetime,
     notes: Sequence[Note] = (),
     failures: Sequence[Mapping[str, Any]] | None = None,
@@ -43,6 +44,7 @@ def report_context(
     history_problem: str | None = None,
     trend: Mapping[str, Any] | None = None,
     trend_problem: str | None = None,
+    digest: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything the templates show. `notes` are run-level data-quality notes (for
     example a timezone mismatch or an unreadable logs folder; text or `{"kind", "text"}`,
@@ -54,7 +56,9 @@ def report_context(
     files are written in (None: the report timezone), from which error-line times are
     converted, so every time in the email reads on the report's clock. `history` is the
     lifecycle of today's error signatures and `trend` the 7-day counts, each None with
-    the `*_problem` saying why (see report_history)."""
+    the `*_problem` saying why (see report_history). `digest` ({owner, clients}) makes
+    it an owner's digest (owners/digest.py: the inputs cut to their clients);
+    `previous_counts` None: not known (a digest's), shown as such."""
     tz = ZoneInfo(window.timezone)
     clock = (ZoneInfo(logs_timezone or window.timezone), tz)
     processes = _with_sources(
@@ -76,7 +80,14 @@ def report_context(
     )
     return {
         **remembered,
-        "subject": subject_line(window, counts, remembered["changes"]),
+        "subject": digest_subject(
+            window.report_day.isoformat(),
+            counts_line(counts, remembered["changes"]),
+            digest["clients"],
+        )
+        if digest
+        else subject_line(window, counts, remembered["changes"]),
+        "digest": digest,
         "headline": headline(counts, remembered["changes"]),
         "report_day": window.report_day.isoformat(),
         "window_start": local_time(window.start, tz),
@@ -125,7 +136,9 @@ def counts_line(counts: Mapping[str, int], changes: Mapping[str, int] | None = N
     return " · ".join(parts)
 
 
-def _summary_rows(counts: Mapping[str, int], previous: Mapping[str, int]) -> list[dict]:
+def _summary_rows(counts: Mapping[str, int], previous: Mapping[str, int] | None) -> list[dict]:
+    """The counts, each with the previous window's and the change (blank when the
+    previous window's counts are not known)."""
     rows = []
     for key, label in (
         (FINISHED, "Finished"),
@@ -135,7 +148,11 @@ def _summary_rows(counts: Mapping[str, int], previous: Mapping[str, int]) -> lis
         (OTHER, "Other status"),
         ("total", "Total"),
     ):
-        now, before = counts.get(key, 0), previous.get(key, 0)
+        now = counts.get(key, 0)
+        if previous is None:
+            rows.append({"label": label, "count": now, "previous": "—", "change": ""})
+            continue
+        before = previous.get(key, 0)
         rows.append(
             {"label": label, "count": now, "previous": before, "change": f"{now - before:+d}"}
         )

@@ -22,6 +22,8 @@ from email_validator import EmailNotValidError, validate_email
 from process_report.batches import DEFAULT_MAPPED, MAX_MAPPED
 from process_report.history.known_issues import EXAMPLE as KNOWN_ISSUE_EXAMPLE
 from process_report.history.known_issues import parse_known_issues
+from process_report.owners.config import EXAMPLE as OWNER_EXAMPLE
+from process_report.owners.config import Owner, parse_owners
 from process_report.redact import Redactor
 
 VARIABLE_NAME = "process_report_settings"
@@ -50,6 +52,7 @@ EXAMPLE = {
     "max_mapped_instances": 4,
     "history_days": 14,
     "known_issues": [KNOWN_ISSUE_EXAMPLE],
+    "owners": [OWNER_EXAMPLE],
 }
 HISTORY_DAYS = (1, 60)
 DEFAULT_LOG_PATTERNS = ("*{uuid}*.log", "app_{date}*.log")
@@ -83,6 +86,7 @@ class Settings:
     max_mapped_instances: int = DEFAULT_MAPPED
     history_days: int = 14
     known_issues: tuple[dict[str, Any], ...] = ()
+    owners: tuple[Owner, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.logs_timezone:
@@ -106,6 +110,7 @@ class Settings:
         data["log_patterns"] = list(self.log_patterns)
         data["alert_recipients"] = list(self.alert_recipients) or None
         data["known_issues"] = [_without_nulls(entry) for entry in self.known_issues]
+        data["owners"] = [owner.to_dict() for owner in self.owners]
         return data
 
 
@@ -160,6 +165,7 @@ def parse_settings(raw: Any, *, default_artifacts_root: str = "") -> Settings:
         history_days = 14
     known_issues, known_errors = parse_known_issues(data.get("known_issues"))
     errors += known_errors
+    owners = parse_owners(data.get("owners"), errors, _is_address)
     create_links = data.get("create_sharing_links", False)
     if not isinstance(create_links, bool):
         errors.append(f"create_sharing_links: expected true or false; got {create_links!r}")
@@ -186,7 +192,13 @@ def parse_settings(raw: Any, *, default_artifacts_root: str = "") -> Settings:
         max_mapped_instances=mapped,
         history_days=history_days,
         known_issues=known_issues,
+        owners=owners,
     )
+
+
+def _is_address(text: str) -> bool:
+    """One plain address, by the recipients' own rules."""
+    return bool(_recipients([text], "address", [], required=True))
 
 
 def parse_recipients(value: Any, source: str) -> tuple[str, ...]:

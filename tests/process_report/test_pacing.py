@@ -23,9 +23,10 @@ def test_no_wait_until_the_limit_then_each_send_waits_for_the_oldest_to_age_out(
     for _ in range(7):
         pacer.wait()
         times.append(clock.now)
-        clock.now += 1.0  # each send takes a second
-    assert times == [0.0, 1.0, 2.0, 60.0, 61.0, 62.0, 120.0]
-    assert pacer.waited_s == 57.0 + 57.0
+        clock.now += 1.0  # each send takes a second, and counts at its end
+        pacer.sent()
+    assert times == [0.0, 1.0, 2.0, 61.0, 62.0, 63.0, 122.0]
+    assert pacer.waited_s == 58.0 + 58.0
 
 
 def test_in_any_window_at_most_limit_sends():
@@ -34,7 +35,8 @@ def test_in_any_window_at_most_limit_sends():
     sent = []
     for _ in range(200):
         pacer.wait()
-        sent.append(clock.now)
         clock.now += 0.3
+        pacer.sent()
+        sent.append(clock.now)
     for i, start in enumerate(sent):
         assert sum(1 for t in sent[i:] if t < start + 60.0) <= 30

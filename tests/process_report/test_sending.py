@@ -45,7 +45,7 @@ def record_at(path):
 
 
 def attempt(standin, record_path, earlier=(), policy=POLICY):
-    """One attempt of the task's send step, as `tasks.compose_report._send` makes it."""
+    """One attempt of the task's send step, as `tasks.compose_report.send_email` makes it."""
     client, config = client_for(standin)
     records = [record_at(path) for path in earlier]
     return send_once(

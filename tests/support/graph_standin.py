@@ -98,6 +98,10 @@ class Faults:
     refuse_once: dict[str, int] = field(default_factory=dict)  # {"send": 403}: not done
     # requests over this many bytes get 413 (Graph's 4 MB; lower: a gateway's limit)
     max_request_bytes: int = MAX_REQUEST_BYTES
+    # Exchange's sending limit, per mailbox: at most N messages in any W seconds (30 a
+    # minute in Exchange Online); a send past it is answered 429 with the Retry-After
+    # that frees a slot, and nothing is sent
+    mail_limit: tuple[int, float] | None = None
     seed: int = 7
     # identity platform
     token_ttl_s: int | None = None  # lifetime of the access tokens issued (else 3600 s)
@@ -198,6 +202,8 @@ class GraphStandIn:
         self.gates: dict[str, Gate] = {}  # action -> the gate its next request waits at
         self._deliveries = 0
         self.requests: list[str] = []  # "METHOD path" of every HTTP request, for figures
+        self.sends_at: list[float] = []  # accepted sends within Faults.mail_limit's window
+        self.mail_throttled = 0  # sends answered 429 for the mailbox's limit
         self.batch_items: list[tuple[float, str, int]] = []  # (monotonic time, url, status)
         self.token_lifetime_s = 3600
         self._rng = random.Random(self.faults.seed)
@@ -313,6 +319,21 @@ class GraphStandIn:
         """A sent message stays a draft until `send_delay_s` after its first 202."""
         sent_at = stored.get("sent_at")
         return sent_at is None or time.time() < sent_at + self.faults.send_delay_s
+
+    def over_mail_limit(self) -> int | None:
+        """Seconds until the mailbox may send again when this send is past its limit
+        (counted in `mail_throttled`); None, and the send counted, otherwise."""
+        if self.faults.mail_limit is None:
+            return None
+        limit, window = self.faults.mail_limit
+        now = time.time()
+        with self._lock:
+            self.sends_at = [t for t in self.sends_at if t > now - window]
+            if len(self.sends_at) >= limit:
+                self.mail_throttled += 1
+                return max(1, int(self.sends_at[0] + window - now + 0.999))
+            self.sends_at.append(now)
+        return None
 
     def throttled(self) -> bool:
         with self._lock:
@@ -776,6 +797,13 @@ def _send_draft(standin, message_id, stored):
     refused = standin.refusal("send")
     if refused:
         return refused, _graph_error("ErrorAccessDenied", "Access is denied."), {}
+    wait = standin.over_mail_limit()
+    if wait is not None:
+        return (
+            429,
+            _graph_error("ApplicationThrottled", "Mailbox send limit exceeded."),
+            {"Retry-After": str(wait)},
+        )
     with standin._lock:
         if stored["sent_at"] is None:
             stored["sent_at"] = time.time()

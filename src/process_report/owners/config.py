@@ -13,13 +13,18 @@ failure, a hung process or a missing video).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from process_report.redact import Redactor
 
 WHEN = ("always", "failures")
+EXAMPLE = {
+    "name": "Alice Martin",
+    "email": "alice@example.com",
+    "clients": ["Acme", 42],
+    "when": "failures",
+}
 MAX_OWNERS = 2_000  # Exchange's 10,000 recipients a day leave room for the team report
 _SHOWN = 80  # characters of a bad entry echoed in an error
 
@@ -109,7 +114,3 @@ def _clean(client: str | int) -> str | int:
 def _shown(value: Any) -> str:
     text = Redactor().redact_text(repr(value))
     return text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"
-
-
-def owners_json(owners: Sequence[Owner]) -> list[dict[str, Any]]:
-    return [o.to_dict() for o in owners]

@@ -15,14 +15,16 @@ from airflow.sdk.configuration import conf
 from airflow.sdk.exceptions import AirflowFailException
 
 from process_report import artifacts
-from process_report.graph.auth import SignInRequiredError
-from process_report.graph.client import GraphError
+from process_report.graph.auth import GraphConfig, SignInRequiredError
+from process_report.graph.client import GraphClient, GraphError
 from process_report.links import run_links
 from process_report.mail import GRAPH_REQUEST_LIMIT, build_message, graph_request_size
+from process_report.owners.select import select_digests
 from process_report.report import ReportEmail, report_email
 from process_report.run_context import RunContext
 from process_report.send_record import SendRecord, SendRecordError
 from process_report.sending import send_once
+from process_report.settings import Settings
 from process_report.tasks.common import (
     VIDEO_PLAN,
     extract_text,
@@ -57,9 +59,10 @@ def compose_and_send_report_task(
             "failed), so there is no report to send; see that task's log."
         )
     context = RunContext.from_xcom(run)
-    failures, failure_notes, failures_complete = _gathered_failures(failure_batches)
-    videos, video_notes = _gathered_videos(context.folder)
+    failures, failure_notes, failures_complete = gathered_failures(failure_batches)
+    videos, video_notes = gathered_videos(context.folder)
     process_data = artifacts.read_json(fetched["processes_path"])
+    owner_notes = owners_notes(context.settings, process_data["processes"], fetched)
     past = remembered(
         context,
         fetched,
@@ -78,7 +81,7 @@ def compose_and_send_report_task(
         links=run_links(conf.get("api", "base_url", fallback=None), dag_id, run_id),
         read_extract=extract_text,
         generated_at=datetime.now(UTC),
-        notes=[*context.notes, *failure_notes, *video_notes, *past.notes],
+        notes=[*context.notes, *failure_notes, *video_notes, *past.notes, *owner_notes],
         failures=failures,
         videos=videos,
         logs_timezone=context.settings.logs_timezone,
@@ -97,7 +100,7 @@ def compose_and_send_report_task(
         "all" if email.row_limit is None else email.row_limit,
     )
     if context.dry_run:
-        message, _ = _message(email, recipients)
+        message, _ = email_message(email, recipients)
         result["outbox_path"] = artifacts.write_bytes(
             folder, "outbox/message.eml", message.as_bytes()
         )
@@ -107,7 +110,7 @@ def compose_and_send_report_task(
             len(recipients),
         )
         return {**result, "history_path": remember(folder, past.record)}
-    sent = _send(folder, email, recipients, clear_number)
+    sent = send_email(folder, email, recipients, clear_number, graph_client())
     log.info(
         "%s %r to %d recipient(s) (%s body); draft id %s",
         "Sent" if sent["sent"] else "Not sent:",
@@ -119,7 +122,7 @@ def compose_and_send_report_task(
     return {**result, **sent, "history_path": remember(folder, past.record)}
 
 
-def _gathered_failures(
+def gathered_failures(
     batches: Sequence[Mapping[str, Any]] | None,
 ) -> tuple[list[dict[str, Any]] | None, list[str], bool]:
     """The failure summaries the mapped tasks left, notes on what is missing, and
@@ -152,7 +155,7 @@ def _gathered_failures(
     return summaries, notes, complete
 
 
-def _gathered_videos(folder: ObjectStoragePath) -> tuple[dict[str, Any] | None, list[str]]:
+def gathered_videos(folder: ObjectStoragePath) -> tuple[dict[str, Any] | None, list[str]]:
     """The video lookups the mapped tasks left; a batch whose task failed for good marks
     its processes "link unavailable" instead of leaving them out."""
     plan = folder / VIDEO_PLAN
@@ -184,19 +187,25 @@ def _archive(folder: ObjectStoragePath, email: ReportEmail) -> dict[str, Any]:
     }
 
 
-def _send(
-    folder: ObjectStoragePath, email: ReportEmail, recipients: Sequence[str], clear_number: int
+def send_email(
+    folder: ObjectStoragePath,
+    email: ReportEmail,
+    recipients: Sequence[str],
+    clear_number: int,
+    graph: tuple[GraphClient, GraphConfig],
+    records: str = "outbox",
 ) -> dict[str, Any]:
     """Send through Graph exactly once per clear of the run, keyed by the clear's send
-    record; the earlier clears' records are settled first. What only a person can
-    resolve (an unreadable record, a deleted draft whose send may have gone out) fails
-    without retries, naming the fix; anything else is retried, and the retry picks the
-    send up where it stopped."""
-    client, config = graph_client()
-    message, minimal = _message(email, recipients, config.mailbox)
+    record in the run's `records` folder (each message of a run has its own: the
+    report's `outbox`, each owner digest's below it); the earlier clears' records are
+    settled first. What only a person can resolve (an unreadable record, a deleted
+    draft whose send may have gone out) fails without retries, naming the fix; anything
+    else is retried, and the retry picks the send up where it stopped."""
+    client, config = graph
+    message, minimal = email_message(email, recipients, config.mailbox)
     try:
         *earlier, record = (
-            SendRecord(folder / f"outbox/send-record-{n}.json") for n in range(clear_number + 1)
+            SendRecord(folder / f"{records}/send-record-{n}.json") for n in range(clear_number + 1)
         )
         try:
             sent = send_once(client, config.mail_root, message, record, earlier)
@@ -207,7 +216,10 @@ def _send(
             # e.g. a gateway's): nothing was drafted, so the same record sends the
             # minimal body instead, never no report.
             log.warning("%s: sending the report's minimal form instead", exc)
-            message, minimal = build_message(email.minimal, recipients, sender=config.mailbox), True
+            message, minimal = (
+                build_message(email.minimal, recipients, sender=config.mailbox),
+                True,
+            )
             sent = send_once(client, config.mail_root, message, record, earlier)
     except (SignInRequiredError, SendRecordError) as exc:
         raise AirflowFailException(str(exc)) from None
@@ -218,7 +230,17 @@ def _send(
     }
 
 
-def _message(
+def owners_notes(
+    settings: Settings, processes: Sequence[Mapping[str, Any]], fetched: Mapping[str, Any]
+) -> list[str]:
+    """The team report's notes on the `owners` setting: clients that match nothing."""
+    if not settings.owners:
+        return []
+    known = artifacts.read_json(fetched["clients_path"]) if fetched.get("clients_path") else []
+    return select_digests(settings.owners, processes, known)[1]
+
+
+def email_message(
     email: ReportEmail, recipients: Sequence[str], sender: str | None = None
 ) -> tuple[EmailMessage, bool]:
     """The report as a message within Graph's request limit, and whether it is the

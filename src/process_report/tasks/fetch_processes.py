@@ -11,13 +11,14 @@ from typing import Any
 
 from process_report import artifacts
 from process_report.history.trend import TREND_DAYS, TREND_FILE, fetch_trend_rows, trend_of
-from process_report.processes import categorize, fetch_process_rows
+from process_report.processes import categorize, fetch_clients, fetch_process_rows
 from process_report.report_context import counts_line
 from process_report.run_context import RunContext
 from process_report.tasks.common import mask_api_keys, process_db
 from process_report.window import report_windows
 
 log = logging.getLogger(__name__)
+CLIENTS_FILE = "clients.json"
 
 
 def fetch_processes_task(*, run: Mapping[str, Any]) -> dict[str, Any]:
@@ -34,6 +35,7 @@ def fetch_processes_task(*, run: Mapping[str, Any]) -> dict[str, Any]:
             conn, window.previous_start, window.previous_end, settings.db_timezone
         )
         trend, trend_error = _trend(conn, context)
+        clients = fetch_clients(conn, settings.skip_api_keys) if settings.owners else None
     masked = mask_api_keys([row["api_key"] for row in current + previous], settings)
     options = {
         "hung_after_minutes": settings.hung_after_minutes,
@@ -68,6 +70,10 @@ def fetch_processes_task(*, run: Mapping[str, Any]) -> dict[str, Any]:
         "previous_counts": previous_counts,
         "trend_path": trend and artifacts.write_json(context.folder, TREND_FILE, trend),
         "trend_error": trend_error,
+        # for the owner digests: who exists (an owner may name a client that ran nothing)
+        "clients_path": artifacts.write_json(context.folder, CLIENTS_FILE, clients)
+        if clients is not None
+        else None,
     }
 
 

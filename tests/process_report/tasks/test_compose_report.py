@@ -18,6 +18,7 @@ from airflow.sdk.exceptions import AirflowFailException
 from process_report import sending
 from process_report.report import RenderedReport, ReportEmail, report_email
 from process_report.tasks import compose_report as task
+from process_report.tasks.common import graph_client
 from process_report.tasks import fetch_processes
 from tests.process_report.tasks.runs import SETTINGS, resolve
 from tests.support.graph_standin import Faults
@@ -32,10 +33,10 @@ def test_send_record_only_a_person_can_settle_fails_the_task_without_retry(
     folder = ObjectStoragePath(resolve()["folder"])
     body = RenderedReport("Daily process report 2026-11-26", "<html><body>x</body></html>", "x")
     email = ReportEmail(body, (), None, body)
-    assert task._send(folder, email, ["ops@example.com"], 0)["sent"] is True
+    assert task.send_email(folder, email, ["ops@example.com"], 0, graph_client())["sent"] is True
     (folder / "outbox/send-record-1.json").write_text('{"state": "sen')  # damaged
     with pytest.raises(AirflowFailException, match=r"remove \S+/outbox/send-record-1\.json"):
-        task._send(folder, email, ["ops@example.com"], 1)
+        task.send_email(folder, email, ["ops@example.com"], 1, graph_client())
     assert len(standin.sent_messages()) == 1
 
 
@@ -52,7 +53,7 @@ def test_graph_answering_413_gets_the_minimal_report_instead_of_none(
     folder = ObjectStoragePath(resolve()["folder"])
     email = report_email(**report_inputs(200), read_extract=extract_text)
     standin.faults = Faults(max_request_bytes=100_000)  # a gateway's limit, below Graph's
-    result = task._send(folder, email, ["ops@example.com"], 0)
+    result = task.send_email(folder, email, ["ops@example.com"], 0, graph_client())
     assert (result["sent"], result["body"]) == (True, "minimal")
     message = sent_message(standin)
     assert message["Subject"] == email.body.subject
@@ -79,7 +80,7 @@ def test_a_report_over_graphs_limit_even_without_attachments_goes_minimal_at_onc
     # to print every process, say; random text, so it does not compress
     huge = replace(small.body, text=base64.b64encode(os.urandom(4 * 1024 * 1024)).decode())
     email = replace(small, body=huge)
-    assert task._send(folder, email, ["ops@example.com"], 0)["body"] == "minimal"
+    assert task.send_email(folder, email, ["ops@example.com"], 0, graph_client())["body"] == "minimal"
     assert "short form of the report" in sent_message(standin).get_body(("plain",)).get_content()
     posts = [r for r in standin.requests if r.startswith("POST") and r.endswith("/messages")]
     assert len(posts) == 1  # never sent to Graph in its full form
