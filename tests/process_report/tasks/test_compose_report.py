@@ -18,8 +18,8 @@ from airflow.sdk.exceptions import AirflowFailException
 from process_report import sending
 from process_report.report import RenderedReport, ReportEmail, report_email
 from process_report.tasks import compose_report as task
-from process_report.tasks.common import graph_client
 from process_report.tasks import fetch_processes
+from process_report.tasks.common import graph_client
 from tests.process_report.tasks.runs import SETTINGS, resolve
 from tests.support.graph_standin import Faults
 from tests.support.report_days import LINKS, extract_text, report_inputs
@@ -80,7 +80,8 @@ def test_a_report_over_graphs_limit_even_without_attachments_goes_minimal_at_onc
     # to print every process, say; random text, so it does not compress
     huge = replace(small.body, text=base64.b64encode(os.urandom(4 * 1024 * 1024)).decode())
     email = replace(small, body=huge)
-    assert task.send_email(folder, email, ["ops@example.com"], 0, graph_client())["body"] == "minimal"
+    sent = task.send_email(folder, email, ["ops@example.com"], 0, graph_client())
+    assert sent["body"] == "minimal"
     assert "short form of the report" in sent_message(standin).get_body(("plain",)).get_content()
     posts = [r for r in standin.requests if r.startswith("POST") and r.endswith("/messages")]
     assert len(posts) == 1  # never sent to Graph in its full form
