@@ -1,5 +1,5 @@
 """Owner digests: each client's owner (an account engineer, a customer-success lead)
 gets one email per report day with only their clients, routed by the `owners` setting
-(`config`), chosen from the day's processes (`select`), rendered like the team report
+(`config`), chosen from the day's processes (`routing`), rendered like the team report
 (`render`) and sent exactly once per owner, paced within Exchange's limits
 (`process_report.pacing`)."""

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from process_report.logs.signatures import signature_id
-from process_report.owners.select import OwnerDigest
+from process_report.owners.routing import OwnerDigest
 from process_report.processes import FAILED, count_categories
 
 STATES = ("new", "back", "ongoing")

@@ -19,7 +19,7 @@ from process_report.graph.auth import GraphConfig, SignInRequiredError
 from process_report.graph.client import GraphClient, GraphError
 from process_report.links import run_links
 from process_report.mail import GRAPH_REQUEST_LIMIT, build_message, graph_request_size
-from process_report.owners.select import select_digests
+from process_report.owners.routing import select_digests
 from process_report.report import ReportEmail, report_email
 from process_report.run_context import RunContext
 from process_report.send_record import SendRecord, SendRecordError

@@ -27,7 +27,7 @@ from process_report import artifacts
 from process_report.graph.client import GraphError
 from process_report.links import run_links
 from process_report.owners.digest import digest_inputs
-from process_report.owners.select import OwnerDigest, select_digests
+from process_report.owners.routing import OwnerDigest, select_digests
 from process_report.pacing import Pacer
 from process_report.processes import FINISHED
 from process_report.report import report_email

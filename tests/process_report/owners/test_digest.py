@@ -6,7 +6,7 @@ from __future__ import annotations
 from process_report.logs.signatures import signature_id
 from process_report.owners.config import Owner
 from process_report.owners.digest import digest_inputs, digest_subject
-from process_report.owners.select import OwnerDigest
+from process_report.owners.routing import OwnerDigest
 
 MINE = {"uuid": "m1", "client": "Acme", "client_id": 1, "category": "failed", "hung": False}
 ALSO_MINE = {"uuid": "m2", "client": "Acme", "client_id": 1, "category": "finished", "hung": False}

@@ -5,7 +5,7 @@ client that does not exist or is given by its API key."""
 from __future__ import annotations
 
 from process_report.owners.config import Owner
-from process_report.owners.select import select_digests
+from process_report.owners.routing import select_digests
 
 KNOWN = [{"id": 1, "name": "Acme"}, {"id": 2, "name": "Zeta"}, {"id": 3, "name": "Quiet"}]
 
