@@ -55,7 +55,7 @@ $(NODE_STAMP): package.json package-lock.json
 email-tools: $(NODE_STAMP)
 
 ## Run the whole DAG on the embedded default and print where the report is.
-demo: venv browser
+demo: venv browser email-tools
 	$(PY) -m dev.run_demo
 
 ## Screenshots of the DAG in Airflow's real UI, signed in (api-server, headless

@@ -6,7 +6,10 @@ chosen so that the report day shows every history state), their logs and OneDriv
 videos, runs the DAG with `airflow dags test` for the three days before the report day
 and then for the report day itself, each run reading what the earlier ones archived,
 and shows the report day's email as the stand-in received it (new, back, ongoing with
-its streak, not seen today, one acknowledged error, the 7-day trend), with the paths of
+its streak, not seen today, one acknowledged error, the 7-day trend), what each
+recipient got (the team report, the digest of the owner of two failing clients, none
+for the owner of a quiet client who asked for failures only), the card the Teams
+webhook stand-in received (and its rendering by Microsoft's renderer), with the paths of
 the archived report and screenshots of it (1280 px, 375 px, and 375 px without the CSS
 Outlook for Windows and the Gmail apps ignore). Then starts `airflow api-server` on a
 loopback port, which serves the report viewer plugin the email links to, shows that an
@@ -40,6 +43,7 @@ import requests
 
 from process_report.links import DAG_ID
 from tests.support import PROJECT_DIR
+from tests.support.adaptive_cards import card_screenshot
 from tests.support.browser import ChromiumMissingError, screenshot
 from tests.support.email_checks import without_ignored_css
 from tests.support.embedded_db import airflow_connection_json, embedded_server, recreate_database
@@ -48,6 +52,7 @@ from tests.support.sample_day import load_schema
 from tests.support.sample_history import load_sample_history
 from tests.support.sample_logs import write_sample_logs
 from tests.support.sample_videos import publish_sample_videos
+from tests.support.teams_standin import TeamsStandIn
 
 REPORT_DAY = date(2026, 11, 26)
 TIMEZONE = "Europe/Paris"
@@ -71,6 +76,8 @@ KNOWN_ISSUES = [
     }
 ]
 DEMO_USER = "operator"  # SimpleAuthManager user with the viewer role
+TEAM = "operations@example.com"
+QUIET_CLIENT = ("Lumen Optics", "demo-key-lumen-optics")  # a client with no process that day
 
 
 def main() -> int:
@@ -78,16 +85,22 @@ def main() -> int:
     out = PROJECT_DIR / "out" / "demo"
     shutil.rmtree(out, ignore_errors=True)
     port = free_port()
-    with embedded_server(out / "pgdata") as admin_uri, GraphStandIn(out / "graph") as graph:
+    with (
+        embedded_server(out / "pgdata") as admin_uri,
+        GraphStandIn(out / "graph") as graph,
+        TeamsStandIn(out / "teams") as teams,
+    ):
         db_uri = recreate_database(admin_uri, "processes")
         conn = psycopg2.connect(db_uri)
         load_schema(conn)
         planned = load_sample_history(conn, REPORT_DAY, TIMEZONE)
         write_sample_logs(conn, out / "logs", errors=planned.errors, earlier=planned.earlier)
         publish_sample_videos(conn, graph, ONEDRIVE_ROOT)
+        owners = demo_owners(conn)
         conn.close()
-        env = airflow_environment(out, db_uri, planned.sample.skip_api_keys, port)
+        env = airflow_environment(out, db_uri, planned.sample.skip_api_keys, port, owners)
         env["AIRFLOW_CONN_MSGRAPH_DEFAULT"] = graph.airflow_connection()
+        env["AIRFLOW_CONN_TEAMS_REPORT"] = teams.airflow_connection()
         run([sys.executable, "-m", "airflow", "db", "migrate"], env, out / "migrate.log")
         for back in range(EARLIER_RUNS, 0, -1):  # real runs build the history the email reads
             day = REPORT_DAY - timedelta(days=back)
@@ -106,16 +119,20 @@ def main() -> int:
         )
         dags_test_s = time.monotonic() - dags_test_started
         sent = graph.sent_messages()
+        card = teams.cards[-1] if teams.cards else None
     reports = sorted((out / "artifacts").glob(f"{REPORT_DAY}/*/report.html"), key=os.path.getmtime)
     if not sent or not reports:
         print(f"The DAG ran but sent no report; see {out / 'dags-test.log'}", file=sys.stderr)
         return 1
-    message = message_from_bytes(sent[-1].read_bytes(), policy=default)
+    day_sent = [message_from_bytes(p.read_bytes(), policy=default) for p in sent]
+    day_sent = [m for m in day_sent if str(REPORT_DAY) in str(m["Subject"])]
+    message = next(m for m in day_sent if m["To"] == TEAM)
     print(f"From: {message['From']}\nTo: {message['To']}\nSubject: {message['Subject']}\n")
     print(message.get_body(("plain",)).get_content())
-    print(f"Email received by the Graph stand-in: {sent[-1]}")
     print(f"HTML report (archive):               {reports[-1]}")
+    show_recipients(day_sent, owners, out)
     browser = show_email_screenshots(reports[-1], out)
+    show_teams_card(card, out, browser)
     text = message.get_body(("plain",)).get_content()
     viewer = re.search(r"^Report viewer \(.*\): (\S+)$", text, re.MULTILINE)
     if not viewer:
@@ -128,6 +145,68 @@ def main() -> int:
             signal.sigwait({signal.SIGINT, signal.SIGTERM})
     print(f"Demo took {time.monotonic() - started:.1f} s (airflow dags test: {dags_test_s:.1f} s)")
     return 0
+
+
+def demo_owners(conn) -> list[dict]:
+    """Two owners of clients: one of two clients that failed on the report day (a digest
+    every day), and one of a client that ran nothing that day and who asks for a digest
+    only when something is wrong (none then)."""
+    with conn.cursor() as cur:
+        cur.execute('INSERT INTO "USER" (name, role_id, api_key) VALUES (%s, 2, %s)', QUIET_CLIENT)
+        cur.execute(
+            """SELECT DISTINCT u.name FROM process p JOIN source s ON s.id = p.source_id
+               JOIN "USER" u ON u.id = s.user_id JOIN process_status ps ON ps.id = p.status_id
+               WHERE u.role_id = 2 AND ps.name = 'Failed' AND u.name IS NOT NULL
+                 AND p.stop_time >= %s AND p.stop_time < %s ORDER BY u.name LIMIT 2""",
+            (f"{REPORT_DAY} 07:00", f"{REPORT_DAY + timedelta(days=1)} 07:00"),
+        )
+        failing = [name for (name,) in cur.fetchall()]
+    conn.commit()
+    return [
+        {"name": "Ana Lopez", "email": "ana.lopez@example.com", "clients": failing},
+        {
+            "name": "Ben Ito",
+            "email": "ben.ito@example.com",
+            "clients": [QUIET_CLIENT[0]],
+            "when": "failures",
+        },
+    ]
+
+
+def show_recipients(messages: list, owners: list[dict], out: Path) -> None:
+    """Who got what on the report day: the team report, and each owner's digest."""
+    print("\nWhat each recipient got for the report day:")
+    for message in messages:
+        print(f"  {message['To']:<28}{message['Subject']}")
+    got = {str(m["To"]) for m in messages}
+    for owner in owners:
+        if owner["email"] not in got:
+            print(
+                f"  {owner['email']:<28}nothing (when: {owner.get('when', 'always')}; "
+                f"no failure, hung process or missing video among {owner['clients']})"
+            )
+    digests = sorted((out / "artifacts").glob(f"{REPORT_DAY}/*/outbox/owners/*/send-record-0.json"))
+    print(f"  (the digests' send records: {len(digests)} under outbox/owners/)")
+
+
+def show_teams_card(card: dict | None, out: Path, browser: bool) -> None:
+    """The card the Teams stand-in received, as text and as Microsoft's renderer draws it."""
+    if card is None:
+        print("No card reached the Teams stand-in", file=sys.stderr)
+        return
+    texts = [
+        b.get("text") or "".join(r["text"] for r in b.get("inlines", [])) for b in card["body"]
+    ]
+    print("\nTeams card posted to the channel (teams_report):")
+    for text in texts:
+        if text:
+            print(f"  {text}")
+    (out / "teams-card.json").write_text(json.dumps(card, indent=2))
+    if browser:
+        try:
+            print(f"{'Teams card screenshot:':<38}{card_screenshot(card, out / 'teams-card.png')}")
+        except (ChromiumMissingError, FileNotFoundError) as exc:
+            print(f"Teams card screenshot skipped: {exc}")
 
 
 def show_email_screenshots(report: Path, out: Path) -> bool:
@@ -243,13 +322,15 @@ def demo_password(out: Path) -> str:
     return json.loads(password_file(out).read_text())[DEMO_USER]
 
 
-def airflow_environment(out: Path, db_uri: str, skip_api_keys: tuple[str, ...], port: int) -> dict:
+def airflow_environment(
+    out: Path, db_uri: str, skip_api_keys: tuple[str, ...], port: int, owners: list[dict]
+) -> dict:
     """An isolated Airflow (SQLite metadata DB under out/) configured as the README says
     production is: a `process_db` connection and the settings variable."""
     settings = {
         "logs_dir": str(out / "logs"),
         "onedrive_root": ONEDRIVE_ROOT,
-        "recipients": ["operations@example.com"],
+        "recipients": [TEAM],
         "skip_api_keys": list(skip_api_keys),
         "timezone": TIMEZONE,
         "db_timezone": "UTC",
@@ -257,6 +338,7 @@ def airflow_environment(out: Path, db_uri: str, skip_api_keys: tuple[str, ...], 
         "hung_after_minutes": 60,
         "artifacts_root": (out / "artifacts").as_uri(),
         "known_issues": KNOWN_ISSUES,
+        "owners": owners,
     }
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
     env.update(

@@ -6,6 +6,7 @@ digest still goes out once)."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from email import message_from_bytes
 from email.policy import default
@@ -98,6 +99,8 @@ def test_each_due_owner_gets_one_digest_of_their_clients_only(day, standin):
     alice = by_to["alice@example.com"].get_body(("plain",)).get_content()
     assert by_to["alice@example.com"]["Subject"].startswith("Your clients 2026-11-26: 1 failed")
     assert "For Alice: Acme." in alice
+    # one count a line, without a previous window (an owner's is not known)
+    assert re.search(r"^  Failed +1$", alice, re.MULTILINE)
     assert "Zeta" not in alice
     carol = by_to["carol@example.com"].get_body(("plain",)).get_content()
     assert "For Carol: Zeta." in carol
