@@ -41,8 +41,9 @@ def _value(name: bytes = b"") -> bytes:
     """A value, its groups' names prefixed with `name` (a pattern may hold two)."""
     return (
         # "v", escapes honoured, to its quote; not `""v` (a value that starts with quotes)
-        rb"(?:\"(?P<%sdq>(?:[^\"\\\r\n]|\\.){0,4096}+)(?!\"\w)"
-        rb"|'(?P<%ssq>(?:[^'\\\r\n]|\\.){0,4096}+)(?!'\w)"  # 'v'
+        # and not `"v":x`, where the quotes are part of a longer value (taken bare)
+        rb"(?:\"(?P<%sdq>(?:[^\"\\\r\n]|\\.){0,4096}+)(?!\"[^\s,;)\]}&>/])"
+        rb"|'(?P<%ssq>(?:[^'\\\r\n]|\\.){0,4096}+)(?!'[^\s,;)\]}&>/])"  # 'v'
         # \"v\": JSON inside a JSON string, to the \" that is not an escaped \\\"
         rb"|\\\"(?P<%seq>(?:[^\"\\\r\n]|\\\\(?:\\\"|\\\\|[^\"\\\r\n])|\\[^\"\\\r\n]){0,4096})"
         rb"|&quot;(?P<%shq>(?:(?!&quot;)[^\r\n]){0,4096})"  # HTML-escaped quotes
@@ -105,8 +106,12 @@ def _part_name(word: str) -> bytes:
 # (passwords hold '@', '/', '?' and ':' that no parser would read as theirs, but people
 # write them; an '@' later in the URL costs some of the URL, never the secret), or
 # `token@` (a token as the user name).
+# `host:port/…@…` is no userinfo when the part before ':' is a host (a dot in it, or
+# localhost): `https://127.0.0.1:8443/x@y` stays as written, while `admin:00000?00@…`
+# (a user, no dot) keeps its digit-led password secret.
+_HOST_PORT = rb"(?:[^\s/?#@:\"'<>]*\.[^\s/?#@:\"'<>]*|localhost):\d{1,5}[/?#]"
 _USERINFO = (
-    rb"(?:[^\s/?#@:\"'<>]*:(?!\d{1,5}[/?#])(?P<pw>[^\s\"<>]{0,1024})@"
+    rb"(?:(?!" + _HOST_PORT + rb")[^\s/?#@:\"'<>]*:(?P<pw>[^\s\"<>]{0,1024})@"
     rb"|(?P<user>[^\s/?#@:\"'<>]{1,1024})@)"
 )
 _ENCODED_USERINFO = (  # the same inside a URL-encoded URL: https%3A%2F%2Fuser%3Apw%40host
