@@ -31,20 +31,22 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, timedelta
 from email import message_from_bytes
 from email.policy import default
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 import psycopg2
 import requests
 
-from process_report.links import DAG_ID
+from process_report.links import DAG_ID, EXTERNAL_VIEW
 from tests.support import PROJECT_DIR
 from tests.support.adaptive_cards import card_screenshot
 from tests.support.browser import ChromiumMissingError, screenshot
+from tests.support.devtools import signed_in_page
 from tests.support.email_checks import without_ignored_css
 from tests.support.embedded_db import airflow_connection_json, embedded_server, recreate_database
 from tests.support.graph_standin import GraphStandIn
@@ -271,6 +273,31 @@ def show_viewer(airflow: str, viewer: str, out: Path, browser: bool) -> None:
             png = screenshot(saved, 1280, out / "viewer-signature-1280px.png", height=900)
             print(f"{'  screenshot at 1280 px:':<38}{png}")
     print(f"{'  sign-in:':<38}user {DEMO_USER!r}, password in {password_file(out)}")
+    if browser:
+        show_run_in_ui(airflow, viewer, login.json()["access_token"], out)
+
+
+def show_run_in_ui(airflow: str, viewer: str, token: str, out: Path) -> None:
+    """The report day's run in Airflow's own UI, signed in: the runs list (each run's
+    report day in its viewer page's title) and the run page's "Process report" tab,
+    the viewer in one scroll at 1280 px."""
+    run_id = unquote(viewer.rstrip("/").rsplit("/", 1)[-1])
+    run_page = f"{airflow}/dags/{DAG_ID}/runs/{quote(run_id, safe='')}"
+    with signed_in_page(airflow, token, out) as page:
+        page.call("Page.navigate", url=f"{airflow}/dags/{DAG_ID}/runs")
+        page.wait_for(f"document.body.innerText.includes({json.dumps(run_id)})", "the runs list")
+        runs = page.screenshot(out / "ui-runs-1280px.png")
+        page.call("Page.navigate", url=f"{run_page}/plugin/{EXTERNAL_VIEW['url_route']}")
+        page.wait_for("!!document.querySelector('iframe')", "the run page's Process report tab")
+        page.wait_for(
+            "(() => { const f = document.querySelector('iframe');"
+            " return !!(f && f.contentDocument && f.contentDocument.body"
+            " && f.contentDocument.body.innerText.includes('Process report')); })()",
+            "the report viewer inside the tab",
+        )
+        tab = page.screenshot(out / "ui-run-process-report-1280px.png")
+    print(f"{'Airflow UI, the runs list:':<38}{runs}")
+    print(f"{'Airflow UI, the run page viewer tab:':<38}{tab}")
 
 
 @contextmanager
@@ -323,7 +350,7 @@ def demo_password(out: Path) -> str:
 
 
 def airflow_environment(
-    out: Path, db_uri: str, skip_api_keys: tuple[str, ...], port: int, owners: list[dict]
+    out: Path, db_uri: str, skip_api_keys: tuple[str, ...], port: int, owners: Sequence[dict] = ()
 ) -> dict:
     """An isolated Airflow (SQLite metadata DB under out/) configured as the README says
     production is: a `process_db` connection and the settings variable."""
@@ -338,7 +365,7 @@ def airflow_environment(
         "hung_after_minutes": 60,
         "artifacts_root": (out / "artifacts").as_uri(),
         "known_issues": KNOWN_ISSUES,
-        "owners": owners,
+        "owners": list(owners),
     }
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
     env.update(
