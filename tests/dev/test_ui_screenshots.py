@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from PIL import Image
 
-from dev.ui_screenshots import WIDTH, main
+from dev.ui_screenshots import main
+from tests.support.devtools import WIDTH
 
 
 def test_ui_screenshots_show_the_report_time_zone_and_the_report_day_picker(tmp_path):
