@@ -232,13 +232,13 @@ def client_process_daily_report():
     # After the report: one digest per owner of clients (the settings' `owners`), each
     # sent once per clear and paced within the mailbox's limits.
     @report_task(multiple_outputs=False, pool=GRAPH_POOL, execution_timeout=timedelta(minutes=30))
-    def send_owner_digests(
-        run: dict, fetched: dict, failure_batches: list | None, dag_run=None
-    ) -> dict:
+    def send_owner_digests(run: dict, fetched: dict, report: dict, dag_run=None) -> dict:
         return _tasks("send_owner_digests").send_owner_digests_task(
             run=run,
             fetched=fetched,
-            failure_batches=failure_batches,
+            # the summaries the report used (a failed log scan leaves none: the digests
+            # then say so, as the report did, and still go out)
+            failure_batches=report["failure_batches"],
             clear_number=dag_run.clear_number or 0,
             dag_id=dag_run.dag_id,
             run_id=dag_run.run_id,
@@ -259,7 +259,7 @@ def client_process_daily_report():
         >> report
         >> [
             post_to_teams(run, fetched),
-            send_owner_digests(run, fetched, failure_batches),
+            send_owner_digests(run, fetched, report),
         ]
     )
 

@@ -121,12 +121,7 @@ def test_tasks_run_in_order_with_both_fan_outs_mapped(dag):
     assert teams.upstream_task_ids == {"resolve_window", "fetch_processes", report.task_id}
     assert teams.trigger_rule == "all_success"  # only a report that went out is summarized
     digests = dag.get_task("send_owner_digests")
-    assert digests.upstream_task_ids == {
-        "resolve_window",
-        "fetch_processes",
-        "scan_failure_logs",
-        report.task_id,
-    }
+    assert digests.upstream_task_ids == {"resolve_window", "fetch_processes", report.task_id}
     assert digests.trigger_rule == "all_success"  # digests follow a report that went out
     assert digests.pool == "msgraph"
 

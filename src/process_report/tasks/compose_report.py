@@ -93,6 +93,8 @@ def compose_and_send_report_task(
     del process_data  # the context holds what the email needs
     folder, recipients = context.folder, context.recipients
     result = _archive(folder, email)
+    # the owner digests read the same summaries: they follow this task, not the scan's
+    result["failure_batches"] = list(failure_batches or [])
     log.info(
         "Report rendered: %d KB HTML, %d attachment(s), %s rows per list in the body",
         len(email.body.html.encode()) // 1024,
