@@ -13,7 +13,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from process_report import artifacts
 from process_report.graph.auth import GraphConfig
-from process_report.graph.client import GraphClient, GraphError
+from process_report.graph.client import GraphClient, GraphError, json_object
 from process_report.processes import FINISHED
 from process_report.redact import Redactor
 from process_report.run_context import RunContext
@@ -135,12 +135,22 @@ def _sharing_link(client: GraphClient, config: GraphConfig):
     """Organization-scoped view links (needs Files.ReadWrite) instead of webUrl."""
 
     def link_for(item: Mapping[str, Any]) -> str:
-        answer = client.request(
+        response = client.request(
             "POST",
             f"{config.drive_root}/items/{item['id']}/createLink",
             idempotent=True,
             json={"type": "view", "scope": "organization"},
-        ).json()
-        return answer["link"]["webUrl"]
+        )
+        link = json_object(response).get("link")
+        url = link.get("webUrl") if isinstance(link, dict) else None
+        if not isinstance(url, str):  # a 200 that is no sharing link: a proxy's page
+            raise GraphError(
+                response.status_code,
+                "MalformedAnswer",
+                "createLink gave no link.webUrl",
+                "createLink",
+                transient=True,
+            )
+        return url
 
     return link_for

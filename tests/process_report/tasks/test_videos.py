@@ -12,6 +12,7 @@ from airflow.sdk.exceptions import AirflowFailException
 from process_report import artifacts
 from process_report.tasks import videos as task
 from tests.process_report.tasks.runs import SETTINGS, UUID, resolve
+from tests.support.graph_standin import Answer
 
 
 def resolve_videos(run, uuids_by_key, try_number=1, max_tries=3):
@@ -70,6 +71,21 @@ def test_sharing_links_replace_web_urls_when_the_setting_asks(
     (video,) = resolve_videos(resolve(), {"key1": [UUID]})[UUID]["videos"]
     assert video["url"].startswith("https://contoso.example/share/")
     assert any(r.endswith("/createLink") for r in standin.requests)
+
+
+@pytest.mark.parametrize("body", [b"<html>proxy login</html>", b'{"link": null}', b"[]"])
+def test_a_sharing_link_answer_that_is_no_link_is_a_reason_not_a_crash(
+    settings_variable, monkeypatch, standin, body
+):
+    standin.add_file(f"Videos/key1/{UUID}.mp4")
+    settings_variable({**SETTINGS, "onedrive_root": "Videos", "create_sharing_links": True})
+    monkeypatch.setenv("AIRFLOW_CONN_MSGRAPH_DEFAULT", standin.airflow_connection())
+    standin.faults.graph_answers.extend(
+        [Answer(200, body, {"Content-Type": "text/html"}, match="createLink")] * 20
+    )
+    found = resolve_videos(resolve(), {"key1": [UUID]}, try_number=4, max_tries=3)[UUID]
+    assert found["videos"] == []
+    assert found["error"].startswith("link unavailable: ")
 
 
 def test_missing_graph_connection_marks_links_unavailable_instead_of_failing(
