@@ -8,8 +8,11 @@ what a page must show and screenshots it.
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
+import os
+import signal
 import socket
 import subprocess
 import tempfile
@@ -82,6 +85,7 @@ def browser(profile: Path) -> tuple[subprocess.Popen, str]:
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its renderer and GPU processes: one group to stop
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -91,7 +95,7 @@ def browser(profile: Path) -> tuple[subprocess.Popen, str]:
             return process, page["webSocketDebuggerUrl"]
         except (requests.ConnectionError, StopIteration):
             time.sleep(0.5)
-    process.kill()
+    stop(process)
     raise SystemExit("chromium did not open its DevTools endpoint")
 
 
@@ -105,7 +109,8 @@ def _free_port() -> int:
 def signed_in_page(base: str, token: str, out: Path) -> Iterator[Page]:
     """A 1280 px tab of a fresh headless Chromium, signed in to the API server at `base`
     with `token` (its `/auth/token` answer) as Airflow's UI cookie."""
-    with tempfile.TemporaryDirectory() as profile:
+    # Chromium's helper processes may still be writing the profile as it is removed
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         process, websocket_url = browser(Path(profile))
         try:
             with connect(websocket_url, max_size=64 * 2**20) as channel:
@@ -123,5 +128,11 @@ def signed_in_page(base: str, token: str, out: Path) -> Iterator[Page]:
                 page.call("Network.setCookie", name="_token", value=token, url=base, path="/")
                 yield page
         finally:
-            process.kill()
-            process.wait(timeout=30)
+            stop(process)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Chromium and every process it started (its own process group)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
