@@ -58,12 +58,18 @@ def revoke_select(conn, table: str) -> str:
     return "report_reader_t"
 
 
+def as_user(uri: str, user: str) -> str:
+    """The same server and database as another user, whatever the URI's form (the
+    embedded server's socket URI or a machine's `postgresql://postgres@host/db`)."""
+    return psycopg2.extensions.make_dsn(uri, user=user)
+
+
 @pytest.mark.parametrize("driver", [psycopg2, psycopg], ids=["psycopg2", "psycopg3"])
 def test_role_that_lost_select_is_a_permanent_42501_from_either_driver(
     process_db, process_db_uri, driver
 ):
     role = revoke_select(process_db, "process")
-    reader = driver.connect(process_db_uri.replace("postgres:@", f"{role}:@"))
+    reader = driver.connect(as_user(process_db_uri, role))
     try:
         with pytest.raises(driver.Error) as raised:
             fetch_process_rows(reader, *WINDOW, "UTC")
@@ -96,7 +102,7 @@ def test_statement_timeout_is_transient(process_db):
     ("change", "code"),
     [
         (lambda uri: with_database(uri, "no_such_database"), "3D000"),
-        (lambda uri: uri.replace("postgres:@", "no_such_role:@"), "28000"),
+        (lambda uri: as_user(uri, "no_such_role"), "28000"),
     ],
     ids=["unknown database", "unknown role"],
 )
