@@ -250,31 +250,31 @@ def show_viewer(airflow: str, viewer: str, out: Path, browser: bool) -> None:
     )
     login.raise_for_status()
     bearer = {"Authorization": f"Bearer {login.json()['access_token']}"}
-    page = requests.get(viewer, headers=bearer, timeout=60)
-    page.raise_for_status()
-    saved = out / "viewer.html"
-    saved.write_text(page.text, encoding="utf-8")
-    print(f"{f'  signed in as {DEMO_USER!r}:':<38}HTTP {page.status_code}, saved to {saved}")
-    if browser:
-        png = screenshot(saved, 1280, out / "viewer-1280px.png", height=1600)
-        print(f"{'  screenshot at 1280 px:':<38}{png}")
+    page = save_page(viewer, bearer, out / "viewer.html", browser, height=1600)
+    print(f"{f'  signed in as {DEMO_USER!r}:':<38}HTTP 200, saved to {out / 'viewer.html'}")
     # The history of the ongoing error (the most frequent one else), as the run page links it.
     first = re.search(
         r'TimeoutError[^<]*</span>\s*<div><a class="v-mono" href="(signatures/[0-9a-f]{12})"',
-        page.text,
-    ) or re.search(r'href="(signatures/[0-9a-f]{12})"', page.text)
+        page,
+    ) or re.search(r'href="(signatures/[0-9a-f]{12})"', page)
     if first:
-        history = requests.get(viewer + first.group(1), headers=bearer, timeout=60)
-        history.raise_for_status()
-        saved = out / "viewer-signature.html"
-        saved.write_text(history.text, encoding="utf-8")
         print(f"{'  an error signature history:':<38}{viewer + first.group(1)}")
-        if browser:
-            png = screenshot(saved, 1280, out / "viewer-signature-1280px.png", height=900)
-            print(f"{'  screenshot at 1280 px:':<38}{png}")
+        save_page(viewer + first.group(1), bearer, out / "viewer-signature.html", browser)
     print(f"{'  sign-in:':<38}user {DEMO_USER!r}, password in {password_file(out)}")
     if browser:
         show_run_in_ui(airflow, viewer, login.json()["access_token"], out)
+
+
+def save_page(url: str, headers: dict, saved: Path, browser: bool, height: int = 900) -> str:
+    """A viewer page fetched signed in, saved, and screenshotted at 1280 px (named like
+    `saved`, `-1280px.png`) when Chromium is there; returns its HTML."""
+    page = requests.get(url, headers=headers, timeout=60)
+    page.raise_for_status()
+    saved.write_text(page.text, encoding="utf-8")
+    if browser:
+        png = screenshot(saved, 1280, saved.with_name(f"{saved.stem}-1280px.png"), height=height)
+        print(f"{'  screenshot at 1280 px:':<38}{png}")
+    return page.text
 
 
 def show_run_in_ui(airflow: str, viewer: str, token: str, out: Path) -> None:
