@@ -14,7 +14,7 @@ import os
 import re
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import IO, Any
 
 from airflow.sdk import ObjectStoragePath
 
@@ -56,7 +56,7 @@ def run_name(run_id: str) -> str:
 
 def write_json(folder: ObjectStoragePath, name: str, data: Any) -> str:
     """Write `data` as JSON and return the file's URL for XCom. The text is encoded and
-    written as it is made, so a big day's processes.json is never held whole (as text or
+    written as it is made, so a big file is never held whole (as text or
     bytes); the file is the same as `json.dumps(data, sort_keys=True, indent=1)`."""
     chunks = json.JSONEncoder(sort_keys=True, indent=1).iterencode(data)
     return write_chunks(folder, name, (chunk.encode() for chunk in joined(chunks)))
@@ -74,15 +74,17 @@ def write_bytes(folder: ObjectStoragePath, name: str, data: bytes) -> str:
 def write_chunks(folder: ObjectStoragePath, name: str, chunks: Iterable[bytes]) -> str:
     """Write `chunks` as they come, so a large file (a failure-log extract) is never
     held whole, and return the file's URL. A file on the local disk is readable by its
-    owner only: the archive holds the clients' API keys (processes.json,
+    owner only: the archive holds the clients' API keys (processes.jsonl,
     videos/plan.json, run/settings.json)."""
     target = folder / name
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.protocol in _LOCAL_PROTOCOLS:
         _write_private(target.path, chunks)
-    else:  # object storage, whose access is the bucket's policy; files are capped
-        # (an extract keeps at most 4 MiB), so joining them costs little
-        target.write_bytes(b"".join(chunks))
+    else:  # object storage, whose access is the bucket's policy: uploaded as written
+        # (in parts, for a large file such as a big day's processes.jsonl)
+        with open_file(target, "wb") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
     return str(target)
 
 
@@ -95,6 +97,19 @@ def _write_private(path: str, chunks: Iterable[bytes]) -> None:
         os.fchmod(descriptor, _PRIVATE)
         for chunk in chunks:
             handle.write(chunk)
+
+
+def open_file(path: ObjectStoragePath, mode: str = "rb") -> IO[bytes]:
+    """`path` opened through the filesystem its other operations use (the wrapped
+    UPath's, into which Airflow puts its connection's when the path names one), not
+    `ObjectStoragePath.open`: that one wraps the file in a proxy whose every call goes
+    through a wrapper, a third of the failure summaries' time when an extract is read a
+    line at a time, and it finds only the filesystems of Airflow's registry (not
+    `memory://`, which the tests use)."""
+    wrapped = getattr(path, "__wrapped__", path)
+    if wrapped.protocol in _LOCAL_PROTOCOLS:  # a plain file object: no fsspec layer either
+        return open(wrapped.path, mode)  # the caller closes it
+    return wrapped.fs.open(wrapped.path, mode)
 
 
 def read_json(url: str) -> Any:

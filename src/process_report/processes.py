@@ -10,7 +10,7 @@ a note on the process and a data-quality line in the report, never a dropped row
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +22,10 @@ CLIENT_ROLE_ID = 2
 FINISHED, FAILED, RUNNING, OTHER = "finished", "failed", "running", "other"
 CATEGORIES = (FINISHED, FAILED, RUNNING, OTHER)
 FETCH_BATCH_ROWS = 2000
+# The window's records in the run's folder, one a line (process_records.py), and their
+# counts and notes beside them.
+RECORDS_FILE = "processes.jsonl"
+SUMMARY_FILE = "processes.json"
 _STATUS_CATEGORY = {"finished": FINISHED, "failed": FAILED, "running": RUNNING}
 
 
@@ -33,20 +37,26 @@ def process_query() -> str:
 def fetch_process_rows(
     conn: Any, window_start: datetime, window_end: datetime, db_timezone: str
 ) -> list[dict[str, Any]]:
-    """Run the window query on a DB-API connection and return rows as dicts.
+    """Every row of the window query as a list (`iter_process_rows`), for a window known
+    to be small: the preflight's empty one, tests."""
+    return list(iter_process_rows(conn, window_start, window_end, db_timezone))
+
+
+def iter_process_rows(
+    conn: Any, window_start: datetime, window_end: datetime, db_timezone: str
+) -> Iterator[dict[str, Any]]:
+    """Run the window query on a DB-API connection and yield its rows as dicts, as the
+    server-side cursor hands them over: no more than FETCH_BATCH_ROWS rows are held.
 
     The session TimeZone is set (for this transaction only) to the zone naive timestamp
     columns are written in, which is what lets the one query read both column types.
 
     Every text field that holds a URL (a camera's source URI above all) loses its
-    credentials here, at the source: these rows become processes.json, the email and
+    credentials here, at the source: these rows become processes.jsonl, the email and
     its CSV, none of which may carry `user:password@` or a `token=` parameter.
     """
     with conn.cursor() as cur:
         cur.execute("SELECT set_config('TimeZone', %(tz)s, true)", {"tz": db_timezone})
-    rows: list[dict[str, Any]] = []
-    # A server-side cursor, read in batches: the driver never holds the whole result
-    # next to the dicts made of it (50,000 rows a window on a big day).
     with conn.cursor(name="process_window") as cur:
         cur.execute(
             process_query(),
@@ -58,9 +68,9 @@ def fetch_process_rows(
         )
         while batch := cur.fetchmany(FETCH_BATCH_ROWS):
             names = [col[0] for col in cur.description]
-            rows.extend(_shown(dict(zip(names, row, strict=True))) for row in batch)
+            for row in batch:
+                yield _shown(dict(zip(names, row, strict=True)))
     conn.rollback()  # read-only; end the transaction so the session setting goes too
-    return rows
 
 
 def _shown(row: dict[str, Any]) -> dict[str, Any]:
@@ -116,32 +126,109 @@ class ProcessSet:
 
 def count_categories(processes: Iterable[Mapping[str, Any]]) -> dict[str, int]:
     """Counts per category, plus `hung` (a subset of running) and `total`."""
-    listed = list(processes)
-    per = Counter(p["category"] for p in listed)
-    counts = {c: per.get(c, 0) for c in CATEGORIES}
-    counts["hung"] = sum(1 for p in listed if p["hung"])
-    counts["total"] = len(listed)
-    return counts
+    tally = WindowTally()
+    for p in processes:
+        tally.count(p)
+    return tally.counts
+
+
+@dataclass
+class WindowTally:
+    """What a window's records add up to, kept while they stream past: the counts, the
+    skip-listed rows, how often each note and each UUID occurred. The UUIDs are the one
+    part that grows with the day (about 14 MB at 100,000 processes), and what finding
+    a duplicate needs; everything else is a handful of numbers."""
+
+    per_category: Counter[str] = field(default_factory=Counter)
+    hung: int = 0
+    skipped_test_processes: int = 0
+    notes: Counter[str] = field(default_factory=Counter)
+    uuids: Counter[Any] = field(default_factory=Counter)
+
+    def count(self, record: Mapping[str, Any]) -> None:
+        self.per_category[record["category"]] += 1
+        self.hung += bool(record["hung"])
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {c: self.per_category.get(c, 0) for c in CATEGORIES}
+        counts["hung"] = self.hung
+        counts["total"] = sum(self.per_category.values())
+        return counts
+
+    def duplicated(self) -> dict[Any, int]:
+        """UUID -> rows, for every UUID in more than one row (usually none)."""
+        return {uuid: n for uuid, n in self.uuids.items() if n > 1}
+
+    def data_quality(self) -> list[str]:
+        """One line per duplicated UUID, then one per kind of row anomaly."""
+        duplicated = self.duplicated()
+        return [
+            *(
+                f"Process UUID {u} appears in {duplicated[u]} rows; each row is listed."
+                for u in sorted(duplicated)
+            ),
+            *(f"{count} process(es): {note}." for note, count in sorted(self.notes.items())),
+        ]
+
+
+def categorized(
+    rows: Iterable[Mapping[str, Any]],
+    tally: WindowTally,
+    *,
+    window_end: datetime,
+    hung_after_minutes: int,
+    skip_api_keys: frozenset[str] = frozenset(),
+) -> Iterator[dict[str, Any]]:
+    """Turn query rows into categorized process records, as of the window's end, one at
+    a time, adding each to `tally`. Skip-listed rows are counted, not yielded.
+
+    A process whose final status was written after the window ended was still running at
+    the window's end, so it counts as running: that keeps a backfilled day's report the
+    same as the one sent that morning, even though the database has moved on.
+
+    A duplicated UUID is known only once every row has gone by: `duplicate_note` then
+    says what each of its records gains (`tally.duplicated()`)."""
+    hung_after = timedelta(minutes=hung_after_minutes)
+    for row in rows:
+        if (row.get("api_key") or "") in skip_api_keys:
+            tally.skipped_test_processes += 1
+            continue
+        record = _process_record(row, window_end, hung_after)
+        tally.count(record)
+        tally.notes.update(record["notes"])
+        tally.uuids[record["uuid"]] += 1
+        yield record
+
+
+def duplicate_note(rows: int) -> str:
+    """The note every record of a UUID that appears in `rows` rows carries."""
+    return f"process UUID appears {rows} times"
 
 
 def categorize(
-    rows: Sequence[Mapping[str, Any]],
+    rows: Iterable[Mapping[str, Any]],
     *,
     window_end: datetime,
     hung_after_minutes: int,
     skip_api_keys: frozenset[str] = frozenset(),
 ) -> ProcessSet:
-    """Turn query rows into categorized process records, as of the window's end.
-
-    A process whose final status was written after the window ended was still running at
-    the window's end, so it counts as running: that keeps a backfilled day's report the
-    same as the one sent that morning, even though the database has moved on.
-    """
-    kept = [r for r in rows if (r.get("api_key") or "") not in skip_api_keys]
-    hung_after = timedelta(minutes=hung_after_minutes)
-    processes = [_process_record(r, window_end, hung_after) for r in kept]
-    quality = _mark_duplicates(processes) + _quality_notes(processes)
-    return ProcessSet(processes, skipped_test_processes=len(rows) - len(kept), data_quality=quality)
+    """`categorized`, held in memory: for a small window (tests, the demo's fixtures)."""
+    tally = WindowTally()
+    processes = list(
+        categorized(
+            rows,
+            tally,
+            window_end=window_end,
+            hung_after_minutes=hung_after_minutes,
+            skip_api_keys=skip_api_keys,
+        )
+    )
+    duplicated = tally.duplicated()
+    for p in processes:
+        if p["uuid"] in duplicated:
+            p["notes"].append(duplicate_note(duplicated[p["uuid"]]))
+    return ProcessSet(processes, tally.skipped_test_processes, tally.data_quality())
 
 
 def _process_record(
@@ -190,23 +277,6 @@ def _process_record(
         "source_uuid": row.get("source_uuid"),
         "notes": notes,
     }
-
-
-def _mark_duplicates(processes: list[dict[str, Any]]) -> list[str]:
-    seen = Counter(p["uuid"] for p in processes)
-    duplicated = sorted(u for u, n in seen.items() if n > 1)
-    for p in processes:
-        if p["uuid"] in duplicated:
-            p["notes"].append(f"process UUID appears {seen[p['uuid']]} times")
-    return [f"Process UUID {u} appears in {seen[u]} rows; each row is listed." for u in duplicated]
-
-
-def _quality_notes(processes: list[dict[str, Any]]) -> list[str]:
-    """One line per kind of row anomaly (duplicates are reported by UUID above)."""
-    per_note = Counter(
-        n for p in processes for n in p["notes"] if not n.startswith("process UUID appears")
-    )
-    return [f"{count} process(es): {note}." for note, count in sorted(per_note.items())]
 
 
 def _minutes(start: datetime | None, end: datetime | None) -> float | None:

@@ -21,7 +21,7 @@ import itertools
 import time
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -47,6 +47,7 @@ EXTRACTS_ZIP = "failure-logs.zip"
 # extracts leaves room for the body, the CSV and the full report of a 20,000-process day.
 EXTRACTS_ZIP_MAX_BYTES = 1024 * 1024
 EXTRACT_TAIL_BYTES = 256 * 1024  # of each extract; the error is at its end
+CSV_ROWS_PER_CHUNK = 500
 _INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False, minify_css=True)
 
 
@@ -109,8 +110,8 @@ def report_email(*, read_extract: Callable[[str], str] | None = None, **inputs: 
     context = report_context(**inputs)
     inputs.clear()  # the process data as read: the context holds its own copies
     extracts = attach_extracts(context["failed"], read_extract)
-    csv = _deliverable(  # first, so its unzipped bytes are gone before the full render
-        Attachment("processes.csv", processes_csv(context["all_processes"]), "text/csv")
+    csv = _deliverable_chunks(  # zipped as it is written when large, never held whole
+        "processes.csv", processes_csv(context["all_processes"]), "text/csv"
     )
     notes = _notes_attachment(context)
     listed = (csv, *notes)
@@ -164,28 +165,31 @@ def _minimal(context: Mapping[str, Any]) -> RenderedReport:
 
 
 def attach_extracts(
-    failed: Sequence[Mapping[str, Any]], read_extract: Callable[[str], str] | None
+    failed: Iterable[Mapping[str, Any]], read_extract: Callable[[str], str] | None
 ) -> AttachedExtracts:
     """The failures' extracts in one zip, in the order the email lists them, until the
     next would push it over EXTRACTS_ZIP_MAX_BYTES; each is cut to its last
-    EXTRACT_TAIL_BYTES. Extracts are read one at a time and only while they fit."""
-    logs = [p["failure"] for p in failed if p["failure"] and p["failure"]["extract"]]
-    if read_extract is None or not logs:
-        return AttachedExtracts(total=len(logs))
-    buffer, attached, size = io.BytesIO(), set(), 0
+    EXTRACT_TAIL_BYTES. Extracts are read one at a time and only while they fit; the
+    failures are read as they come (a list of a big day's is never held)."""
+    logs = (p["failure"] for p in failed if p["failure"] and p["failure"]["extract"])
+    buffer, attached, size, total, full = io.BytesIO(), set(), 0, 0, read_extract is None
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for failure in logs:
+            total += 1
+            if full:  # counted: the email says how many of how many are attached
+                continue
             data = _tail(read_extract(failure["extract"])).encode()
             entry = len(zlib.compress(data)) + 2 * len(failure["log_file"]) + 100  # + headers
             if size + entry > EXTRACTS_ZIP_MAX_BYTES:
-                break
+                full = True
+                continue
             archive.writestr(failure["log_file"], data)
             attached.add(failure["uuid"])
             size += entry
     if not attached:
-        return AttachedExtracts(total=len(logs))
+        return AttachedExtracts(total=total)
     attachment = Attachment(EXTRACTS_ZIP, buffer.getvalue(), "application/zip")
-    return AttachedExtracts(attachment, frozenset(attached), len(logs))
+    return AttachedExtracts(attachment, frozenset(attached), total)
 
 
 def _tail(text: str) -> str:
@@ -202,33 +206,33 @@ def _tail(text: str) -> str:
     )
 
 
-def processes_csv(processes: Sequence[Mapping[str, Any]]) -> bytes:
-    """Every process, one row each. Cells that a spreadsheet would run as a formula are
-    prefixed with a quote (CSV injection)."""
-    columns = [
-        "category",
-        "client",
-        "uuid",
-        "status",
-        "start_time",
-        "stop_time",
-        "duration_min",
-        "last_ping_min_ago",
-        "hung",
-        "source_alias",
-        "source_uri",
-        "videos",
-        "video_error",
-        "key_error",
-        "extract",
-        "notes",
-    ]
-    data = io.BytesIO()
-    # Encoded as it is written: the text and its bytes are never both held whole.
-    out = io.TextIOWrapper(data, encoding="utf-8", newline="", write_through=True)
+CSV_COLUMNS = (
+    "category",
+    "client",
+    "uuid",
+    "status",
+    "start_time",
+    "stop_time",
+    "duration_min",
+    "last_ping_min_ago",
+    "hung",
+    "source_alias",
+    "source_uri",
+    "videos",
+    "video_error",
+    "key_error",
+    "extract",
+    "notes",
+)
+
+
+def processes_csv(processes: Iterable[Mapping[str, Any]]) -> Iterator[bytes]:
+    """Every process, one row each, as UTF-8 chunks of a few hundred rows. Cells that a
+    spreadsheet would run as a formula are prefixed with a quote (CSV injection)."""
+    out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(columns)
-    for p in processes:
+    writer.writerow(CSV_COLUMNS)
+    for number, p in enumerate(processes, 1):
         failure = p.get("failure") or {}
         row = {
             **p,
@@ -238,9 +242,12 @@ def processes_csv(processes: Sequence[Mapping[str, Any]]) -> bytes:
             "extract": failure.get("extract_url") or failure.get("log_file"),
             "notes": "; ".join(p["notes"]),
         }
-        writer.writerow([_csv_cell(row.get(c)) for c in columns])
-    out.flush()
-    return data.getvalue()
+        writer.writerow([_csv_cell(row.get(c)) for c in CSV_COLUMNS])
+        if number % CSV_ROWS_PER_CHUNK == 0:
+            yield out.getvalue().encode()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue().encode()
 
 
 def _render(
@@ -322,20 +329,26 @@ def _inlined(rendered: RenderedReport) -> RenderedReport:
     return replace(rendered, html=_INLINER.inline(rendered.html))
 
 
-def _deliverable(attachment: Attachment) -> Attachment:
-    """Large attachments go zipped: Graph's 4 MB request limit counts them base64-encoded
-    twice (in the MIME and around it), and repetitive CSV and HTML compress tenfold."""
-    if len(attachment.data) <= ZIP_ABOVE_BYTES:
-        return attachment
-    return _zipped(attachment.name, (attachment.data,))
+def _deliverable_chunks(name: str, chunks: Iterable[bytes], mime: str) -> Attachment:
+    """The attachment `name` of `chunks`, as it is when at most ZIP_ABOVE_BYTES, else
+    zipped as the chunks come: Graph's 4 MB request limit counts attachments
+    base64-encoded twice (in the MIME and around it), and repetitive CSV and HTML
+    compress tenfold. Only the first ZIP_ABOVE_BYTES are held to decide."""
+    iterator = iter(chunks)
+    held: list[bytes] = []
+    size = 0
+    for chunk in iterator:
+        held.append(chunk)
+        size += len(chunk)
+        if size > ZIP_ABOVE_BYTES:
+            return _zipped(name, itertools.chain(held, iterator))
+    return Attachment(name, b"".join(held), mime)
 
 
 def _deliverable_text(name: str, text: str, mime: str) -> Attachment:
-    """`_deliverable(Attachment(name, text.encode(), mime))`, encoded and zipped in
-    chunks, so a big report's text is never held as bytes too."""
-    if utf8_size(text) <= ZIP_ABOVE_BYTES:
-        return Attachment(name, text.encode(), mime)
-    return _zipped(name, encoded(text))
+    """`_deliverable_chunks` of `text`, encoded in chunks, so a big report's text is
+    never held as bytes too."""
+    return _deliverable_chunks(name, encoded(text), mime)
 
 
 def _zipped(name: str, chunks: Iterable[bytes]) -> Attachment:

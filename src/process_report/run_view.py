@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from process_report.processes import CATEGORIES, FAILED
-from process_report.report_context import local_time
+from process_report.processes import CATEGORIES, FAILED, RECORDS_FILE, SUMMARY_FILE
+from process_report.report_rows import local_time
 from process_report.run_files import RunFiles
 
 EXTRACTS, ATTACHMENTS, OUTBOX = "failure_logs", "attachments", "outbox"
@@ -234,24 +234,40 @@ def _local(stamp: Any, tz: ZoneInfo) -> str | None:
 
 
 def _failed_processes(files: RunFiles) -> dict[str, tuple[str | None, str | None]]:
-    """uuid → (client, stop time) of the failed processes in processes.json. Every other
-    process record is dropped as it is parsed, so a big day is never held whole (and its
-    API keys never reach the viewer's output)."""
-
-    def keep_failed(obj: dict[str, Any]) -> Any:
-        if "category" in obj and "uuid" in obj and "client" in obj:
-            if obj["category"] != FAILED or not isinstance(obj["uuid"], str):
-                return None
-            return (obj["uuid"].lower(), obj.get("client"), obj.get("stop_time"))
-        return obj
-
+    """uuid → (client, stop time) of the failed processes: from processes.jsonl, a line
+    at a time, or, for a run archived before the records were streamed, from inside
+    processes.json. Every other process record is dropped as it is parsed, so a big day
+    is never held whole (and its API keys never reach the viewer's output)."""
     try:
-        with files.open("processes.json") as handle:
-            data = json.load(handle, object_hook=keep_failed)
+        handle = files.open(RECORDS_FILE)
+    except OSError:  # not there: a run archived before the records were streamed
+        found = _failed_in_summary(files)
+    else:
+        try:
+            with handle:
+                found = [json.loads(line, object_hook=_keep_failed) for line in handle]
+        except (OSError, ValueError):
+            return {}
+    return {p[0]: (p[1], p[2]) for p in found if isinstance(p, tuple)}
+
+
+def _failed_in_summary(files: RunFiles) -> list[Any]:
+    try:
+        with files.open(SUMMARY_FILE) as handle:
+            data = json.load(handle, object_hook=_keep_failed)
     except (OSError, ValueError):
-        return {}
+        return []
     found = data.get("processes") if isinstance(data, dict) else None
-    return {p[0]: (p[1], p[2]) for p in found or () if isinstance(p, tuple)}
+    return found if isinstance(found, list) else []
+
+
+def _keep_failed(obj: dict[str, Any]) -> Any:
+    """A failed process record as (uuid, client, stop time); any other record as None."""
+    if "category" in obj and "uuid" in obj and "client" in obj:
+        if obj["category"] != FAILED or not isinstance(obj["uuid"], str):
+            return None
+        return (obj["uuid"].lower(), obj.get("client"), obj.get("stop_time"))
+    return obj
 
 
 def _key_errors(files: RunFiles) -> dict[str, str]:

@@ -44,7 +44,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from process_report import artifacts
 from process_report.links import DAG_ID, RUN_PATH, VIEWER_PREFIX, RunLinks
-from process_report.report_context import local_time
+from process_report.report_rows import local_time
 from process_report.report_templates import template_environment
 from process_report.run_context import SETTINGS_FILE
 from process_report.run_files import RunFiles

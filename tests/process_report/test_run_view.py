@@ -155,19 +155,22 @@ def process(uuid, category, client, stop):
     }
 
 
-def test_failures_carry_client_stop_time_and_key_error_in_stop_order(folder, files):
-    (folder / "processes.json").write_text(
-        json.dumps(
-            {
-                "counts": {"failed": 3},
-                "processes": [
-                    process("AAA", "failed", "Late Co", "2026-11-27T02:00:00+00:00"),
-                    process("bbb", "failed", "Early Co", "2026-11-26T20:00:00+00:00"),
-                    process("ccc", "finished", "Done Co", "2026-11-26T21:00:00+00:00"),
-                ],
-            }
+@pytest.mark.parametrize("layout", ["streamed", "archived before the records were streamed"])
+def test_failures_carry_client_stop_time_and_key_error_in_stop_order(folder, files, layout):
+    processes = [
+        process("AAA", "failed", "Late Co", "2026-11-27T02:00:00+00:00"),
+        process("bbb", "failed", "Early Co", "2026-11-26T20:00:00+00:00"),
+        process("ccc", "finished", "Done Co", "2026-11-26T21:00:00+00:00"),
+    ]
+    if layout == "streamed":  # processes.jsonl beside the summary, as fetch_processes writes
+        (folder / "processes.json").write_text(
+            json.dumps({"counts": {"failed": 2}, "records": "processes.jsonl"})
         )
-    )
+        (folder / "processes.jsonl").write_text("".join(json.dumps(p) + "\n" for p in processes))
+    else:
+        (folder / "processes.json").write_text(
+            json.dumps({"counts": {"failed": 2}, "processes": processes})
+        )
     (folder / "summaries").mkdir()
     (folder / "summaries" / "0-2.json").write_text(
         json.dumps(

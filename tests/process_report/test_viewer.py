@@ -26,6 +26,7 @@ from fastapi.testclient import TestClient
 from markupsafe import escape
 
 from process_report.links import DAG_ID, RunLinks
+from process_report.process_records import read_records
 from tests.support import PROJECT_DIR
 from tests.support.auth_managers import RUNS_ONLY_USER
 from tests.support.browser import overflow_px, screenshot
@@ -471,7 +472,7 @@ def test_failure_logs_are_listed_with_client_stop_time_and_key_error(archived_ru
     folder = archived_run["folder"]
     failed = {
         p["uuid"].lower(): p
-        for p in json.loads((folder / "processes.json").read_text())["processes"]
+        for p in read_records((folder / "processes.json").as_uri())
         if p["category"] == "failed"
     }
     key_errors = {
@@ -497,7 +498,7 @@ def test_a_log_page_has_a_heading_the_process_and_client_a_way_back_and_the_raw_
     uuid = extract.name.split(".")[0].lower()
     (client,) = [
         p["client"]
-        for p in json.loads((folder / "processes.json").read_text())["processes"]
+        for p in read_records((folder / "processes.json").as_uri())
         if p["uuid"].lower() == uuid and p["category"] == "failed"
     ]
     page = archived_run["api"].get(links.extract(extract.name), headers=reader)

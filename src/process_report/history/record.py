@@ -25,16 +25,16 @@ def record_of_day(
     report_day: date | str,
     counts: Mapping[str, int],
     processes: Iterable[Mapping[str, Any]],
-    summaries: Iterable[Mapping[str, Any]] | None,
+    summaries: Mapping[str, Mapping[str, Any]] | Iterable[Mapping[str, Any]] | None,
     *,
     written_at: datetime,
 ) -> dict[str, Any]:
     """The record of `report_day`: `counts` as fetched, the failed `processes` (each with
     `uuid`, `client`, `category`) grouped by the signature of their failure summary
-    (`summaries`: those of summarize_failures, any order; None when the logs could not
-    be scanned). A failure without a summary or log records counts for its client but
+    (`summaries`: those of summarize_failures, any order, or by UUID; None when the logs
+    could not be scanned). A failure without a summary or log records counts for its client but
     has no signature: nothing is known of its cause."""
-    by_uuid = {s["uuid"]: s for s in summaries or () if s.get("found") and s.get("key_error")}
+    by_uuid = summaries if isinstance(summaries, Mapping) else _by_uuid(summaries or ())
     clients_failed: Counter[str] = Counter()
     groups: dict[str, dict[str, Any]] = {}
     clients: defaultdict[str, set[str]] = defaultdict(set)
@@ -44,7 +44,7 @@ def record_of_day(
         client = str(process.get("client"))
         clients_failed[client] += 1
         summary = by_uuid.get(process.get("uuid"))
-        if summary is None:
+        if summary is None or not (summary.get("found") and summary.get("key_error")):
             continue
         masked = summary.get("signature") or signature(summary["key_error"])
         sig = signature_id(masked)
@@ -62,6 +62,10 @@ def record_of_day(
         },
         "clients_failed": dict(sorted(clients_failed.items())),
     }
+
+
+def _by_uuid(summaries: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+    return {s["uuid"]: s for s in summaries}
 
 
 def _day(value: date | str) -> str:

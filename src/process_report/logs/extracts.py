@@ -36,8 +36,14 @@ GZIP_ABOVE_BYTES = 256 * 1024
 Store = Callable[[str, Iterable[bytes]], str]
 
 
-def failed_processes(process_data: Mapping[str, Any]) -> list[dict[str, Any]]:
-    return [p for p in process_data["processes"] if p["category"] == FAILED]
+def failed_processes(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """What the scan needs of each failed process (UUID and times), not whole records:
+    15,000 failures a day are a few MB this way."""
+    return [
+        {"uuid": p["uuid"], "start_time": p["start_time"], "stop_time": p["stop_time"]}
+        for p in records
+        if p["category"] == FAILED
+    ]
 
 
 def days_ran(process: Mapping[str, Any], window_end: datetime, zones: tuple[str, ...]) -> set[str]:

@@ -10,7 +10,7 @@ recomputed, so "2 new errors" means two of theirs; the trend, to their clients.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from process_report.logs.signatures import signature_id
@@ -23,7 +23,7 @@ STATES = ("new", "back", "ongoing")
 def digest_inputs(
     digest: OwnerDigest,
     *,
-    failures: list[Mapping[str, Any]] | None,
+    failures: Mapping[str, Mapping[str, Any]] | Sequence[Mapping[str, Any]] | None,
     history: Mapping[str, Any] | None,
     trend: Mapping[str, Any] | None,
 ) -> dict[str, Any]:
@@ -31,8 +31,8 @@ def digest_inputs(
     `previous_counts` (None: unknown per owner, shown as such), `failures`, `history`,
     `trend` and `digest` (the header)."""
     processes = list(digest.processes)
-    uuids = {p["uuid"] for p in processes if p["category"] == FAILED}
-    mine = [f for f in failures or () if f["uuid"] in uuids] if failures is not None else None
+    uuids = dict.fromkeys(p["uuid"] for p in processes if p["category"] == FAILED)
+    mine = None if failures is None else _failures_of(failures, uuids)
     clients = {str(p["client"]) for p in processes}
     return {
         "process_data": {"processes": processes, "counts": count_categories(processes)},
@@ -42,6 +42,16 @@ def digest_inputs(
         "trend": _trend_of(trend, clients),
         "digest": {"owner": digest.owner.name, "clients": digest.clients},
     }
+
+
+def _failures_of(
+    failures: Mapping[str, Mapping[str, Any]] | Sequence[Mapping[str, Any]],
+    uuids: Mapping[str, None],
+) -> list[Mapping[str, Any]]:
+    """The summaries of the digest's failures (`failures`: by UUID, or a list)."""
+    if isinstance(failures, Mapping):
+        return [failures[uuid] for uuid in uuids if uuid in failures]
+    return [f for f in failures if f["uuid"] in uuids]
 
 
 def _lifecycle_of(

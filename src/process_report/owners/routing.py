@@ -41,14 +41,20 @@ def select_digests(
 ) -> tuple[list[OwnerDigest], list[str]]:
     """One digest per owner (those that do not go out too: the caller logs them), and
     data-quality notes for owners' clients that match no client."""
+    # Only the processes of clients some owner names are kept: the records stream past.
+    entries = [client for owner in owners for client in owner.clients]
+    wanted_ids = {client for client in entries if isinstance(client, int)}
+    wanted_text = {client for client in entries if isinstance(client, str)}
+    wanted_names = {client.casefold() for client in wanted_text}
     by_id: dict[int, list[Mapping[str, Any]]] = {}
     by_name: dict[str, list[Mapping[str, Any]]] = {}
-    api_keys: set[str] = set()
+    api_keys: set[str] = set()  # the entries that are a client's API key
     for p in processes:
-        if p.get("client_id") is not None:
+        if p.get("client_id") is not None and int(p["client_id"]) in wanted_ids:
             by_id.setdefault(int(p["client_id"]), []).append(p)
-        by_name.setdefault(str(p["client"]).casefold(), []).append(p)
-        if p.get("api_key"):
+        if (name := str(p["client"]).casefold()) in wanted_names:
+            by_name.setdefault(name, []).append(p)
+        if p.get("api_key") in wanted_text:
             api_keys.add(p["api_key"])
     known_ids = {int(c["id"]) for c in known_clients if c.get("id") is not None}
     known_names = {str(c["name"]).casefold() for c in known_clients if c.get("name")}

@@ -16,6 +16,7 @@ from typing import Any
 from airflow.sdk import ObjectStoragePath, Variable
 from airflow.sdk.exceptions import AirflowFailException
 
+from process_report import artifacts
 from process_report.db_errors import PERMANENT, classify_sqlstate, process_db_error, sqlstate
 from process_report.graph.auth import GraphConfig, GraphConfigError
 from process_report.graph.client import GraphClient
@@ -135,7 +136,7 @@ def process_db() -> Iterator[Any]:
 def extract_text(url: str) -> str:
     """A stored failure-log extract as text (gunzipped when it was stored gzipped); an
     extract is capped when stored (logs/cap.py), so this stays a few MiB at most."""
-    with ObjectStoragePath(url).open("rb") as handle:
+    with artifacts.open_file(ObjectStoragePath(url)) as handle:
         return "".join(extract_lines(handle, url))
 
 

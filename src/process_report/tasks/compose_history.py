@@ -26,6 +26,7 @@ from airflow.sdk import ObjectStoragePath
 
 from process_report import artifacts
 from process_report.history import RECORD_FILE, compare, read_past, record_of_day
+from process_report.process_store import ProcessSource
 from process_report.redact import Redactor
 from process_report.run_context import RunContext
 
@@ -48,19 +49,18 @@ class Remembered:
 def remembered(
     context: RunContext,
     fetched: Mapping[str, Any],
-    process_data: Mapping[str, Any],
-    failures: Sequence[Mapping[str, Any]] | None,
+    processes: ProcessSource,
+    failures: Mapping[str, Mapping[str, Any]] | Sequence[Mapping[str, Any]] | None,
     *,
     failures_complete: bool,
     now: datetime,
     run_id: str | None = None,
 ) -> Remembered:
     """The lifecycle of the day's error signatures, the trend, and the day's record
-    (with the `run_id` that wrote it, by which the viewer links that day's report)."""
+    (with the `run_id` that wrote it, by which the viewer links that day's report).
+    `failures`: the summaries, by UUID or as a list."""
     settings, day = context.settings, context.window.report_day
-    record = record_of_day(
-        day, process_data["counts"], process_data["processes"], failures, written_at=now
-    )
+    record = record_of_day(day, processes.counts, processes.records(), failures, written_at=now)
     if run_id is not None:
         record["run_id"] = run_id
     notes: list[str] = []

@@ -5,7 +5,8 @@ send it exactly once (or write the outbox), then remember the day (history.json)
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
@@ -20,6 +21,8 @@ from process_report.graph.client import GraphClient, GraphError
 from process_report.links import run_links
 from process_report.mail import GRAPH_REQUEST_LIMIT, build_message, graph_request_size
 from process_report.owners.routing import select_digests
+from process_report.process_records import read_records, read_summary
+from process_report.process_store import StoredLookup, StoredProcesses, stored_processes
 from process_report.report import ReportEmail, report_email
 from process_report.run_context import RunContext
 from process_report.send_record import SendRecord, SendRecordError
@@ -61,36 +64,36 @@ def compose_and_send_report_task(
     context = RunContext.from_xcom(run)
     failures, failure_notes, failures_complete = gathered_failures(failure_batches)
     videos, video_notes = gathered_videos(context.folder)
-    process_data = artifacts.read_json(fetched["processes_path"])
-    owner_notes = owners_notes(context.settings, process_data["processes"], fetched)
-    past = remembered(
-        context,
-        fetched,
-        process_data,
-        failures,
-        failures_complete=failures_complete,
-        now=datetime.now(UTC),
-        run_id=run_id,
-    )
-    email = report_email(
-        window=context.window,
-        process_data=process_data,
-        previous_counts=fetched["previous_counts"],
-        # The run's pages in the Airflow UI and the report viewer, at the address people
-        # reach Airflow at ([api] base_url; without it, no links: extracts are attached).
-        links=run_links(conf.get("api", "base_url", fallback=None), dag_id, run_id),
-        read_extract=extract_text,
-        generated_at=datetime.now(UTC),
-        notes=[*context.notes, *failure_notes, *video_notes, *past.notes, *owner_notes],
-        failures=failures,
-        videos=videos,
-        logs_timezone=context.settings.logs_timezone,
-        history=past.history,
-        history_problem=past.history_problem,
-        trend=past.trend,
-        trend_problem=past.trend_problem,
-    )
-    del process_data  # the context holds what the email needs
+    with report_inputs(fetched, failures, videos) as (store, summaries, looked_up):
+        owner_notes = owners_notes(context.settings, store.records(), fetched)
+        past = remembered(
+            context,
+            fetched,
+            store,
+            summaries,
+            failures_complete=failures_complete,
+            now=datetime.now(UTC),
+            run_id=run_id,
+        )
+        email = report_email(
+            window=context.window,
+            process_data=store,
+            previous_counts=fetched["previous_counts"],
+            # The run's pages in the Airflow UI and the report viewer, at the address
+            # people reach Airflow at ([api] base_url; without it, no links: extracts
+            # are attached).
+            links=run_links(conf.get("api", "base_url", fallback=None), dag_id, run_id),
+            read_extract=extract_text,
+            generated_at=datetime.now(UTC),
+            notes=[*context.notes, *failure_notes, *video_notes, *past.notes, *owner_notes],
+            failures=summaries,
+            videos=looked_up,
+            logs_timezone=context.settings.logs_timezone,
+            history=past.history,
+            history_problem=past.history_problem,
+            trend=past.trend,
+            trend_problem=past.trend_problem,
+        )
     folder, recipients = context.folder, context.recipients
     result = _archive(folder, email)
     # the owner digests read the same summaries: they follow this task, not the scan's
@@ -124,12 +127,35 @@ def compose_and_send_report_task(
     return {**result, **sent, "history_path": remember(folder, past.record)}
 
 
+@contextmanager
+def report_inputs(
+    fetched: Mapping[str, Any],
+    failures: Iterator[dict[str, Any]] | None,
+    videos: Iterator[tuple[str, dict[str, Any]]] | None,
+) -> Iterator[tuple[StoredProcesses, StoredLookup | None, StoredLookup | None]]:
+    """The window's records, the failure summaries and the video lookups in one store
+    (process_store.py), read from the run's folder as they stream past: the store, and
+    the summaries and lookups by UUID (None: not made, as the report then says)."""
+    lookups = {
+        "failures": None if failures is None else ((f["uuid"], f) for f in failures),
+        "videos": videos,
+    }
+    path = fetched["processes_path"]
+    with stored_processes(read_summary(path), read_records(path), lookups) as store:
+        yield (
+            store,
+            None if failures is None else store.lookup("failures"),
+            None if videos is None else store.lookup("videos"),
+        )
+
+
 def gathered_failures(
     batches: Sequence[Mapping[str, Any]] | None,
-) -> tuple[list[dict[str, Any]] | None, list[str], bool]:
-    """The failure summaries the mapped tasks left, notes on what is missing, and
-    whether every failure's summary was made (scan problems aside: an unreadable log is
-    said, and its failure has no signature, which is what the logs allow)."""
+) -> tuple[Iterator[dict[str, Any]] | None, list[str], bool]:
+    """The failure summaries the mapped tasks left (read as iterated), notes on what is
+    missing, and whether every failure's summary was made (scan problems aside: an
+    unreadable log is said, and its failure has no signature, which is what the logs
+    allow)."""
     if not batches:
         return (
             None,
@@ -142,37 +168,44 @@ def gathered_failures(
     failures_path = ObjectStoragePath(batches[0]["failures_path"])
     # The scan's notes carry a kind ({"kind", "text"}, logs/problems.py) to group by.
     notes = [problem["text"] for problem in artifacts.read_json(str(failures_path))["problems"]]
-    summaries: list[dict[str, Any]] = []
+    made: list[ObjectStoragePath] = []
     complete = True
     for batch in batches:
         found = failures_path.parent / summaries_name(batch)
         if found.exists():
-            summaries += artifacts.read_json(str(found))
+            made.append(found)
         elif batch["stop"] > batch["start"]:
             complete = False
             notes.append(
                 f"The error summaries of failures {batch['start'] + 1} to {batch['stop']} "
                 f"could not be made (summarize_failures failed after its retries)."
             )
-    return summaries, notes, complete
+    return (summary for path in made for summary in artifacts.read_json(str(path))), notes, complete
 
 
-def gathered_videos(folder: ObjectStoragePath) -> tuple[dict[str, Any] | None, list[str]]:
-    """The video lookups the mapped tasks left; a batch whose task failed for good marks
-    its processes "link unavailable" instead of leaving them out."""
+def gathered_videos(
+    folder: ObjectStoragePath,
+) -> tuple[Iterator[tuple[str, dict[str, Any]]] | None, list[str]]:
+    """The video lookups the mapped tasks left, as (UUID, lookup) pairs read as
+    iterated; a batch whose task failed for good marks its processes "link
+    unavailable" instead of leaving them out."""
     plan = folder / VIDEO_PLAN
     if not plan.exists():
         return None, ["Video links could not be looked up (plan_videos failed)."]
-    videos: dict[str, Any] = {}
-    for index, uuids_by_key in enumerate(artifacts.read_json(str(plan))):
+    return _video_lookups(folder, artifacts.read_json(str(plan))), []
+
+
+def _video_lookups(
+    folder: ObjectStoragePath, plan: Sequence[Mapping[str, Sequence[str]]]
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    for index, uuids_by_key in enumerate(plan):
         found = folder / videos_found_name(index)
         if found.exists():
-            videos.update(artifacts.read_json(str(found)))
+            yield from artifacts.read_json(str(found)).items()
             continue
         reason = "link unavailable: the video lookup failed after its retries"
         for uuids in uuids_by_key.values():
-            videos.update({uuid: {"videos": [], "error": reason} for uuid in uuids})
-    return videos, []
+            yield from ((uuid, {"videos": [], "error": reason}) for uuid in uuids)
 
 
 def _archive(folder: ObjectStoragePath, email: ReportEmail) -> dict[str, Any]:
@@ -233,7 +266,7 @@ def send_email(
 
 
 def owners_notes(
-    settings: Settings, processes: Sequence[Mapping[str, Any]], fetched: Mapping[str, Any]
+    settings: Settings, processes: Iterable[Mapping[str, Any]], fetched: Mapping[str, Any]
 ) -> list[str]:
     """The team report's notes on the `owners` setting: clients that match nothing."""
     if not settings.owners:

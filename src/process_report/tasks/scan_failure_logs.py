@@ -10,6 +10,7 @@ from typing import Any
 from process_report import artifacts
 from process_report.batches import batch_ranges
 from process_report.logs.extracts import extract_failure_logs, failed_processes
+from process_report.process_records import read_records
 from process_report.processes import fetch_api_keys
 from process_report.redact import Redactor
 from process_report.run_context import RunContext
@@ -35,7 +36,7 @@ def scan_failure_logs_task(
 
     context = RunContext.from_xcom(run)
     settings, window, folder = context.settings, context.window, context.folder
-    failed = failed_processes(artifacts.read_json(fetched["processes_path"]))
+    failed = failed_processes(read_records(fetched["processes_path"]))
     with process_db() as conn:
         api_keys = fetch_api_keys(conn)
     # Our Redactor takes the API keys out of every extract before Airflow's masker

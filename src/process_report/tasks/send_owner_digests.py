@@ -16,7 +16,8 @@ import hashlib
 import logging
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,6 +39,7 @@ from process_report.tasks.compose_report import (
     email_message,
     gathered_failures,
     gathered_videos,
+    report_inputs,
     send_email,
 )
 
@@ -61,31 +63,31 @@ def send_owner_digests_task(
         log.info("No owners in the settings: no digests to send.")
         return {"owners": 0}
     started = time.monotonic()
-    digests, inputs, shared = _prepared(context, fetched, failure_batches, run_id)
-    due = [d for d in digests if d.goes_out]
-    links = run_links(conf.get("api", "base_url", fallback=None), dag_id, run_id)
-    graph = None if context.dry_run else graph_client()
-    pacer = pacer or Pacer()
-    outcome: dict[str, list[str]] = {"sent": [], "failed": []}
-    for digest in due:
-        # the 7-day trend is the team's: a digest links the whole report instead
-        cut = digest_inputs(digest, **shared, trend=None)
-        email = report_email(**inputs, **cut, links=links, read_extract=extract_text)
-        records = f"outbox/owners/{_slug(digest.owner.email)}"
-        recipients = [digest.owner.email]
-        if graph is None:
-            message, _ = email_message(email, recipients)
-            artifacts.write_bytes(context.folder, f"{records}/message.eml", message.as_bytes())
-            outcome["sent"].append(digest.owner.name)
-            continue
-        pacer.wait()
-        try:
-            send_email(context.folder, email, recipients, clear_number, graph, records)
-            outcome["sent"].append(digest.owner.name)
-        except (GraphError, AirflowFailException) as exc:
-            log.warning("The digest of %s was not sent: %s", digest.owner.name, exc)
-            outcome["failed"].append(digest.owner.name)
-        pacer.sent()
+    with _prepared(context, fetched, failure_batches, run_id) as (digests, inputs, shared):
+        due = [d for d in digests if d.goes_out]
+        links = run_links(conf.get("api", "base_url", fallback=None), dag_id, run_id)
+        graph = None if context.dry_run else graph_client()
+        pacer = pacer or Pacer()
+        outcome: dict[str, list[str]] = {"sent": [], "failed": []}
+        for digest in due:
+            # the 7-day trend is the team's: a digest links the whole report instead
+            cut = digest_inputs(digest, **shared, trend=None)
+            email = report_email(**inputs, **cut, links=links, read_extract=extract_text)
+            records = f"outbox/owners/{_slug(digest.owner.email)}"
+            recipients = [digest.owner.email]
+            if graph is None:
+                message, _ = email_message(email, recipients)
+                artifacts.write_bytes(context.folder, f"{records}/message.eml", message.as_bytes())
+                outcome["sent"].append(digest.owner.name)
+                continue
+            pacer.wait()
+            try:
+                send_email(context.folder, email, recipients, clear_number, graph, records)
+                outcome["sent"].append(digest.owner.name)
+            except (GraphError, AirflowFailException) as exc:
+                log.warning("The digest of %s was not sent: %s", digest.owner.name, exc)
+                outcome["failed"].append(digest.owner.name)
+            pacer.sent()
     _log(context, digests, due, outcome, time.monotonic() - started, pacer.waited_s)
     if outcome["failed"]:
         raise RuntimeError(  # retried: the records make a retry send only what is missing
@@ -94,44 +96,54 @@ def send_owner_digests_task(
     return {"owners": len(digests), "due": len(due), "sent": len(outcome["sent"])}
 
 
+@contextmanager
 def _prepared(
     context: RunContext,
     fetched: Mapping[str, Any],
     failure_batches: Sequence[Mapping[str, Any]] | None,
     run_id: str,
-) -> tuple[list[OwnerDigest], dict[str, Any], dict[str, Any]]:
+) -> Iterator[tuple[list[OwnerDigest], dict[str, Any], dict[str, Any]]]:
     """The owners' digests, the report inputs they all pass as they are, and the
     failures and lifecycle each digest cuts to its owner: what the report task read and
     computed, read and computed again the same way (the past is that of the days before
-    the report day, so the lifecycle is the same)."""
+    the report day, so the lifecycle is the same). The records stream past: a digest
+    keeps its owner's processes only."""
     failures, _, complete = gathered_failures(failure_batches)
     videos, _ = gathered_videos(context.folder)
-    process_data = artifacts.read_json(fetched["processes_path"])
-    for p in process_data["processes"]:
-        p["video_missing"] = (
-            videos is not None
-            and p["category"] == FINISHED
-            and not (videos.get(p["uuid"]) or {}).get("videos")
+    with report_inputs(fetched, failures, videos) as (store, summaries, looked_up):
+        known = artifacts.read_json(fetched["clients_path"]) if fetched.get("clients_path") else []
+        records = (_with_video_missing(p, looked_up) for p in store.records())
+        digests, _ = select_digests(context.settings.owners, records, known)
+        past = remembered(
+            context,
+            fetched,
+            store,
+            summaries,
+            failures_complete=complete,
+            now=datetime.now(UTC),
+            run_id=run_id,
         )
-    known = artifacts.read_json(fetched["clients_path"]) if fetched.get("clients_path") else []
-    digests, _ = select_digests(context.settings.owners, process_data["processes"], known)
-    past = remembered(
-        context,
-        fetched,
-        process_data,
-        failures,
-        failures_complete=complete,
-        now=datetime.now(UTC),
-        run_id=run_id,
+        inputs = {
+            "window": context.window,
+            "generated_at": datetime.now(UTC),
+            "videos": looked_up,
+            "logs_timezone": context.settings.logs_timezone,
+            "history_problem": past.history_problem,
+        }
+        yield digests, inputs, {"failures": summaries, "history": past.history}
+
+
+def _with_video_missing(
+    p: dict[str, Any], videos: Mapping[str, Mapping[str, Any]] | None
+) -> dict[str, Any]:
+    """Whether a finished process's video was looked up and not found, which makes an
+    owner's digest need attention."""
+    p["video_missing"] = (
+        videos is not None
+        and p["category"] == FINISHED
+        and not (videos.get(p["uuid"]) or {}).get("videos")
     )
-    inputs = {
-        "window": context.window,
-        "generated_at": datetime.now(UTC),
-        "videos": videos,
-        "logs_timezone": context.settings.logs_timezone,
-        "history_problem": past.history_problem,
-    }
-    return digests, inputs, {"failures": failures, "history": past.history}
+    return p
 
 
 def _slug(email: str) -> str:

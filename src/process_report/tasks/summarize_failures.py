@@ -27,7 +27,7 @@ def summarize_failures_task(*, batch: Mapping[str, Any]) -> dict[str, Any]:
         if not path:
             summaries.append(summarize(uuid, None, None))
             continue
-        with ObjectStoragePath(path).open("rb") as handle:  # streamed: never read whole
+        with artifacts.open_file(ObjectStoragePath(path)) as handle:  # streamed, not whole
             summaries.append(summarize(uuid, extract_lines(handle, path), path))
     folder = ObjectStoragePath(batch["failures_path"]).parent
     artifacts.write_json(folder, summaries_name(batch), summaries)

@@ -14,6 +14,7 @@ from airflow.sdk.exceptions import AirflowFailException
 from process_report import artifacts
 from process_report.graph.auth import GraphConfig
 from process_report.graph.client import GraphClient, GraphError, json_object
+from process_report.process_records import read_category
 from process_report.processes import FINISHED
 from process_report.redact import Redactor
 from process_report.run_context import RunContext
@@ -28,8 +29,10 @@ def plan_videos_task(*, run: Mapping[str, Any], fetched: Mapping[str, Any]) -> l
     """Group the finished processes by client folder into at most `max_mapped_instances`
     lookup batches."""
     context = RunContext.from_xcom(run)
-    processes = artifacts.read_json(fetched["processes_path"])["processes"]
-    finished = [p for p in processes if p["category"] == FINISHED]
+    finished = [
+        {"uuid": p["uuid"], "api_key": p["api_key"]}
+        for p in read_category(fetched["processes_path"], FINISHED)
+    ]
     settings = context.settings
     batches = plan_batches(finished, settings.skip_api_keys, settings.max_mapped_instances)
     plan_path = artifacts.write_json(context.folder, VIDEO_PLAN, batches)

@@ -12,6 +12,7 @@ from airflow.sdk import ObjectStoragePath
 
 from process_report import artifacts
 from process_report.history import record_of_day
+from process_report.process_store import ListedProcesses
 from process_report.run_context import RunContext
 from process_report.tasks import compose_history as task
 from tests.process_report.tasks.runs import SETTINGS, UUID, resolve
@@ -35,7 +36,7 @@ def remembered(ctx: RunContext, fetched=None, *, complete=True, error=ERROR):
     return task.remembered(
         ctx,
         fetched or {},
-        PROCESSES,
+        ListedProcesses(PROCESSES),
         [summary],
         failures_complete=complete,
         now=NOW,

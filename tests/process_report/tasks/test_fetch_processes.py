@@ -6,15 +6,19 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import tracemalloc
+from datetime import timedelta
 
 import pytest
 from airflow.sdk import ObjectStoragePath
 from airflow.sdk.exceptions import AirflowFailException
 
 from process_report.db_errors import ProcessDbError
+from process_report.process_records import read_records, read_summary
 from process_report.tasks import fetch_processes as task
-from tests.process_report.tasks.runs import SETTINGS, masked_in_task_logs, resolve
+from tests.process_report.tasks.runs import DAY_END, SETTINGS, masked_in_task_logs, resolve
 from tests.support.embedded_db import airflow_connection_json
+from tests.support.factories import insert_client, insert_statuses
 
 
 def test_unreachable_database_is_a_retryable_error_naming_the_connection(
@@ -94,3 +98,43 @@ def test_log_adds_up_read_skip_listed_and_reported_processes(
     ) in lines
     assert fetched["counts"]["total"] == 1  # what the email counts
     assert "2 client API key(s) masked in task logs" in lines  # unique keys
+
+
+def test_a_big_window_is_written_as_read_with_every_duplicate_noted_and_no_records_held(
+    settings_variable, process_db, process_db_uri, monkeypatch
+):
+    """20,000 processes (~40 MB as records in memory) go to processes.jsonl one by one:
+    the task's Python memory stays a few MB, each of the rows is in the file in the
+    query's order, and both records of a duplicated UUID carry the note."""
+    insert_statuses(process_db)
+    source = insert_client(process_db, "Big Client", f"client-key-{secrets.token_hex(8)}")
+    start = DAY_END - timedelta(hours=20)
+    with process_db.cursor() as cur:
+        cur.execute(
+            "INSERT INTO process (uuid, source_id, status_id, start_time, stop_time) "
+            "SELECT md5(n::text)::uuid, %s, 2, %s + n * interval '1 second', "
+            "%s + n * interval '1 second' + interval '5 minutes' "
+            "FROM generate_series(1, 20000) AS n",
+            (source, start.replace(tzinfo=None), start.replace(tzinfo=None)),
+        )
+        cur.execute(
+            "INSERT INTO process (uuid, source_id, status_id, start_time) "
+            "VALUES (md5('7')::uuid, %s, 2, %s)",
+            (source, start.replace(tzinfo=None)),
+        )
+    process_db.commit()
+    monkeypatch.setenv("AIRFLOW_CONN_PROCESS_DB", airflow_connection_json(process_db_uri))
+    settings_variable(SETTINGS)
+    run = resolve()
+    tracemalloc.start()
+    fetched = task.fetch_processes_task(run=run)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    records = list(read_records(fetched["processes_path"]))
+    assert fetched["counts"]["total"] == len(records) == 20001
+    duplicated = [r for r in records if r["uuid"] == records[-1]["uuid"] and r["notes"]]
+    assert len(duplicated) == 2
+    assert all("process UUID appears 2 times" in r["notes"] for r in duplicated)
+    summary = read_summary(fetched["processes_path"])
+    assert any("appears in 2 rows" in note for note in summary["data_quality"])
+    assert peak < 15_000_000, f"{peak / 1e6:.1f} MB of Python memory at the peak"
