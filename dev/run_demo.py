@@ -374,6 +374,8 @@ def airflow_environment(
             "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_DIR / "dags"),
             "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_DIR / "plugins"),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            # as deployed (docker-compose.yaml): a finished task's slot back within 1 s
+            "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "1",
             "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
             "AIRFLOW_CONN_PROCESS_DB": airflow_connection_json(db_uri),
             "AIRFLOW_VAR_PROCESS_REPORT_SETTINGS": json.dumps(settings),
