@@ -88,7 +88,12 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     machine = machine_figures(args.parallelism)
     runs: list[dict[str, Any]] = []
-    with bench_airflow(work, args.parallelism, args.max_mapped) as airflow:
+    extra = dict(setting.split("=", 1) for setting in args.airflow_env)
+    if any(not name.startswith("AIRFLOW__") for name in extra):
+        raise SystemExit(f"--airflow-env takes AIRFLOW__SECTION__KEY=VALUE: {extra}")
+    machine["airflow_env"] = extra  # settings that differ from the bench's own
+    with bench_airflow(work, args.parallelism, args.max_mapped, extra) as airflow:
+        airflow.profile = args.profile
         if args.warmup:  # not reported: the first run pays the API server's warm-up
             airflow.run_day(build_day(work / "warmup", args.warmup), use_executor=True)
         for size in args.sizes:
@@ -149,6 +154,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=DEFAULT_MAPPED,
         help="the settings' max_mapped_instances (default: the DAG's, %(default)s)",
     )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="cProfile every task's callable into <run>/profiles/ (slows the run: its times "
+        "are not the benchmark's)",
+    )
+    parser.add_argument(
+        "--airflow-env",
+        action="append",
+        default=[],
+        metavar="AIRFLOW__SECTION__KEY=VALUE",
+        help="an Airflow setting for every process of the run, to measure its effect "
+        "(repeatable; e.g. AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL=1)",
+    )
     parser.add_argument("--out", default=str(OUT), help="where the JSON and the plot go")
     return parser.parse_args(argv)
 
@@ -183,6 +202,18 @@ def build_day(folder: Path, size: int) -> dict[str, Any]:
     if took > 1:
         print(f"Built the {size:,}-process log corpus in {took:.0f} s: {day['logs_dir']}")
     return day
+
+
+def save_email(sent: list[Path], artifacts: Path, dest: Path) -> None:
+    """Keep what the run sent, so a later run of the same day can be compared with it
+    (`dev.compare_email`): the MIME bytes Graph received (`sent-N.eml`) and the run's
+    archived report files (report.html, report.txt and the rest of report.*)."""
+    shutil.rmtree(dest, ignore_errors=True)
+    dest.mkdir(parents=True)
+    for n, message in enumerate(sent, 1):
+        shutil.copyfile(message, dest / f"sent-{n}.eml")
+    for report in sorted(artifacts.glob("*/*/report.*")):
+        shutil.copyfile(report, dest / report.name)
 
 
 def load_day(conn: Any, day: dict[str, Any], finished: list[dict[str, str]]) -> None:
@@ -282,6 +313,7 @@ class BenchAirflow:
     ):
         self.work, self.admin_uri, self.meta_uri = work, admin_uri, meta_uri
         self.env, self.parallelism, self.max_mapped = env, parallelism, max_mapped
+        self.profile = False  # cProfile each task (dev/bench_plugins/)
 
     def run_day(self, day: dict[str, Any], *, use_executor: bool) -> dict[str, Any]:
         mode = "executor" if use_executor else "plain"
@@ -305,6 +337,8 @@ class BenchAirflow:
             load_after = os.getloadavg()
             emails = len(graph.sent_messages())
             requests = len(graph.requests)
+            if use_executor:
+                save_email(graph.sent_messages(), out / "artifacts", day["folder"] / "email")
         tis = self.task_instances()
         usage = read_usage(out / "task_usage.jsonl")
         reports = sorted((out / "artifacts").glob("*/*/report.html"))
@@ -359,6 +393,7 @@ class BenchAirflow:
             "AIRFLOW_CONN_MSGRAPH_DEFAULT": graph.airflow_connection(),
             "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(out / "task-logs"),
             "BENCH_TASK_USAGE": str(out / "task_usage.jsonl"),
+            **({"BENCH_PROFILE_DIR": str(out / "profiles")} if self.profile else {}),
         }
 
     def forget_runs(self) -> None:
@@ -379,8 +414,9 @@ class BenchAirflow:
 
 
 @contextlib.contextmanager
-def bench_airflow(work: Path, parallelism: int, max_mapped: int):
-    """The shared server, metadata database (migrated once) and API server."""
+def bench_airflow(work: Path, parallelism: int, max_mapped: int, extra: dict[str, str]):
+    """The shared server, metadata database (migrated once) and API server; `extra`
+    Airflow settings (--airflow-env) for all of them."""
     with embedded_server(work / "pgdata") as admin_uri:
         meta_uri = recreate_database(admin_uri, "airflow_metadata")
         port = free_port()
@@ -393,6 +429,7 @@ def bench_airflow(work: Path, parallelism: int, max_mapped: int):
                 "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
                 "AIRFLOW__CORE__PARALLELISM": str(parallelism),
                 "AIRFLOW__CORE__PLUGINS_FOLDER": str(PLUGINS),
+                **extra,
             }
         )
         run([sys.executable, "-m", "airflow", "db", "migrate"], env, home / "migrate.log")

@@ -13,10 +13,16 @@ cost. One JSON line per finished task instance is appended to `$BENCH_TASK_USAGE
   XCom was pushed (on_task_instance_success/failed). So startup = running_at -
   process_start (fork, DAG file parse, the runner's start-up messages) and execute =
   done_at - running_at (the project's imports at task start and the work).
+
+With `$BENCH_PROFILE_DIR` set (`python -m dev.bench_dag --profile`), the same hooks run
+cProfile from the task's start to its end and write `<task_id>.<map_index>.prof` there
+(read it with `python -m pstats`); cProfile slows pure-Python code, so a profiled run's
+times are not the benchmark's.
 """
 
 from __future__ import annotations
 
+import cProfile
 import json
 import os
 import resource
@@ -33,11 +39,15 @@ class TaskUsage:
     def __init__(self) -> None:
         self.running_at: float | None = None
         self.process_start: float | None = None
+        self.profiler: cProfile.Profile | None = None
 
     @hookimpl
     def on_task_instance_running(self, previous_state, task_instance) -> None:
         self.running_at = time.time()
         self.process_start = self.running_at - process_age_s()
+        if os.environ.get("BENCH_PROFILE_DIR"):
+            self.profiler = cProfile.Profile()
+            self.profiler.enable()
 
     @hookimpl
     def on_task_instance_success(self, previous_state, task_instance) -> None:
@@ -48,6 +58,12 @@ class TaskUsage:
         self._record(task_instance, "failed")
 
     def _record(self, ti, state: str) -> None:
+        if self.profiler is not None:
+            self.profiler.disable()
+            folder = os.environ["BENCH_PROFILE_DIR"]
+            os.makedirs(folder, exist_ok=True)
+            self.profiler.dump_stats(os.path.join(folder, f"{ti.task_id}.{ti.map_index}.prof"))
+            self.profiler = None
         path = os.environ.get("BENCH_TASK_USAGE")
         if not path:
             return
