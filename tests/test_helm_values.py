@@ -1,21 +1,36 @@
 """deploy/helm/values.yaml, the values for the official Apache Airflow Helm chart.
 
 Neither the chart nor a helm binary can be had from the package registries this project
-installs from, so the values are not rendered here. What is checked is what this
-project's deployment depends on: only top-level keys the chart defines (a misspelt
-one would otherwise go unnoticed), the image and Airflow version of this checkout,
-a settings variable the project accepts, and every path it names (logs, artifacts,
-connections file, token cache) on a volume mounted the way the tasks use it.
+installs from (no PyPI or npm package ships the chart or its values.schema.json), so
+the values are not rendered here. What is checked is what this project's deployment
+depends on: only top-level keys the chart defines (a misspelt one would otherwise go
+unnoticed), the image and Airflow version of this checkout, a settings variable the
+project accepts, and every path it names (logs, artifacts, connections file, token
+cache) on a volume mounted the way the tasks use it.
+
+Against the chart's own schema: with AIRFLOW_CHART_SCHEMA naming the official chart's
+values.schema.json (`git show helm-chart/<version>:chart/values.schema.json` in a clone
+of apache/airflow, or the file in `helm pull apache-airflow/airflow --untar`), the
+values must validate (jsonschema, the schema's draft 7) and every key in them must be
+one of the schema's own properties, not just tolerated: the chart's top level accepts
+unknown keys, so a misspelt top-level key would validate.
+Without the variable those tests are skipped, CI included: the schema cannot be had
+from the registries CI installs from.
 """
 
 from __future__ import annotations
 
+import copy
 import json
+import os
 import re
-from pathlib import PurePosixPath
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+from typing import Any
 
 import pytest
 import yaml
+from jsonschema import Draft7Validator
 
 from process_report.settings import parse_settings
 from tests.support import PROJECT_DIR
@@ -127,3 +142,92 @@ def test_every_mount_names_a_defined_volume(values):
     names = [v["name"] for v in values["volumes"]]
     assert len(names) == len(set(names))
     assert {m["name"] for m in values["volumeMounts"]} == set(names)
+
+
+# --- against the chart's own values.schema.json (AIRFLOW_CHART_SCHEMA) -------------------
+@pytest.fixture(scope="module")
+def chart_schema() -> dict:
+    path = os.environ.get("AIRFLOW_CHART_SCHEMA")
+    if not path:
+        pytest.skip(
+            "AIRFLOW_CHART_SCHEMA is not set: point it at the official chart's "
+            "values.schema.json (`git show helm-chart/1.22.0:chart/values.schema.json` in "
+            "an apache/airflow clone, or the file in `helm pull apache-airflow/airflow "
+            "--untar`); no package registry ships it"
+        )
+    schema = json.loads(Path(path).read_text())
+    # the chart's schema, not some other file: its title and the keys of its top level
+    assert schema["description"].startswith("Default values for airflow")
+    assert {"executor", "images", "config"} <= set(schema["properties"])
+    return schema
+
+
+def schema_errors(schema: dict, values: dict) -> list[str]:
+    validator = Draft7Validator(schema)
+    return [
+        f"{'.'.join(map(str, error.absolute_path)) or '(top)'}: {error.message}"
+        for error in validator.iter_errors(values)
+    ]
+
+
+def resolve(schema: dict, node: dict) -> dict:
+    """`node` with its local `$ref` (#/definitions/...) followed."""
+    while "$ref" in node:
+        target: Any = schema
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+    return node
+
+
+def keys_against_schema(
+    schema: dict, node: dict, value: Any, path: str = ""
+) -> Iterator[tuple[str, bool]]:
+    """(path, whether the schema names it) for every key in `value`: a key is named when
+    it is one of its object's `properties`, or the object's `additionalProperties` is
+    itself a schema (free-form maps like `config`); a key merely tolerated (no
+    `additionalProperties: false`) is not."""
+    node = resolve(schema, node)
+    if isinstance(value, dict):
+        properties = node.get("properties", {})
+        extra = node.get("additionalProperties")
+        for key, item in value.items():
+            here = f"{path}.{key}" if path else key
+            if key in properties:
+                yield here, True
+                yield from keys_against_schema(schema, properties[key], item, here)
+            elif isinstance(extra, dict):
+                yield here, True
+                yield from keys_against_schema(schema, extra, item, here)
+            else:
+                yield here, False
+    elif isinstance(value, list) and isinstance(node.get("items"), dict):
+        for n, item in enumerate(value):
+            yield from keys_against_schema(schema, node["items"], item, f"{path}[{n}]")
+
+
+def test_values_validate_against_the_charts_schema(values, chart_schema):
+    assert schema_errors(chart_schema, values) == []
+
+
+def test_every_key_of_the_values_is_a_property_of_the_charts_schema(values, chart_schema):
+    keys = dict(keys_against_schema(chart_schema, chart_schema, values))
+    assert [path for path, named in keys.items() if not named] == []
+    # the walk reached the nested keys, not just the top level
+    assert keys["volumes[0].secret.secretName"]
+    assert keys["volumeMounts[1].readOnly"]
+    assert keys["config.core.auth_manager"]
+
+
+def test_the_schema_check_rejects_a_wrong_value_and_flags_a_misspelt_key(values, chart_schema):
+    wrong = copy.deepcopy(values)
+    wrong["images"]["airflow"]["pullPolicy"] = "Sometimes"
+    wrong["volumeMounts"][0]["readOnly"] = "yes"
+    errors = schema_errors(chart_schema, wrong)
+    assert any(e.startswith("images.airflow.pullPolicy") for e in errors), errors
+    assert any(e.startswith("volumeMounts.0.readOnly") for e in errors), errors
+    misspelt = copy.deepcopy(values)
+    misspelt["defaultAirflowtag"] = misspelt.pop("defaultAirflowTag")
+    assert schema_errors(chart_schema, misspelt) == []  # the schema alone tolerates it
+    keys = dict(keys_against_schema(chart_schema, chart_schema, misspelt))
+    assert keys["defaultAirflowtag"] is False
