@@ -15,7 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from dev.bench_dag import concurrency, per_task_seconds
+from dev.bench_dag import (
+    concurrency,
+    day_name,
+    day_specs,
+    parse_args,
+    per_task_seconds,
+    standard_clients,
+)
 from tests.support import PROJECT_DIR
 
 # 800 processes: 120 failures make two summary batches (at least 100 failures each
@@ -84,7 +91,7 @@ def test_driver_runs_the_dag_with_an_executor_and_writes_its_figures(bench_out):
     assert len(dag["machine"]["loadavg_at_start"]) == 3
     scaling = json.loads((out / "dag_scaling.json").read_text())
     assert [r["processes"] for r in scaling["runs"]] == [SIZE]
-    assert "| 800 | dags test --use-executor |" in printed
+    assert "| 800 | 12 | dags test --use-executor |" in printed
 
 
 @pytest.mark.integration
@@ -121,3 +128,30 @@ def test_per_task_seconds_sums_mapped_instances_and_keeps_their_longest():
         "a": 1.5,
         "m": {"instances": 2, "sum_s": 4.0, "max_s": 3.0},
     }
+
+
+def test_the_days_measured_before_keep_their_clients_and_100000_has_300():
+    # the 20,000-process day's data must not change (its email is the baseline of the
+    # streaming rewrite): the clients of every size measured before stay as they were
+    assert [standard_clients(n) for n in (1000, 5000, 20000, 50000)] == [15, 75, 300, 750]
+    assert standard_clients(100000) == 300
+    assert day_name(20000, 300) == "20000"
+    assert day_name(20000, 3000) == "20000x3000"
+
+
+def test_days_are_named_by_processes_or_processes_x_clients():
+    assert day_specs("20000") == [(20000, 300)]
+    assert day_specs("20000x3000,100000") == [(20000, 3000), (100000, 300)]
+
+
+def test_a_subset_of_days_runs_with_the_clients_axis_only_when_asked():
+    assert parse_args(["--sizes", "20000", "100000"]).sizes == [(20000, 300), (100000, 300)]
+    assert parse_args(["--sizes", "1000,5000"]).sizes == [(1000, 15), (5000, 75)]
+    assert parse_args(["--sizes", "20000", "--clients-axis"]).sizes == [
+        (20000, 300),
+        (20000, 3000),
+    ]
+    everything = parse_args([]).sizes
+    assert everything == [(n, standard_clients(n)) for n in (1000, 5000, 20000, 50000, 100000)] + [
+        (20000, 3000)
+    ]
