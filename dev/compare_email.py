@@ -8,6 +8,11 @@ only what depends on the moment of the run may differ:
 - the `Date` and `Message-ID` headers (Message-ID is made afresh for every send) and
   the MIME boundaries (compared as decoded parts, never as raw bytes);
 - the report's "generated <time>" line (HTML and text);
+- the run id where the report names it (links to the run, its archive and extracts):
+  `manual__<time of the trigger>`, as `airflow dags test` names its run, plain or
+  URL-encoded;
+- the port of a loopback base URL (http://127.0.0.1:<port>): the benchmark's API
+  server listens on a free port, a new one each run;
 - the dates of zip members (attachments are unzipped and their members compared).
 
 A and B are two such folders or two .eml files. Prints "same" with what was compared,
@@ -32,6 +37,9 @@ MOMENT_HEADERS = {"date", "message-id"}
 # "· generated 2026-11-27 08:01 CET" (HTML) and "Generated 2026-11-27 08:01 CET" (text):
 # the templates' generated_at, to the minute with the zone's abbreviation.
 GENERATED = re.compile(r"([Gg]enerated )\d{4}-\d{2}-\d{2} \d{2}:\d{2}(?: [A-Za-z0-9+-]+)?")
+# "manual__2026-12-06T23:15:05.186483+00:00", or URL-encoded (%3A, %2B)
+RUN_ID = re.compile(r"\b(manual|scheduled)__\d{4}-\d{2}-\d{2}T[0-9A-F%:.+-]+")
+LOOPBACK_PORT = re.compile(r"(https?://(?:127\.0\.0\.1|localhost)):\d+")
 
 
 class DifferentError(Exception):
@@ -42,8 +50,11 @@ class DifferentError(Exception):
 
 
 def without_moment(text: str) -> str:
-    """The text with its generated-at times replaced by a placeholder."""
-    return GENERATED.sub(r"\1<time>", text)
+    """The text with its generated-at times, run ids and loopback ports replaced by
+    placeholders."""
+    text = GENERATED.sub(r"\1<time>", text)
+    text = RUN_ID.sub(r"\1__<time>", text)
+    return LOOPBACK_PORT.sub(r"\1:<port>", text)
 
 
 def compare_text(where: str, a: str, b: str) -> None:
