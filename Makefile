@@ -126,9 +126,11 @@ bench-history: venv
 	$(PY) -m dev.bench_history
 
 ## The whole DAG on a big day (20,000 processes) with LocalExecutor on a PostgreSQL
-## metadata DB, and at 1,000 to 50,000 processes: out/bench/dag.json, dag_scaling.json
-## and dag_scaling.png. Days are built once under out/bench/dag/ (3.1 GB; 4 GB with runs).
-## BENCH_DAG_ARGS="--sizes 20000" runs the big day only.
+## metadata DB, at 1,000 to 100,000 processes and at 20,000 over 3,000 clients:
+## out/bench/dag.json, dag_scaling.json and dag_scaling.png, and each day's email under
+## out/bench/dag/<day>/email/ (dev.compare_email). Log corpora are built once under
+## out/bench/dag/ (about 7 GB). BENCH_DAG_ARGS="--sizes 20000 --plain-size 0" runs
+## the big day only; "--sizes 20000 100000 --clients-axis" a subset.
 bench-dag: venv
 	$(PY) -m dev.bench_dag $(BENCH_DAG_ARGS)
 
