@@ -55,6 +55,7 @@ import psycopg2
 from psycopg2.extras import execute_values
 
 from dev import bench_history
+from dev.bench_dag_phases import phases, process_ends
 from dev.bench_dag_plot import plot
 from dev.bench_graph import populate
 from dev.bench_logs import DAYS, build_corpus
@@ -405,9 +406,10 @@ class BenchAirflow:
             if use_executor:
                 command.insert(5, "--use-executor")
             load_before = os.getloadavg()
-            started = time.perf_counter()
+            started, started_at = time.perf_counter(), time.time()
             run(command, env, out / "dags-test.log", timeout_s=RUN_TIMEOUT_S)
             wall_s = round(time.perf_counter() - started, 1)
+            ended_at = time.time()
             load_after = os.getloadavg()
             emails = len(graph.sent_messages())
             requests = len(graph.requests)
@@ -415,6 +417,10 @@ class BenchAirflow:
                 save_email(graph.sent_messages(), out / "artifacts", day["folder"] / "email")
         tis = self.task_instances()
         usage = read_usage(out / "task_usage.jsonl")
+        log = (out / "dags-test.log").read_text(errors="replace")
+        ends = process_ends(log)
+        for ti in tis:
+            ti["process_end"] = ends.get(str(ti["id"]))
         reports = sorted((out / "artifacts").glob("*/*/report.html"))
         result = {
             "mode": mode,
@@ -442,6 +448,9 @@ class BenchAirflow:
             "per_task_peak_rss_mb": per_task_peak(usage),
             "max_concurrent_tis": {t: n for t, n in concurrency(tis).items()},
             "task_instance_timings": timeline(tis, usage),
+            "phases": phases(
+                log, started_at, ended_at, [t["end_date"].timestamp() for t in tis if t["end_date"]]
+            ),
             "runner_profile": runner_profile(tis, usage) if use_executor else None,
             "executor": "LocalExecutor" if use_executor else None,
             "parallelism": self.parallelism if use_executor else 1,
@@ -486,7 +495,7 @@ class BenchAirflow:
     def task_instances(self) -> list[dict[str, Any]]:
         with contextlib.closing(psycopg2.connect(self.meta_uri)) as conn, conn.cursor() as cur:
             cur.execute(
-                "SELECT task_id, map_index, state, try_number, start_date, end_date "
+                "SELECT id, task_id, map_index, state, try_number, start_date, end_date "
                 "FROM task_instance WHERE dag_id = %s ORDER BY start_date",
                 (DAG_ID,),
             )
@@ -578,7 +587,8 @@ def concurrency(tis: list[dict[str, Any]]) -> dict[str, int]:
 
 
 def timeline(tis: list[dict[str, Any]], usage: dict) -> list[dict[str, Any]]:
-    """Each task instance's start and end in seconds after the first one started."""
+    """Each task instance's start and end in seconds after the first one started, and
+    when its task process was gone (`process_end_s`, from the supervisor's log line)."""
     starts = [ti["start_date"] for ti in tis if ti["start_date"]]
     if not starts:
         return []
@@ -594,6 +604,9 @@ def timeline(tis: list[dict[str, Any]], usage: dict) -> list[dict[str, Any]]:
                 "map_index": ti["map_index"],
                 "start_s": round((ti["start_date"] - zero).total_seconds(), 2),
                 "end_s": round((ti["end_date"] - zero).total_seconds(), 2),
+                "process_end_s": round(ti["process_end"] - zero.timestamp(), 2)
+                if ti.get("process_end")
+                else None,
                 "peak_rss_mb": record.get("peak_rss_mb"),
             }
         )
@@ -605,8 +618,9 @@ def runner_profile(tis: list[dict[str, Any]], usage: dict) -> dict[str, Any]:
     startup (task process start to the task's call: fork, DAG file parse, the runner's
     start-up messages), execute (the callable: the project's imports and the work),
     finish (callable done to the end recorded in the metadata database: state and
-    XCom messages through the Execution API)."""
-    startup, execute, finish = [], [], []
+    XCom messages through the Execution API), linger (callable done to the task
+    process gone, as its supervisor saw it: the executor slot stays taken until then)."""
+    startup, execute, finish, linger = [], [], [], []
     for ti in tis:
         record = usage.get((ti["task_id"], ti["map_index"]))
         if not record or not record["running_at"] or not ti["end_date"]:
@@ -614,6 +628,8 @@ def runner_profile(tis: list[dict[str, Any]], usage: dict) -> dict[str, Any]:
         startup.append(record["running_at"] - record["process_start"])
         execute.append(record["done_at"] - record["running_at"])
         finish.append(ti["end_date"].timestamp() - record["done_at"])
+        if ti.get("process_end"):
+            linger.append(ti["process_end"] - record["done_at"])
 
     def describe(values: list[float]) -> dict[str, float]:
         if not values:
@@ -629,6 +645,7 @@ def runner_profile(tis: list[dict[str, Any]], usage: dict) -> dict[str, Any]:
         "startup": describe(startup),
         "execute": describe(execute),
         "finish": describe(finish),
+        "linger": describe(linger),
     }
 
 

@@ -45,6 +45,9 @@ KEYS = {
     "runner_profile",
     "import_profile",
     "task_instance_timings",
+    "phases",
+    "peak_rss_task",
+    "per_task_peak_rss_mb",
 }
 
 
@@ -89,9 +92,21 @@ def test_driver_runs_the_dag_with_an_executor_and_writes_its_figures(bench_out):
     assert 0 < dag["html_kb"] <= 100
     assert dag["machine"]["nproc"] >= 1
     assert len(dag["machine"]["loadavg_at_start"]) == 3
+    assert dag["peak_rss_task"] in dag["per_task_peak_rss_mb"]
+    assert dag["per_task_peak_rss_mb"][dag["peak_rss_task"]] == dag["peak_rss_mb"]
+    # the command's wall outside the tasks, and every task process's end from its supervisor
+    assert dag["phases"]["before_dag_run_s"] > 0
+    assert dag["phases"]["after_last_task_end_s"] >= 0
+    for row in dag["task_instance_timings"]:
+        assert row["process_end_s"] >= row["end_s"] - 0.5, row  # clocks of two processes
+    assert dag["runner_profile"]["linger"]["max_s"] >= 0
     scaling = json.loads((out / "dag_scaling.json").read_text())
     assert [r["processes"] for r in scaling["runs"]] == [SIZE]
     assert "| 800 | 12 | dags test --use-executor |" in printed
+    # the email the run sent, kept for dev.compare_email
+    email = out / "dag" / str(SIZE) / "email"
+    assert sorted(p.name for p in email.iterdir()) == ["report.html", "report.txt", "sent-1.eml"]
+    assert b"Subject: Daily process report" in (email / "sent-1.eml").read_bytes()
 
 
 @pytest.mark.integration
