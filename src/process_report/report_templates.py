@@ -33,7 +33,13 @@ def breakable(value: Any) -> Markup:
     …) and every BREAK_EVERY characters of a word longer than that: UUIDs, paths and URLs
     then wrap on a phone in clients that ignore CSS word wrapping. Copying the text
     copies no extra character."""
-    text = str(value)
+    return _breakable(str(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _breakable(text: str) -> Markup:
+    """`breakable` of a text, remembered: a big day's lists repeat the same few hundred
+    clients, sources and error lines thousands of times (125,000 calls at 20,000)."""
     if not _LONG_WORD.search(text):
         return escape(text)  # most values: nothing to break
     parts = _LONG_WORD.split(text.replace("\0", ""))  # text, word, text, word, …, text
