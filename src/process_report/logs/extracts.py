@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
+import numpy as np
+
 from process_report.logs import cap
 from process_report.logs.cap import Cuts
 from process_report.logs.index import index_logs, is_canonical_uuid
@@ -132,7 +134,7 @@ def _days_by_uuid(
 def _store_extracts(
     spool: Spool,
     uuids: list[str],
-    assembled: Callable[[list[list[int]]], Iterator[bytes]],
+    assembled: Callable[[np.ndarray], Iterator[bytes]],
     redact: Callable[[Iterable[bytes]], Iterator[bytes]],
     store: Store,
     problems: Problems,
@@ -143,7 +145,7 @@ def _store_extracts(
     On threads, because reading, searching for secrets, compressing and writing release
     the GIL; each extract is read only when its turn comes, so memory holds a few."""
 
-    def finish(group: tuple[int, list[list[int]]]) -> tuple[str, tuple[str | None, Cuts]]:
+    def finish(group: tuple[int, np.ndarray]) -> tuple[str, tuple[str | None, Cuts]]:
         number, rows = group
         cuts, uuid = Cuts(), uuids[number]
         try:

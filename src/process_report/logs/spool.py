@@ -89,25 +89,30 @@ class Spool:
             os.close(reader)
         self._readers = []
 
-    def groups(self) -> list[tuple[int, list[list[int]]]]:
-        """Per UUID number (ascending), the index rows of its segments in file order."""
+    def groups(self) -> list[tuple[int, np.ndarray]]:
+        """Per UUID number (ascending), the index rows of its segments in file order.
+
+        The rows stay one sorted array, each group a view of it, made into Python
+        numbers only as its extract is written (`stream`): on the 100,000-process day
+        the index holds millions of segments, which as Python lists took ~300 MB."""
         if not self._index:
             return []
         index = np.concatenate(self._index)
+        self._index = []  # the parts: the concatenation holds them now
         number = index[:, self._NUMBER]
         order = np.lexsort((index[:, self._OFFSET], index[:, self._FILE], number))
-        index, number = index[order], number[order]
+        index = index[order]
+        del order, number
+        self._index = [index]  # sorted: asked again, the same groups
+        number = index[:, self._NUMBER]
         edges = [*np.flatnonzero(np.diff(number, prepend=-1)).tolist(), len(index)]
-        return [
-            (int(number[begin]), index[begin:end].tolist())
-            for begin, end in itertools.pairwise(edges)
-        ]
+        return [(int(number[begin]), index[begin:end]) for begin, end in itertools.pairwise(edges)]
 
-    def stream(self, rows: list[list[int]]) -> Iterator[tuple[int, bytes, bool]]:
+    def stream(self, rows: np.ndarray) -> Iterator[tuple[int, bytes, bool]]:
         """The segments of one group as (file number, piece, whether the piece ends its
         segment), pieces of at most READ_BYTES; safe from several threads (positional
         reads), and a segment of any size is never held whole."""
-        for _, file, _, spool, position, length in rows:
+        for _, file, _, spool, position, length in rows.tolist():
             for start in range(position, position + length, READ_BYTES):
                 size = min(READ_BYTES, position + length - start)
                 yield (
