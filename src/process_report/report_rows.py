@@ -6,6 +6,7 @@ never held whole (process_store.py)."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -57,8 +58,7 @@ class ProcessView:
     def exported(self, p: Mapping[str, Any]) -> dict[str, Any]:
         """The record as the CSV exports it: times as stored (ISO 8601), not local."""
         found = self.lookup(p)
-        uri = p.get("source_uri")
-        source_shown = _SECRETS.redact_text(uri) if uri else None
+        source_shown, source_link = _source(p.get("source_uri"))
         videos = found["videos"] if found else []
         return {
             **p,
@@ -67,8 +67,19 @@ class ProcessView:
             "video_error": found["error"] if found else None,
             "video_missing": self.videos is not None and p["category"] == FINISHED and not videos,
             "source_shown": source_shown,
-            "source_link": safe_url(uri) if uri and source_shown == uri else None,
+            "source_link": source_link,
         }
+
+
+@functools.lru_cache(maxsize=4096)
+def _source(uri: str | None) -> tuple[str | None, str | None]:
+    """A source address as people may see it (without passwords or tokens, which a
+    camera's address often carries) and its link (only http(s) holding none). Kept for
+    the few hundred sources a day repeats over its processes."""
+    if not uri:
+        return None, None
+    shown = _SECRETS.redact_text(uri)
+    return shown, safe_url(uri) if shown == uri else None
 
 
 class ListedView:
