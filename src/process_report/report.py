@@ -23,7 +23,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import css_inline
 from jinja2 import Template
@@ -48,6 +48,7 @@ EXTRACTS_ZIP = "failure-logs.zip"
 EXTRACTS_ZIP_MAX_BYTES = 1024 * 1024
 EXTRACT_TAIL_BYTES = 256 * 1024  # of each extract; the error is at its end
 CSV_ROWS_PER_CHUNK = 500
+T = TypeVar("T")
 _INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False, minify_css=True)
 
 
@@ -311,16 +312,10 @@ def _kept_or_zipped(view: Mapping[str, Any], name: str) -> tuple[str | None, Att
     may be it), else as the attachment `name`.zip, encoded and zipped as it is
     rendered. The same as rendering it whole and, when too big, `_deliverable_text`."""
     chunks = joined(template_environment().get_template("report.html.j2").generate(view))
-    kept: list[str] = []
-    size = 0
-    for chunk in chunks:
-        kept.append(chunk)
-        size += utf8_size(chunk)
-        if size > NEVER_FITS_BYTES:
-            break
-    else:
+    kept, every = _held_up_to(chunks, NEVER_FITS_BYTES, utf8_size)
+    if every is None:
         return "".join(kept), None
-    return None, _zipped(name, (chunk.encode() for chunk in itertools.chain(kept, chunks)))
+    return None, _zipped(name, (chunk.encode() for chunk in every))
 
 
 def _inlined(rendered: RenderedReport) -> RenderedReport:
@@ -334,15 +329,26 @@ def _deliverable_chunks(name: str, chunks: Iterable[bytes], mime: str) -> Attach
     zipped as the chunks come: Graph's 4 MB request limit counts attachments
     base64-encoded twice (in the MIME and around it), and repetitive CSV and HTML
     compress tenfold. Only the first ZIP_ABOVE_BYTES are held to decide."""
+    held, every = _held_up_to(chunks, ZIP_ABOVE_BYTES, len)
+    if every is None:
+        return Attachment(name, b"".join(held), mime)
+    return _zipped(name, every)
+
+
+def _held_up_to(
+    chunks: Iterable[T], limit: int, size: Callable[[T], int]
+) -> tuple[list[T], Iterator[T] | None]:
+    """The chunks, held while their size stays within `limit`: (all of them, None); or,
+    once past it, (those held, every chunk: those and the rest, still to come)."""
     iterator = iter(chunks)
-    held: list[bytes] = []
-    size = 0
+    held: list[T] = []
+    total = 0
     for chunk in iterator:
         held.append(chunk)
-        size += len(chunk)
-        if size > ZIP_ABOVE_BYTES:
-            return _zipped(name, itertools.chain(held, iterator))
-    return Attachment(name, b"".join(held), mime)
+        total += size(chunk)
+        if total > limit:
+            return held, itertools.chain(held, iterator)
+    return held, None
 
 
 def _deliverable_text(name: str, text: str, mime: str) -> Attachment:
