@@ -199,6 +199,44 @@ def _note_cuts(cuts_by_uuid: Mapping[str, Cuts], problems: Problems) -> None:
             problems.add(EXTRACT_CUT, f"Log extract of {uuid}: {text}.")
 
 
+BLOCK_BYTES = 128 << 10
+"""How much of an extract `extract_blocks` reads at once: less than a line may keep
+(2 x cap.LINE_MAX_BYTES), so only a block's first line can be over that."""
+
+
+def extract_blocks(handle: BinaryIO, name: str, block_bytes: int = BLOCK_BYTES) -> Iterator[str]:
+    """A stored extract as text in blocks of whole lines (gunzipped on the way when
+    `name` ends in .gz), for a reader that searches a block at once instead of a line
+    at a time. The lines are those of `extract_lines`, each ending in "\\n" (but the
+    extract's last when it has none): a line over twice LINE_MAX_BYTES keeps that
+    much, so even a file that was not capped holds a block and a line at most."""
+    limit = 2 * cap.LINE_MAX_BYTES
+    assert block_bytes < limit  # a line over `limit` starts in `rest`, below
+    stream = gzip.GzipFile(fileobj=handle, mode="rb") if name.endswith(".gz") else handle
+    read = stream.read
+    rest, skipping = b"", False  # a line begun; in the dropped part of a long line
+    while block := read(block_bytes):
+        if skipping:
+            end = block.find(b"\n")
+            if end < 0:
+                continue
+            block, skipping = block[end + 1 :], False
+        block = rest + block if rest else block
+        if (first := block.find(b"\n")) > limit:  # decoded alone, as extract_lines does
+            yield block[:limit].decode("utf-8", "replace") + "\n"
+            block = block[first + 1 :]
+        whole = block.rfind(b"\n") + 1
+        if whole:
+            # decoded as its lines alone would be: no character runs over a "\n"
+            yield block[:whole].decode("utf-8", "replace")
+        rest = block[whole:]
+        if len(rest) >= limit:
+            yield rest[:limit].decode("utf-8", "replace") + "\n"
+            rest, skipping = b"", True
+    if rest:
+        yield rest.decode("utf-8", "replace")
+
+
 def extract_lines(handle: BinaryIO, name: str) -> Iterator[str]:
     """A stored extract's lines, read as a stream (gunzipped on the way when `name`
     ends in .gz). A line is read up to twice LINE_MAX_BYTES, more than the cap lets

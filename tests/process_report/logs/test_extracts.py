@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import os
 import re
@@ -164,6 +165,32 @@ def test_reading_an_extract_never_holds_more_of_a_line_than_the_cap_lets_through
     data = b"first\n" + b"x" * 10_000 + b"\nlast\n"
     lines = list(log_extracts.extract_lines(io.BytesIO(data), "x.log"))
     assert lines == ["first\n", "x" * 200, "last\n"]
+
+
+def test_blocks_of_an_extract_hold_its_lines_with_long_ones_cut_as_when_read_alone(monkeypatch):
+    monkeypatch.setattr(log_cap, "LINE_MAX_BYTES", 100)
+    data = b"first\n" + b"x" * 10_000 + b"\n" + "é".encode() * 150 + b"\nlast"
+    blocks = list(log_extracts.extract_blocks(io.BytesIO(data), "x.log", block_bytes=64))
+    assert all(block.endswith("\n") for block in blocks[:-1])
+    assert "".join(blocks).split("\n") == ["first", "x" * 200, "é" * 100, "last"]
+    assert "".join(blocks) == "\n".join(
+        line.rstrip("\n") for line in log_extracts.extract_lines(io.BytesIO(data), "x.log")
+    )
+
+
+def test_blocks_of_a_huge_uncapped_gzipped_extract_stay_a_block_and_a_line_in_memory():
+    line = b"2026-11-26 09:00:00 ERROR " + b"z" * (8 << 20) + b"\n"  # one line of 8 MiB
+    data = gzip.compress(line * 4 + b"short\n" * 200_000, compresslevel=1)  # 33 MiB of text
+    tracemalloc.start()
+    try:
+        sizes = [len(block) for block in log_extracts.extract_blocks(io.BytesIO(data), "x.log.gz")]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    cut = 2 * log_cap.LINE_MAX_BYTES + 1  # the line's first 512 KiB and its "\n"
+    assert sizes[:4] == [cut] * 4
+    assert sum(sizes[4:]) == len(b"short\n") * 200_000
+    assert peak < 4 << 20  # a few copies of a block and a cut line, not a line
 
 
 def test_a_full_extracts_disk_is_a_note_for_that_extract_not_a_failed_scan(tmp_path):
