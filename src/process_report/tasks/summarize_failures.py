@@ -10,7 +10,7 @@ from typing import Any
 from airflow.sdk import ObjectStoragePath
 
 from process_report import artifacts
-from process_report.logs.extracts import extract_lines
+from process_report.logs.extracts import extract_blocks
 from process_report.logs.summary import summarize
 from process_report.tasks.common import summaries_name
 
@@ -28,7 +28,7 @@ def summarize_failures_task(*, batch: Mapping[str, Any]) -> dict[str, Any]:
             summaries.append(summarize(uuid, None, None))
             continue
         with artifacts.open_file(ObjectStoragePath(path)) as handle:  # streamed, not whole
-            summaries.append(summarize(uuid, extract_lines(handle, path), path))
+            summaries.append(summarize(uuid, extract_blocks(handle, path), path))
     folder = ObjectStoragePath(batch["failures_path"]).parent
     artifacts.write_json(folder, summaries_name(batch), summaries)
     found = sum(1 for s in summaries if s["found"])
