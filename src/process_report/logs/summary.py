@@ -30,6 +30,7 @@ ERROR_LINES_KEPT = 10
 LINE_CHARS = 400
 _ERROR = re.compile(r"\b(?:ERROR|CRITICAL|FATAL)\b")
 _ERROR_WORDS = ("ERROR", "CRITICAL", "FATAL")  # a line _ERROR matches holds one of them
+_LONGEST_WORD = max(map(len, _ERROR_WORDS))
 _TIMESTAMP = re.compile("^" + RECORD_START)
 _TRACEBACK = "Traceback (most recent call last):"
 _UNINDENTED = re.compile(r"\n\S")  # the start of a line that is not a frame (\s: isspace)
@@ -94,7 +95,7 @@ class _Reading:
         timestamps only when it has any."""
         latest: list[tuple[str | None, str]] = []
         last_at = None
-        for line in _error_lines_backward(text):
+        for line in _error_lines(text, backward=True):
             at = _timestamp(line)
             if len(latest) < ERROR_LINES_KEPT:
                 latest.append((at, _clip(line)))
@@ -107,7 +108,7 @@ class _Reading:
         self.last_error_at = last_at or self.last_error_at
         if self.first_error_at is None and last_at:
             self.first_error_at = next(
-                at for line in _error_lines_forward(text) if (at := _timestamp(line))
+                at for line in _error_lines(text) if (at := _timestamp(line))
             )
 
     def _add_traceback(self, text: str) -> None:
@@ -151,32 +152,34 @@ class _Reading:
         return _clip(" | ".join(line.strip() for line in self.last_lines))
 
 
-def _error_lines_backward(text: str) -> Iterator[str]:
-    """The lines of `text` with an error word (see _ERROR) that are not headers, last
-    first. Each word's last place before `end` is remembered, so a word the text lacks
-    is searched for once, not once a line."""
-    end = len(text)
-    places = {word: text.rfind(word) for word in _ERROR_WORDS}
-    while (found := max(places.values())) >= 0:
-        start, _, line = _line_around(text, found)
+def _error_lines(text: str, *, backward: bool = False) -> Iterator[str]:
+    """The lines of `text` with an error word (see _ERROR) that are not headers, first
+    first (last first when `backward`). Once one word is found, the others are looked
+    for only between it and where the search stands, and a word not found in all that
+    is left is not looked for again: a word the text lacks costs one search, and each
+    error line a search of the few lines before (after) it, not of the whole text."""
+    words, start, end = list(_ERROR_WORDS), 0, len(text)
+    while words:
+        best = -1
+        for word in tuple(words):
+            if backward:
+                at = text.rfind(word, start if best < 0 else best + 1, end)
+            else:
+                at = text.find(word, start, end if best < 0 else best + _LONGEST_WORD - 1)
+            if at < 0:
+                if best < 0:  # looked for in all that is left
+                    words.remove(word)
+            elif best < 0 or (at > best if backward else at < best):
+                best = at
+        if best < 0:
+            return
+        line_start, line_end, line = _line_around(text, best)
         if _ERROR.search(line) and not _is_header(line):
             yield line
-        end = start
-        for word, place in places.items():
-            if place >= end:
-                places[word] = text.rfind(word, 0, end)
-
-
-def _error_lines_forward(text: str) -> Iterator[str]:
-    """The same lines as `_error_lines_backward`, first first."""
-    places = {word: text.find(word) for word in _ERROR_WORDS}
-    while live := [place for place in places.values() if place >= 0]:
-        _, stop, line = _line_around(text, min(live))
-        if _ERROR.search(line) and not _is_header(line):
-            yield line
-        for word, place in places.items():
-            if 0 <= place < stop:
-                places[word] = text.find(word, stop)
+        if backward:
+            end = line_start
+        else:
+            start = line_end
 
 
 def _unindented_lines(text: str, after: int) -> Iterator[str]:
