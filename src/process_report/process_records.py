@@ -75,17 +75,59 @@ def read_summary(summary_url: str) -> dict[str, Any]:
     return summary
 
 
+class RecordsFileError(ValueError):
+    """The window's records file is not the whole window: missing, cut short or
+    damaged (a full disk or a lost upload while fetch_processes wrote it). Reading on
+    would give a report that silently lacks processes; the message names the file and
+    the way out, reading the window again."""
+
+
 def read_records(summary_url: str) -> Iterator[dict[str, Any]]:
-    """The window's records, one at a time, in the window query's order."""
+    """The window's records, one at a time, in the window query's order.
+
+    Every line must be a whole JSON record and there must be as many as the summary
+    counted (`counts["total"]`, which the tally took from the same records): anything
+    else raises RecordsFileError, at the latest once the last record has been read, so
+    a consumer that reads them all (the email's store) never completes on fewer."""
     summary = artifacts.read_json(summary_url)
     if "records" not in summary:  # a run archived before the records were streamed
         yield from summary.get("processes", [])
         return
+    expected = summary["counts"]["total"]
     del summary
     records = ObjectStoragePath(summary_url).parent / RECORDS_FILE
-    with artifacts.open_file(records) as handle:
+    try:
+        handle = artifacts.open_file(records)
+    except FileNotFoundError:
+        raise _damaged(records, "is missing") from None
+    read = 0
+    with handle:
         for line in handle:
-            yield json.loads(line)
+            read += 1
+            yield _record(records, read, line)
+    if read != expected:
+        raise _damaged(records, f"holds {read} records, but {SUMMARY_FILE} counted {expected}")
+
+
+def _record(records: ObjectStoragePath, number: int, line: bytes) -> dict[str, Any]:
+    if not line.endswith(b"\n"):
+        raise _damaged(records, f"ends in the middle of its line {number}")
+    try:
+        record = json.loads(line)
+    except ValueError:
+        record = None
+    if not isinstance(record, dict):
+        raise _damaged(records, f"has something other than a record on line {number} of it")
+    return record
+
+
+def _damaged(records: ObjectStoragePath, what: str) -> RecordsFileError:
+    return RecordsFileError(
+        f"The window's records file {records} {what}: it is not the whole window (a full "
+        "disk or a failed upload while fetch_processes wrote it?), and a report from it "
+        "would lack processes. Clear fetch_processes (and the tasks after it) to read "
+        "the window again."
+    )
 
 
 def read_category(summary_url: str, category: str) -> Iterator[dict[str, Any]]:

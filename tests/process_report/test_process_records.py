@@ -7,10 +7,16 @@ import json
 import tracemalloc
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from airflow.sdk import ObjectStoragePath
 
 from process_report import process_records
-from process_report.process_records import read_category, read_records, read_summary
+from process_report.process_records import (
+    RecordsFileError,
+    read_category,
+    read_records,
+    read_summary,
+)
 from process_report.processes import (
     RECORDS_FILE,
     WindowTally,
@@ -104,3 +110,38 @@ def test_object_storage_gets_the_records_as_written(tmp_path):
     url = written(folder, rows(30, duplicate_every=7))
     assert url == "memory://records-test/2026-11-26/run/processes.json"
     assert len(list(read_records(url))) == 30
+
+
+def _damaged(tmp_path, damage) -> str:
+    """A run's records written whole, then `damage(bytes) -> bytes | None` done to the
+    file (None: the file is gone), as a full disk or a lost upload leaves it."""
+    url = written(ObjectStoragePath(tmp_path.as_uri()), rows(30))
+    path = tmp_path / RECORDS_FILE
+    data = damage(path.read_bytes())
+    if data is None:
+        path.unlink()
+    else:
+        path.write_bytes(data)
+    return url
+
+
+@pytest.mark.parametrize(
+    ("damage", "said"),
+    [
+        (lambda data: None, "is missing"),
+        (lambda data: data[: len(data) // 2], "ends in the middle of its line"),
+        (lambda data: data.replace(b"\n", b"\n\x00\x00\x00\n", 1), "on line 2 of it"),
+        (lambda data: b"".join(data.splitlines(keepends=True)[:20]), "holds 20 records"),
+        (lambda data: data + data.splitlines(keepends=True)[0], "holds 31 records"),
+    ],
+    ids=["missing", "cut-mid-line", "not-json", "lost-whole-lines", "a-line-too-many"],
+)
+def test_a_damaged_records_file_is_an_error_naming_it_never_fewer_records(tmp_path, damage, said):
+    url = _damaged(tmp_path, damage)
+    with pytest.raises(RecordsFileError) as caught:
+        for _ in read_records(url):
+            pass
+    message = str(caught.value)
+    assert said in message
+    assert str(tmp_path / RECORDS_FILE) in message
+    assert "fetch_processes" in message  # what to do: read the window again

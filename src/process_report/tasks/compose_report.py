@@ -21,7 +21,7 @@ from process_report.graph.client import GraphClient, GraphError
 from process_report.links import run_links
 from process_report.mail import GRAPH_REQUEST_LIMIT, build_message, graph_request_size
 from process_report.owners.routing import select_digests
-from process_report.process_records import read_records, read_summary
+from process_report.process_records import RecordsFileError, read_records, read_summary
 from process_report.process_store import StoredLookup, StoredProcesses, stored_processes
 from process_report.report import ReportEmail, report_email
 from process_report.run_context import RunContext
@@ -135,18 +135,25 @@ def report_inputs(
 ) -> Iterator[tuple[StoredProcesses, StoredLookup | None, StoredLookup | None]]:
     """The window's records, the failure summaries and the video lookups in one store
     (process_store.py), read from the run's folder as they stream past: the store, and
-    the summaries and lookups by UUID (None: not made, as the report then says)."""
+    the summaries and lookups by UUID (None: not made, as the report then says).
+
+    A records file that is not the whole window fails the task without retries, naming
+    the file: a retry would read the same file, and a report from it would silently
+    lack processes."""
     lookups = {
         "failures": None if failures is None else ((f["uuid"], f) for f in failures),
         "videos": videos,
     }
     path = fetched["processes_path"]
-    with stored_processes(read_summary(path), read_records(path), lookups) as store:
-        yield (
-            store,
-            None if failures is None else store.lookup("failures"),
-            None if videos is None else store.lookup("videos"),
-        )
+    try:
+        with stored_processes(read_summary(path), read_records(path), lookups) as store:
+            yield (
+                store,
+                None if failures is None else store.lookup("failures"),
+                None if videos is None else store.lookup("videos"),
+            )
+    except RecordsFileError as exc:
+        raise AirflowFailException(str(exc)) from None
 
 
 def gathered_failures(

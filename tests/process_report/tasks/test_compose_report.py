@@ -135,3 +135,22 @@ def test_a_dry_run_is_logged_as_nothing_sent(settings_variable, clients_in_db, c
         "0 running' for 1 recipient(s) written to the outbox"
     )
     assert not any("sent to" in line.lower() for line in lines)
+
+
+def test_a_cut_short_records_file_fails_the_report_naming_it_instead_of_sending_fewer(
+    settings_variable, clients_in_db
+):
+    """processes.jsonl that lost its last line (the disk filled as fetch wrote it) would
+    make a report of one process where the subject counts two: the task fails, saying
+    which file and what to do, and nothing reaches the outbox."""
+    settings_variable(SETTINGS)
+    run = resolve({"dry_run": True})
+    fetched = fetch_processes.fetch_processes_task(run=run)
+    records = ObjectStoragePath(fetched["processes_path"]).parent / "processes.jsonl"
+    lines = records.read_bytes().splitlines(keepends=True)
+    assert len(lines) == fetched["counts"]["total"] == 2
+    records.write_bytes(lines[0])
+    with pytest.raises(AirflowFailException) as caught:
+        _compose(run, fetched)
+    assert f"{records} holds 1 records, but processes.json counted 2" in str(caught.value)
+    assert not (records.parent / "outbox/message.eml").exists()
