@@ -3,8 +3,8 @@
 `fetch_process_rows` is the only function here that touches the database (through any
 DB-API connection, so the DAG passes PostgresHook's and tests pass their own);
 `categorize` is pure. Each in-window process lands in exactly one category, and anything
-odd about a row (no client name, unknown status, duplicate UUID, no start time) becomes
-a note on the process and a data-quality line in the report, never a dropped row.
+odd about a row (no client name, unknown status, no or a duplicate UUID, no start time)
+becomes a note on the process and a data-quality line in the report, never a dropped row.
 """
 
 from __future__ import annotations
@@ -197,7 +197,8 @@ def categorized(
         record = _process_record(row, window_end, hung_after)
         tally.count(record)
         tally.notes.update(record["notes"])
-        tally.uuids[record["uuid"]] += 1
+        if record["uuid"] is not None:  # rows without one are noted, not duplicates
+            tally.uuids[record["uuid"]] += 1
         yield record
 
 
@@ -244,6 +245,8 @@ def _process_record(
     if category in (FINISHED, FAILED) and stop is not None and stop >= window_end:
         notes.append(f"{status.lower()} after the window ended; shown as running at its end")
         category = RUNNING
+    if row.get("process_uuid") is None:
+        notes.append("no process UUID")
     client = row.get("client_name")
     if not client or not str(client).strip():
         client = f"(client #{row.get('client_id')} has no name)"

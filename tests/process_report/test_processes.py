@@ -125,6 +125,24 @@ def test_anomalous_rows_are_kept_with_notes_and_quality_lines():
     assert "1 process(es): client has no name." in result.data_quality
 
 
+def test_rows_without_a_uuid_are_noted_as_such_not_as_duplicates_of_each_other():
+    """A NULL UUID beside a real duplicate made sorting the duplicates compare None with
+    a string (fetch failed), and alone it read 'Process UUID None appears in 2 rows'."""
+    result = categorized(
+        row(process_uuid=None),
+        row(process_uuid=None),
+        row(process_uuid="u-1"),
+        row(process_uuid="u-1"),
+    )
+    assert result.counts["total"] == 4
+    no_uuid = [p for p in result.processes if p["uuid"] is None]
+    assert [p["notes"] for p in no_uuid] == [["no process UUID"], ["no process UUID"]]
+    assert result.data_quality == [
+        "Process UUID u-1 appears in 2 rows; each row is listed.",
+        "2 process(es): no process UUID.",
+    ]
+
+
 # --- the query on a real PostgreSQL ---------------------------------------------------
 
 
