@@ -196,3 +196,68 @@ def test_a_hostile_days_lists_come_in_the_in_memory_order_and_render_the_same_tw
                 }
         else:
             assert attachment.data == second[name].data
+
+
+def _compose_dry_run(conn, uri, monkeypatch, settings_variable, skip=()):
+    monkeypatch.setenv("AIRFLOW_CONN_PROCESS_DB", airflow_connection_json(uri))
+    settings_variable({**SETTINGS, "skip_api_keys": list(skip)})
+    run = resolve({"dry_run": True})
+    fetched = fetch_processes.fetch_processes_task(run=run)
+    return fetched, task.compose_and_send_report_task(
+        run=run,
+        fetched=fetched,
+        failure_batches=None,
+        clear_number=0,
+        dag_id="client_process_daily_report",
+        run_id="scheduled__2026-11-27T07:00:00+00:00",
+    )
+
+
+@pytest.mark.parametrize("skip_listed", [False, True], ids=["no-processes", "all-skip-listed"])
+def test_a_day_with_nothing_to_report_still_sends_a_report_of_none(
+    process_db, process_db_uri, monkeypatch, settings_variable, skip_listed
+):
+    insert_statuses(process_db)
+    if skip_listed:
+        source = insert_client(process_db, "Test Rig", "rig-key")
+        insert_process(process_db, source, "Failed", DAY_END - timedelta(hours=2))
+    fetched, result = _compose_dry_run(
+        process_db, process_db_uri, monkeypatch, settings_variable, skip=["rig-key"]
+    )
+    assert fetched["counts"]["total"] == 0
+    assert result["subject"] == "Daily process report 2026-11-26: 0 finished · 0 failed · 0 running"
+    assert _files(result)["processes.csv"].decode().splitlines()[1:] == []
+    assert ObjectStoragePath(result["outbox_path"]).exists()
+    text = ObjectStoragePath(result["text_path"]).read_text()
+    said = "1 process(es) of skip-listed test accounts left out."
+    assert (said in text) is skip_listed
+
+
+def test_three_thousand_clients_of_one_process_each_are_each_counted_once(
+    process_db, process_db_uri, monkeypatch, settings_variable
+):
+    insert_statuses(process_db)
+    start = (DAY_END - timedelta(hours=3)).replace(tzinfo=None)
+    with process_db.cursor() as cur:
+        cur.execute(
+            'INSERT INTO "USER" (id, name, role_id, api_key) SELECT n, '
+            "CASE WHEN n % 2 = 0 THEN 'Client ' ELSE 'client ' END || (n / 2), 2, "
+            "'key-' || n FROM generate_series(1, 3000) n"
+        )
+        cur.execute(
+            "INSERT INTO source (id, user_id, uri) SELECT n, n, NULL FROM "
+            "generate_series(1, 3000) n"
+        )
+        cur.execute(
+            "INSERT INTO process (uuid, source_id, status_id, start_time, stop_time) "
+            "SELECT gen_random_uuid(), n, 3, %s, %s FROM generate_series(1, 3000) n",
+            (start, start + timedelta(minutes=5)),
+        )
+    process_db.commit()
+    fetched, result = _compose_dry_run(process_db, process_db_uri, monkeypatch, settings_variable)
+    assert fetched["counts"]["total"] == fetched["counts"]["failed"] == 3000
+    rows = _files(result)["processes.csv"].decode().splitlines()[1:]
+    assert len(rows) == 3000
+    assert len({row.split(",")[1] for row in rows}) == 3000  # 'Client 7' and 'client 7' apart
+    assert result["subject"].startswith("Daily process report 2026-11-26: 3000 failed")
+    assert Counter(_listed_in_full_report(result)).total() == 3000
