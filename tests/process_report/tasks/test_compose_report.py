@@ -4,6 +4,7 @@ report Graph refuses as too large still goes out, in its minimal form."""
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import os
 import re
@@ -154,3 +155,26 @@ def test_a_cut_short_records_file_fails_the_report_naming_it_instead_of_sending_
         _compose(run, fetched)
     assert f"{records} holds 1 records, but processes.json counted 2" in str(caught.value)
     assert not (records.parent / "outbox/message.eml").exists()
+
+
+def test_a_run_archived_before_the_records_were_streamed_composes_the_same_csv(
+    settings_variable, clients_in_db
+):
+    """processes.json with the records inside and no processes.jsonl (a run fetched
+    before the change, cleared after it) gives the report the streamed layout gives."""
+    settings_variable(SETTINGS)
+    run = resolve({"dry_run": True})
+    fetched = fetch_processes.fetch_processes_task(run=run)
+    streamed = _compose(run, fetched)
+    csv_streamed = ObjectStoragePath(streamed["attachments"][0]).read_bytes()
+    summary_path = ObjectStoragePath(fetched["processes_path"])
+    records = summary_path.parent / "processes.jsonl"
+    old = json.loads(summary_path.read_text())
+    del old["records"]
+    old["processes"] = [json.loads(line) for line in records.read_bytes().splitlines()]
+    summary_path.write_text(json.dumps(old))
+    records.unlink()
+    archived = _compose(run, fetched)
+    assert archived["subject"] == streamed["subject"]
+    assert ObjectStoragePath(archived["attachments"][0]).read_bytes() == csv_streamed
+    assert csv_streamed.count(b"\n") == 1 + fetched["counts"]["total"]
