@@ -237,18 +237,28 @@ def _failed_processes(files: RunFiles) -> dict[str, tuple[str | None, str | None
     """uuid → (client, stop time) of the failed processes: from processes.jsonl, a line
     at a time, or, for a run archived before the records were streamed, from inside
     processes.json. Every other process record is dropped as it is parsed, so a big day
-    is never held whole (and its API keys never reach the viewer's output)."""
+    is never held whole (and its API keys never reach the viewer's output). A line that
+    does not parse (the file cut short by a full disk) costs its own record only."""
     try:
         handle = files.open(RECORDS_FILE)
     except OSError:  # not there: a run archived before the records were streamed
         found = _failed_in_summary(files)
     else:
+        found = []
         try:
             with handle:
-                found = [json.loads(line, object_hook=_keep_failed) for line in handle]
-        except (OSError, ValueError):
-            return {}
+                for line in handle:
+                    found.append(_parsed(line))
+        except OSError:
+            pass  # what was read so far is kept
     return {p[0]: (p[1], p[2]) for p in found if isinstance(p, tuple)}
+
+
+def _parsed(line: bytes) -> Any:
+    try:
+        return json.loads(line, object_hook=_keep_failed)
+    except ValueError:
+        return None
 
 
 def _failed_in_summary(files: RunFiles) -> list[Any]:

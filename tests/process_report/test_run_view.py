@@ -207,6 +207,22 @@ def test_failures_are_listed_when_processes_and_summaries_cannot_be_read(folder,
     assert (only.uuid, only.client, only.stopped, only.key_error) == ("aaa", None, None, None)
 
 
+def test_a_records_file_cut_short_keeps_the_clients_of_the_lines_before_the_cut(folder, files):
+    """The disk filled while fetch wrote processes.jsonl: its last line is cut. The
+    viewer still names the clients of the failures on the whole lines before it."""
+    (folder / "processes.json").write_text(
+        json.dumps({"counts": {"failed": 2}, "records": "processes.jsonl"})
+    )
+    whole = json.dumps(process("aaa", "failed", "Kept Co", "2026-11-26T20:00:00+00:00"))
+    cut = json.dumps(process("bbb", "failed", "Cut Co", "2026-11-26T21:00:00+00:00"))[:40]
+    (folder / "processes.jsonl").write_text(f"{whole}\n{cut}")
+    (folder / "failure_logs").mkdir()
+    (folder / "failure_logs" / "aaa.log").write_text("x\n")
+    (folder / "failure_logs" / "bbb.log").write_text("y\n")
+    listed = failures(files, PARIS)
+    assert [(f.name, f.client) for f in listed] == [("aaa.log", "Kept Co"), ("bbb.log", None)]
+
+
 @pytest.mark.parametrize("gzipped", [False, True])
 def test_a_log_page_shows_a_long_logs_last_whole_lines(folder, files, monkeypatch, gzipped):
     monkeypatch.setattr(run_view, "LOG_SHOWN_BYTES", 100)
