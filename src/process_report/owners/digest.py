@@ -83,6 +83,10 @@ def _trend_of(trend: Mapping[str, Any] | None, clients: set[str]) -> dict[str, A
 
 
 def digest_subject(report_day: str, counts_line: str, clients: list[str]) -> str:
-    """E.g. `Your clients 2026-11-26: 2 failed · 1 new error · … (Acme, Zeta)`."""
-    shown = ", ".join(clients[:3]) + (f" and {len(clients) - 3} more" if len(clients) > 3 else "")
+    """E.g. `Your clients 2026-11-26: 2 failed · 1 new error · … (Acme, Zeta)`. The
+    names are the database's and the subject is a header: any run of whitespace in
+    one (a line break, U+2028) is a single space, or the message could not be built."""
+    shown = ", ".join(" ".join(name.split()) for name in clients[:3])
+    if len(clients) > 3:
+        shown += f" and {len(clients) - 3} more"
     return f"Your clients {report_day}: {counts_line}" + (f" ({shown})" if shown else "")

@@ -146,3 +146,15 @@ def test_unpaced_sends_are_throttled_and_still_each_go_out_once(day, standin):
     send(run, fetched, pacer=Pacer(1000, 1.0))
     assert standin.mail_throttled > 0
     assert sorted(m["To"] for m in delivered(standin)) == sorted(o[1] for o in MANY)
+
+
+def test_a_client_name_with_line_breaks_makes_a_one_line_digest_subject(day, standin, monkeypatch):
+    """A client's name is the database's: one with a line break (or U+2028) went into
+    the digest's Subject header as it is, which the email library refuses, so the
+    owner got no digest at all."""
+    monkeypatch.setitem(CLIENTS[0], "name", "Acme\nBcc: x@example.com\u2028Ltd")
+    run, fetched = day(owners(("Alice", "alice@example.com", [1], "always")))
+    assert send(run, fetched)["sent"] == 1
+    (message,) = delivered(standin)
+    assert message["Subject"].endswith("(Acme Bcc: x@example.com Ltd)")
+    assert message["Bcc"] is None
