@@ -44,6 +44,9 @@ PASSWORD = "hunter2-" + secrets.token_hex(6)
 HUGE_URI = "https://cams.example.net/" + "a" * 10_000_000
 DUPLICATED = str(uuidlib.uuid4())
 DUPLICATES = 5000
+# Airflow's masker is process-wide and masks every key fetch reads: keys here are long
+# and unique, or a short one ('key-5') would mask other tests' keys that contain it.
+SKIP_KEY = f"skip-key-{secrets.token_hex(8)}"
 
 
 def _day(conn) -> Counter[str]:
@@ -55,11 +58,11 @@ def _day(conn) -> Counter[str]:
     expected: Counter[str] = Counter()
     tie = DAY_END - timedelta(hours=5)
     for n, name in enumerate(NAMES):
-        source = insert_client(conn, name, f"key-{n}-{secrets.token_hex(4)}")
+        source = insert_client(conn, name, f"hostile-key-{n}-{secrets.token_hex(8)}")
         for status, start in (("Finished", tie), ("Failed", tie - timedelta(minutes=n))):
             stop = start + timedelta(minutes=10)
             expected[insert_process(conn, source, status, start, stop=stop)] += 1
-    odd = insert_client(conn, "Odd Rows", f"key-odd-{secrets.token_hex(4)}")
+    odd = insert_client(conn, "Odd Rows", f"hostile-key-odd-{secrets.token_hex(8)}")
     with conn.cursor() as cur:
         cur.execute(
             "UPDATE source SET uri = %s WHERE id = %s",
@@ -71,12 +74,12 @@ def _day(conn) -> Counter[str]:
     expected[insert_process(conn, odd, 99, at)] += 1  # a status id with no row
     expected[insert_process(conn, odd, 98, at)] += 1  # a status row with no name
     expected[insert_process(conn, odd, "Running", at, ping=at)] += 1
-    huge = insert_client(conn, "Huge URI", f"key-huge-{secrets.token_hex(4)}")
+    huge = insert_client(conn, "Huge URI", f"hostile-key-huge-{secrets.token_hex(8)}")
     with conn.cursor() as cur:
         cur.execute("UPDATE source SET uri = %s WHERE id = %s", (HUGE_URI, huge))
     conn.commit()
     expected[insert_process(conn, huge, "Finished", at, stop=at)] += 1
-    many = insert_client(conn, "Same UUID", f"key-many-{secrets.token_hex(4)}")
+    many = insert_client(conn, "Same UUID", f"hostile-key-many-{secrets.token_hex(8)}")
     with conn.cursor() as cur:
         cur.execute(
             "INSERT INTO process (uuid, source_id, status_id, start_time, stop_time) "
@@ -85,7 +88,7 @@ def _day(conn) -> Counter[str]:
         )
     conn.commit()
     expected[DUPLICATED] += DUPLICATES
-    skipped = insert_client(conn, "Skip Me", "skip-key")
+    skipped = insert_client(conn, "Skip Me", SKIP_KEY)
     insert_process(conn, skipped, "Failed", at, stop=at)
     return expected
 
@@ -94,7 +97,7 @@ def _day(conn) -> Counter[str]:
 def hostile_day(process_db, process_db_uri, monkeypatch, settings_variable):
     expected = _day(process_db)
     monkeypatch.setenv("AIRFLOW_CONN_PROCESS_DB", airflow_connection_json(process_db_uri))
-    settings_variable({**SETTINGS, "skip_api_keys": ["skip-key"]})
+    settings_variable({**SETTINGS, "skip_api_keys": [SKIP_KEY]})
     run = resolve({"dry_run": True})
     fetched = fetch_processes.fetch_processes_task(run=run)
     result = task.compose_and_send_report_task(
@@ -219,10 +222,10 @@ def test_a_day_with_nothing_to_report_still_sends_a_report_of_none(
 ):
     insert_statuses(process_db)
     if skip_listed:
-        source = insert_client(process_db, "Test Rig", "rig-key")
+        source = insert_client(process_db, "Test Rig", SKIP_KEY)
         insert_process(process_db, source, "Failed", DAY_END - timedelta(hours=2))
     fetched, result = _compose_dry_run(
-        process_db, process_db_uri, monkeypatch, settings_variable, skip=["rig-key"]
+        process_db, process_db_uri, monkeypatch, settings_variable, skip=[SKIP_KEY]
     )
     assert fetched["counts"]["total"] == 0
     assert result["subject"] == "Daily process report 2026-11-26: 0 finished · 0 failed · 0 running"
@@ -241,8 +244,9 @@ def test_three_thousand_clients_of_one_process_each_are_each_counted_once(
     with process_db.cursor() as cur:
         cur.execute(
             'INSERT INTO "USER" (id, name, role_id, api_key) SELECT n, '
-            "CASE WHEN n % 2 = 0 THEN 'Client ' ELSE 'client ' END || (n / 2), 2, "
-            "'key-' || n FROM generate_series(1, 3000) n"
+            "CASE WHEN n %% 2 = 0 THEN 'Client ' ELSE 'client ' END || (n / 2), 2, "
+            "%s || n FROM generate_series(1, 3000) n",
+            (f"hostile-key-{secrets.token_hex(8)}-",),
         )
         cur.execute(
             "INSERT INTO source (id, user_id, uri) SELECT n, n, NULL FROM "
