@@ -70,7 +70,7 @@ def _line(record: Mapping[str, Any]) -> bytes:
 
 def read_summary(summary_url: str) -> dict[str, Any]:
     """The counts, skip-listed rows and data-quality notes of the window (no records)."""
-    summary = artifacts.read_json(summary_url)
+    summary = _summary(summary_url)
     summary.pop("processes", None)  # a run archived before the records were streamed
     return summary
 
@@ -89,7 +89,7 @@ def read_records(summary_url: str) -> Iterator[dict[str, Any]]:
     counted (`counts["total"]`, which the tally took from the same records): anything
     else raises RecordsFileError, at the latest once the last record has been read, so
     a consumer that reads them all (the email's store) never completes on fewer."""
-    summary = artifacts.read_json(summary_url)
+    summary = _summary(summary_url)
     if "records" not in summary:  # a run archived before the records were streamed
         yield from summary.get("processes", [])
         return
@@ -109,6 +109,21 @@ def read_records(summary_url: str) -> Iterator[dict[str, Any]]:
         raise _damaged(records, f"holds {read} records, but {SUMMARY_FILE} counted {expected}")
 
 
+def _summary(summary_url: str) -> dict[str, Any]:
+    try:
+        summary = artifacts.read_json(summary_url)
+    except FileNotFoundError:
+        raise _damaged(summary_url, "is missing") from None
+    except ValueError:
+        summary = None
+    # the records inside (a run archived before they were streamed), or their counts
+    if not isinstance(summary, dict) or not (
+        "processes" in summary or isinstance(summary.get("counts"), dict)
+    ):
+        raise _damaged(summary_url, "is not the window's summary")
+    return summary
+
+
 def _record(records: ObjectStoragePath, number: int, line: bytes) -> dict[str, Any]:
     if not line.endswith(b"\n"):
         raise _damaged(records, f"ends in the middle of its line {number}")
@@ -121,12 +136,12 @@ def _record(records: ObjectStoragePath, number: int, line: bytes) -> dict[str, A
     return record
 
 
-def _damaged(records: ObjectStoragePath, what: str) -> RecordsFileError:
+def _damaged(path: ObjectStoragePath | str, what: str) -> RecordsFileError:
     return RecordsFileError(
-        f"The window's records file {records} {what}: it is not the whole window (a full "
-        "disk or a failed upload while fetch_processes wrote it?), and a report from it "
-        "would lack processes. Clear fetch_processes (and the tasks after it) to read "
-        "the window again."
+        f"The window's records cannot be read whole: {path} {what} (a full disk or a "
+        "failed upload while fetch_processes wrote it?), and a report from them would "
+        "lack processes. Clear fetch_processes (and the tasks after it) to read the "
+        "window again."
     )
 
 

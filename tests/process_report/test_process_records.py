@@ -145,3 +145,19 @@ def test_a_damaged_records_file_is_an_error_naming_it_never_fewer_records(tmp_pa
     assert said in message
     assert str(tmp_path / RECORDS_FILE) in message
     assert "fetch_processes" in message  # what to do: read the window again
+
+
+@pytest.mark.parametrize(
+    "content", [None, '{"counts": {"total"', "[]"], ids=["missing", "cut", "not-a-summary"]
+)
+def test_a_damaged_summary_is_an_error_naming_it(tmp_path, content):
+    url = written(ObjectStoragePath(tmp_path.as_uri()), rows(3))
+    summary = tmp_path / "processes.json"
+    if content is None:
+        summary.unlink()
+    else:
+        summary.write_text(content)
+    for read in (read_summary, lambda url: list(read_records(url))):
+        with pytest.raises(RecordsFileError, match="fetch_processes") as caught:
+            read(url)
+        assert str(summary) in str(caught.value)
