@@ -10,6 +10,7 @@ before any test module imports it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -49,8 +50,10 @@ if os.environ.get("CI", "").lower() == "true":
 from tests.support.embedded_db import drop_database, embedded_server, recreate_database  # noqa: E402
 from tests.support.graph_fixtures import Elsewhere  # noqa: E402
 from tests.support.graph_standin import GraphStandIn  # noqa: E402
+from tests.support.s3_server import CONN_ID, S3Server, s3_server  # noqa: E402
 from tests.support.sample_day import load_schema  # noqa: E402
 from tests.support.teams_standin import TeamsStandIn  # noqa: E402
+from tests.support.tools import missing  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -115,6 +118,27 @@ def teams(tmp_path: Path) -> Iterator[TeamsStandIn]:
 
 
 @pytest.fixture(scope="session")
+def s3() -> Iterator[S3Server]:
+    """A real S3-compatible server (moto's) on 127.0.0.1 with one empty bucket, for the
+    artifacts_root-on-S3 tests; skipped when it cannot start, an error under CI=true."""
+    with contextlib.ExitStack() as stack:
+        try:
+            server = stack.enter_context(s3_server())
+        except RuntimeError as exc:
+            missing(str(exc))
+        yield server
+
+
+@pytest.fixture
+def s3_root(s3: S3Server, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> str:
+    """A folder of its own in the S3 server's bucket, reached through an Airflow
+    connection named in the URL (`s3://conn_id@bucket/...`), as an operator sets
+    artifacts_root."""
+    monkeypatch.setenv(f"AIRFLOW_CONN_{CONN_ID.upper()}", s3.airflow_connection())
+    return f"s3://{CONN_ID}@{s3.bucket}/{request.node.name}"
+
+
+@pytest.fixture(scope="session")
 def airflow_db() -> Path:
     """A migrated Airflow metadata DB (SQLite) for tests that run the DAG."""
     home = Path(os.environ["AIRFLOW_HOME"])
@@ -129,7 +153,10 @@ def airflow_db() -> Path:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests that use the database are integration tests (`make test-integration`)."""
+    """Tests that use the database are integration tests (`make test-integration`);
+    those that use the S3 server are marked `s3` (`pytest -m s3`)."""
     for item in items:
         if {"pg_server_uri", "process_db", "process_db_uri"} & set(item.fixturenames):
             item.add_marker(pytest.mark.integration)
+        if "s3" in item.fixturenames:
+            item.add_marker(pytest.mark.s3)
