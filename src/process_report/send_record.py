@@ -10,6 +10,8 @@ file is only ever created or replaced whole:
   was not). Object storage: one conditional PUT (`If-None-Match: *`, GCS
   `ifGenerationMatch=0`), which fsspec exposes as mode "xb" in s3fs, gcsfs and adlfs;
   other stores are refused rather than trusted, as their "xb" may check and then write.
+  s3fs sends the PUT with `If-None-Match: *` and turns S3's 412 into FileExistsError
+  (tests/process_report/test_send_record.py races two processes on a real S3 server).
 - `write` replaces it: a temporary file renamed over it locally; a single PUT, atomic
   per object, on object storage.
 - `take_over` creates `{record}.takeover-{generation}` the same exclusive way, so of
@@ -69,7 +71,13 @@ class SendRecord:
         return self._create(marker, {"generation": generation})
 
     def read(self) -> dict[str, Any] | None:
-        """The record; None when there is none. A record that is not one is an error."""
+        """The record; None when there is none. A record that is not one is an error.
+
+        On object storage it is always asked of the store: fsspec filesystems (s3fs)
+        answer from folder listings they cached, which never expire, and the record
+        is exactly what another worker writes after this process may have listed."""
+        if not self.local:
+            self.path.fs.invalidate_cache(self.path.path)
         try:
             text = self.path.read_bytes()
         except FileNotFoundError:

@@ -1,5 +1,6 @@
 """The send record's storage: exclusive creation with its content, whole replacement,
-one winner per takeover, unreadable records named, unsafe stores refused."""
+one winner per takeover, unreadable records named, unsafe stores refused; on S3 (a real
+S3-compatible server) by separate processes racing through conditional PUTs."""
 
 from __future__ import annotations
 
@@ -10,6 +11,10 @@ import pytest
 from upath import UPath
 
 from process_report.send_record import BrokenSendRecordError, SendRecord, SendRecordError
+from tests.support.claim_race import RECORD as RACE_RECORD
+from tests.support.claim_race import race, record_path
+
+ROUNDS = 25
 
 RECORD = {"state": "claimed", "message_id": "<a@b>", "generation": 0, "updated_at": 1.0}
 
@@ -114,3 +119,49 @@ def test_object_storage_claims_with_an_exclusive_put_and_writes_whole_objects():
 def test_a_store_without_exclusive_create_is_refused_naming_the_setting():
     with pytest.raises(SendRecordError, match="ftp:// cannot create a file exclusively"):
         SendRecord(UPath("ftp://example.invalid/reports/send-record-0.json"))
+
+
+def test_two_processes_claiming_the_same_record_on_s3_leave_exactly_one_winner(s3, s3_root):
+    results = race(s3_root, ROUNDS, "claim")
+    assert not [r for r in results if "error" in r]
+    for number in range(ROUNDS):
+        this_round = [r for r in results if r["round"] == number]
+        (winner,) = [r["racer"] for r in this_round if r["won"]]
+        assert {r["read"] for r in this_round} == {winner}  # the loser reads the winner's
+        key = record_path(s3_root, number).split(f"{s3.bucket}/", 1)[1]
+        stored = s3.client().get_object(Bucket=s3.bucket, Key=key)["Body"].read()
+        assert json.loads(stored)["owner"] == winner
+    prefix = s3_root.split(f"{s3.bucket}/", 1)[1]
+    assert len(s3.keys(prefix)) == ROUNDS  # nothing but the records
+
+
+def test_two_processes_taking_over_the_same_record_on_s3_leave_exactly_one_winner(s3, s3_root):
+    from airflow.sdk import ObjectStoragePath
+
+    for number in range(ROUNDS):
+        assert SendRecord(ObjectStoragePath(record_path(s3_root, number))).claim(RACE_RECORD)
+    results = race(s3_root, ROUNDS, "take_over")
+    assert not [r for r in results if "error" in r]
+    for number in range(ROUNDS):
+        assert [r["won"] for r in results if r["round"] == number].count(True) == 1
+    prefix = s3_root.split(f"{s3.bucket}/", 1)[1]
+    markers = [k for k in s3.keys(prefix) if k.endswith(".takeover-1")]
+    assert len(markers) == ROUNDS
+
+
+def test_a_record_another_worker_wrote_on_s3_is_never_replaced_and_always_read(s3, s3_root):
+    """This process listed the outbox before another worker's record existed: its claim
+    still loses (the PUT itself carries `If-None-Match: *`, no listing is trusted) and
+    its read finds the record (a listing cached by the filesystem is not trusted)."""
+    from airflow.sdk import ObjectStoragePath
+
+    record = SendRecord(ObjectStoragePath(f"{s3_root}/outbox/send-record-0.json"))
+    outbox = record.path.parent
+    s3.client().put_object(Bucket=s3.bucket, Key=f"{outbox.key}/message.eml", Body=b"x")
+    assert [p.name for p in outbox.iterdir()] == ["message.eml"]  # now listed, cached
+    other = json.dumps({**RECORD, "owner": "other worker"}).encode()
+    s3.client().put_object(Bucket=s3.bucket, Key=record.path.key, Body=other)
+    assert not record.claim({**RECORD, "owner": "this worker"})
+    assert record.read()["owner"] == "other worker"
+    stored = s3.client().get_object(Bucket=s3.bucket, Key=record.path.key)["Body"].read()
+    assert stored == other
