@@ -7,8 +7,11 @@ manager's password file. So on a local disk every component below the root is op
 relative to its parent's descriptor with `O_NOFOLLOW` (`openat`), which leaves no gap
 between a check and the open for a link to be swapped in; the last one must be a
 regular file (a FIFO is opened non-blocking and refused, never waited on). Object
-storage has no links: its paths are read as they are. Names are plain components:
-never empty, `.`, `..`, or holding `/`, `\\` or NUL.
+storage has no links: its paths are read as they are, but always asked of the store
+(the API server lives long, the tasks write the run's files meanwhile, and fsspec's
+filesystems answer from folder listings they cached, which never expire), and only an
+object is a file (a key prefix, a "folder", is refused like a local folder). Names are
+plain components: never empty, `.`, `..`, or holding `/`, `\\` or NUL.
 """
 
 from __future__ import annotations
@@ -46,7 +49,10 @@ class RunFiles:
         """A regular file by its relative name (`report.html`, `outbox/message.eml`)."""
         parts = _parts(name)
         if not self.local:
-            return self._path(parts).open("rb")
+            path = self._path(parts)
+            if not path.is_file():
+                raise RefusedError(name)
+            return path.open("rb")
         with self._folder(parts[:-1]) as folder:
             try:
                 descriptor = os.open(parts[-1], _FILE_FLAGS, dir_fd=folder)
@@ -100,7 +106,11 @@ class RunFiles:
             return {}
 
     def _path(self, parts: tuple[str, ...]) -> UPath:
-        return self.root.joinpath(*self.below, *parts)
+        """The path on object storage, with what its filesystem cached about it and its
+        folders dropped, so it is read as the store holds it now."""
+        path = self.root.joinpath(*self.below, *parts)
+        path.fs.invalidate_cache(path.path)
+        return path
 
     @contextlib.contextmanager
     def _folder(self, parts: tuple[str, ...]) -> Iterator[int]:

@@ -1,7 +1,7 @@
 """RunFiles reads a run's folder and never follows a symbolic link below the artifacts
 root: not at a file, not at a folder on the path, not at the run's folder itself; a
 FIFO is refused without waiting; names are single components. Object storage (no
-links) is read as it is."""
+links) is read as it is, on S3 (a real S3-compatible server) as it is now."""
 
 from __future__ import annotations
 
@@ -116,3 +116,23 @@ def test_the_time_a_file_was_written_is_read_without_following_links(run, tmp_pa
     (run["folder"] / "attachments" / "planted.csv").symlink_to(tmp_path / "secret")
     with pytest.raises(RefusedError):
         run["files"].modified("attachments/planted.csv")
+
+
+def test_on_s3_files_written_after_a_listing_are_read_and_folders_are_not_files(s3, s3_root):
+    """The API server lives long: a file another process wrote after this one listed
+    the folder is still found, and a key prefix (a folder) is not a file."""
+    from airflow.sdk import ObjectStoragePath
+
+    files = RunFiles(ObjectStoragePath(s3_root), (DAY, RUN))
+    prefix = s3_root.split(f"{s3.bucket}/", 1)[1]
+    put = s3.client().put_object
+    put(Bucket=s3.bucket, Key=f"{prefix}/{DAY}/{RUN}/attachments/processes.csv", Body=b"uuid\n")
+    assert files.sizes("attachments") == {"processes.csv": 5}
+    assert not files.exists("attachments/failure-logs.zip")
+    put(Bucket=s3.bucket, Key=f"{prefix}/{DAY}/{RUN}/attachments/failure-logs.zip", Body=b"PK")
+    assert files.sizes("attachments") == {"processes.csv": 5, "failure-logs.zip": 2}
+    assert files.read_bytes("attachments/failure-logs.zip") == b"PK"
+    assert files.modified("attachments/failure-logs.zip") > 0
+    assert not files.exists("attachments")
+    with pytest.raises(RefusedError):
+        files.read_bytes("attachments")
