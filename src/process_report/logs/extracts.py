@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import errno
 import gzip
+import io
 import itertools
 import os
 import tempfile
@@ -184,6 +185,21 @@ def _stored(uuid: str, text: Iterator[bytes], store: Store) -> str:
     return store(f"{uuid}.log", held)
 
 
+class _Blocks(io.RawIOBase):
+    """Any binary file object as a raw stream: only its `read(n)` is used."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self._read = handle.read
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
 def _gzipped(blocks: Iterable[bytes]) -> Iterator[bytes]:
     compressor = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # gzip format
     for block in blocks:
@@ -240,8 +256,14 @@ def extract_blocks(handle: BinaryIO, name: str, block_bytes: int = BLOCK_BYTES) 
 def extract_lines(handle: BinaryIO, name: str) -> Iterator[str]:
     """A stored extract's lines, read as a stream (gunzipped on the way when `name`
     ends in .gz). A line is read up to twice LINE_MAX_BYTES, more than the cap lets
-    through, so even a file that was not capped cannot make a reader hold it whole."""
-    stream = gzip.GzipFile(fileobj=handle, mode="rb") if name.endswith(".gz") else handle
+    through, so even a file that was not capped cannot make a reader hold it whole.
+
+    Object storage's files (fsspec's, s3fs on S3) have a `readline()` without a limit,
+    so the plain stream is read through a buffer of Python's own, which has one."""
+    if name.endswith(".gz"):
+        stream: Any = gzip.GzipFile(fileobj=handle, mode="rb")
+    else:
+        stream = io.BufferedReader(_Blocks(handle))
     # Looked up once: an ObjectStoragePath file resolves each attribute through a
     # wrapper, a tenth of the summaries' time when done per line.
     readline = stream.readline

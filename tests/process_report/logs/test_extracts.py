@@ -193,6 +193,24 @@ def test_blocks_of_a_huge_uncapped_gzipped_extract_stay_a_block_and_a_line_in_me
     assert peak < 4 << 20  # a few copies of a block and a cut line, not a line
 
 
+def test_an_extract_on_s3_is_read_within_the_cap_by_lines_and_by_blocks(monkeypatch, s3_root):
+    """fsspec's files (s3fs) have no readline(limit): the report and the owner digests
+    read S3 extracts by lines, the summaries by blocks, as the tasks open them."""
+    from airflow.sdk import ObjectStoragePath
+
+    from process_report.artifacts import open_file
+
+    monkeypatch.setattr(log_cap, "LINE_MAX_BYTES", 100)
+    path = ObjectStoragePath(f"{s3_root}/failure_logs/{A}.log")
+    path.write_bytes(b"first\n" + b"x" * 10_000 + b"\nlast")
+    with open_file(path) as handle:
+        lines = list(log_extracts.extract_lines(handle, path.name))
+    assert lines == ["first\n", "x" * 200, "last"]
+    with open_file(path) as handle:
+        blocks = list(log_extracts.extract_blocks(handle, path.name, block_bytes=64))
+    assert "".join(blocks) == "first\n" + "x" * 200 + "\nlast"
+
+
 def test_a_full_extracts_disk_is_a_note_for_that_extract_not_a_failed_scan(tmp_path):
     logs = tmp_path / "logs"
     logs.mkdir()
