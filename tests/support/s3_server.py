@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import IO
 
 from tests.support import PROJECT_DIR
 
@@ -83,29 +86,32 @@ def s3_server() -> Iterator[S3Server]:
     """Start the server on a free port of 127.0.0.1, create the bucket, yield it; the
     server process is stopped on exit. Raises RuntimeError when it cannot start."""
     env = {**os.environ, "PYTHONPATH": str(PROJECT_DIR)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.s3_server"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-        text=True,
-    )
-    try:
-        port = _read_port(process)
-        server = S3Server(endpoint=f"http://127.0.0.1:{port}")
-        server.client().create_bucket(Bucket=server.bucket)
-        yield server
-    finally:
-        process.stdin.close()  # the server's signal to stop
+    # Its output goes to a file, never to a pipe nobody reads: a full pipe would stop
+    # the server in the middle of a request, and with it every test that waits on it.
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tests.support.s3_server"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            env=env,
+            text=True,
+        )
         try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            port = _read_port(process, errors)
+            server = S3Server(endpoint=f"http://127.0.0.1:{port}")
+            server.client().create_bucket(Bucket=server.bucket)
+            yield server
+        finally:
+            process.stdin.close()  # the server's signal to stop
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
-def _read_port(process: subprocess.Popen) -> int:
+def _read_port(process: subprocess.Popen, errors: IO[bytes]) -> int:
     """The port the server prints once it listens; its error output if it exits instead."""
     found: list[str] = []
     reader = threading.Thread(target=lambda: found.append(process.stdout.readline()))
@@ -115,7 +121,9 @@ def _read_port(process: subprocess.Popen) -> int:
     line = found[0].strip() if found else ""
     if not line.isdigit():
         process.kill()
-        error = process.communicate()[1][-2000:]
+        process.wait()
+        errors.seek(0)
+        error = errors.read().decode("utf-8", "replace")[-2000:]
         raise RuntimeError(f"moto's S3 server did not start: {error or 'no output'}")
     return int(line)
 
@@ -135,7 +143,9 @@ def _serve() -> None:
 
     app = DomainDispatcherApplication(create_backend_app)
     server = make_server("127.0.0.1", 0, app, threaded=False, request_handler=OneAtATime)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per request
     print(server.server_port, flush=True)
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # later prints: to the error file
     threading.Thread(target=server.serve_forever, daemon=True).start()
     sys.stdin.read()  # returns when the test run closes the pipe or ends
     server.shutdown()
