@@ -27,6 +27,7 @@ REPORT_DAY = date(2026, 11, 26)
 BASE_URL = "http://testserver"
 DATABASE = "t_dag_on_s3"
 PREFIX = "dag-on-s3"  # the artifacts root's folder in the bucket
+JWT_SECRET = "s3-run-tests-signing-key-" + "0123456789abcdef" * 3  # 73 bytes, as PyJWT asks
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +52,7 @@ def s3_run(airflow_db, pg_server_uri, s3, tmp_path_factory):
         env.setenv("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS", USERS)
         env.setenv("AIRFLOW__CORE__AUTH_MANAGER", "tests.support.auth_managers.RunsOnlyAuthManager")
         env.setenv("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE", str(tmp / "passwords"))
-        env.setenv("AIRFLOW__API_AUTH__JWT_SECRET", "s3-run-tests-signing-key-0123456789abcdef")
+        env.setenv("AIRFLOW__API_AUTH__JWT_SECRET", JWT_SECRET)
         run = dag.test(logical_date=datetime(2026, 11, 27, 7, tzinfo=UTC))
         api = api_client()
         yield {
