@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import re
+from unittest import mock
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from process_report.logs import records as log_records
 from process_report.logs.records import RecordFinder, Records
 
 A = "0b7c9d1e-2f3a-4b5c-8d6e-7f8091a2b3c4"
@@ -122,3 +124,14 @@ LINES = st.one_of(
 def test_array_search_equals_the_line_by_line_definition(lines):
     data = "".join(lines).encode()
     assert as_dict(RecordFinder([A, B]).records(data, 0), [A, B]) == reference(data, [A, B])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(LINES, max_size=40), st.integers(1, 80))
+def test_search_in_blocks_finds_what_a_whole_buffer_search_finds(lines, block_bytes):
+    """Blocks smaller than a UUID or a line: every UUID and line start across a block
+    edge is found exactly once."""
+    data = "".join(lines).encode()
+    with mock.patch.object(log_records, "BLOCK_BYTES", block_bytes):
+        found = as_dict(RecordFinder([A, B]).records(data, 0), [A, B])
+    assert found == reference(data, [A, B])
