@@ -16,6 +16,7 @@ those candidates only, and the rest are hashed, then compared whole with the sor
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,13 +43,48 @@ _HASH = np.uint64(0x9E3779B97F4A7C15)
 BLOCK_BYTES = 1 << 20
 
 
+# Runs of a merge joined per write: the merged bytes are never held whole (below).
+GATHER_RUNS = 4096
+
+
+@dataclass(frozen=True)
+class Gathered:
+    """Runs of several parts' bytes in a new order, copied only as they are written
+    (`blocks`): joining a flush's 16 MiB whole held a second copy of it, and a
+    memoryview per run (~90,000 of them) beside it, in each scanning thread."""
+
+    views: list[memoryview]  # of each part's bytes
+    owner: np.ndarray  # part of each run, in the new order
+    starts: np.ndarray  # where each run lies in its part
+    lengths: np.ndarray  # bytes of each run
+
+    def __len__(self) -> int:
+        return int(self.lengths.sum())
+
+    def blocks(self) -> Iterator[bytes]:
+        """The runs in order, GATHER_RUNS joined at a time."""
+        for begin in range(0, len(self.owner), GATHER_RUNS):
+            runs = slice(begin, begin + GATHER_RUNS)
+            yield b"".join(
+                [
+                    self.views[part][start : start + length]
+                    for part, start, length in zip(
+                        self.owner[runs].tolist(),
+                        self.starts[runs].tolist(),
+                        self.lengths[runs].tolist(),
+                        strict=True,
+                    )
+                ]
+            )
+
+
 @dataclass(frozen=True)
 class Records:
     """Records in runs, one run per UUID, runs in UUID-number order and each run's
     records in file order. Arrays, not a dict of lists: a chunk has thousands of runs,
     and everything done per run in Python runs under the GIL."""
 
-    data: bytes
+    data: bytes | Gathered
     numbers: np.ndarray  # UUID number of each run
     offsets: np.ndarray  # where each run's first record lies in its file (for ordering)
     lengths: np.ndarray  # bytes of each run in `data`
@@ -57,9 +93,18 @@ class Records:
     def whole(cls, number: int, offset: int, data: bytes) -> Records:
         return cls(data, np.array([number]), np.array([offset]), np.array([len(data)]))
 
+    def blocks(self) -> Iterator[bytes]:
+        """`data` as consecutive blocks, to be written one after the other."""
+        if isinstance(self.data, Gathered):
+            yield from self.data.blocks()
+        else:
+            yield self.data
+
     @classmethod
     def merge(cls, parts: list[Records]) -> Records:
-        """One run per UUID out of several parts of the same file, in part order."""
+        """One run per UUID out of several parts of the same file (each a chunk's
+        records), in part order; their bytes are gathered as they are written, not
+        copied here."""
         if len(parts) == 1:
             return parts[0]
         numbers = np.concatenate([part.numbers for part in parts])
@@ -67,15 +112,8 @@ class Records:
         lengths = np.concatenate([part.lengths for part in parts])[order]
         starts = np.concatenate([np.cumsum(part.lengths) - part.lengths for part in parts])
         owner = np.repeat(np.arange(len(parts)), [len(part.numbers) for part in parts])
-        views = [memoryview(part.data) for part in parts]
-        data = b"".join(
-            [
-                views[part][start : start + length]
-                for part, start, length in zip(
-                    owner[order].tolist(), starts[order].tolist(), lengths.tolist(), strict=True
-                )
-            ]
-        )
+        views = [memoryview(part.data) for part in parts]  # a chunk's: bytes, not Gathered
+        data = Gathered(views, owner[order], starts[order], lengths)
         numbers = numbers[order]
         first = np.flatnonzero(np.diff(numbers, prepend=-1))
         offsets = np.concatenate([part.offsets for part in parts])[order]

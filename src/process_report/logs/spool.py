@@ -56,7 +56,8 @@ class Spool:
         spool, writer = self._writer()
         position = writer.tell()
         try:
-            _write_all(writer, records.data)
+            for block in records.blocks():
+                _write_all(writer, block)
         except OSError as exc:
             writer.truncate(position)
             writer.seek(position)

@@ -22,8 +22,9 @@ def as_dict(records: Records | None, uuids: list[str]) -> dict[str, tuple[int, b
     if records is None:
         return {}
     ends = records.lengths.cumsum()
+    data = b"".join(records.blocks())
     return {
-        uuids[number]: (offset, records.data[end - length : end])
+        uuids[number]: (offset, data[end - length : end])
         for number, offset, length, end in zip(
             records.numbers.tolist(),
             records.offsets.tolist(),
@@ -135,3 +136,23 @@ def test_search_in_blocks_finds_what_a_whole_buffer_search_finds(lines, block_by
     with mock.patch.object(log_records, "BLOCK_BYTES", block_bytes):
         found = as_dict(RecordFinder([A, B]).records(data, 0), [A, B])
     assert found == reference(data, [A, B])
+
+
+def test_merged_runs_written_a_few_at_a_time_keep_their_order():
+    finder = RecordFinder([A, B])
+    parts = [
+        finder.records(
+            f"2026-11-26 09:00:0{i} {A} a{i}\n2026-11-26 09:00:0{i} {B} b{i}\n".encode(), 0
+        )
+        for i in range(3)
+    ]
+    with mock.patch.object(log_records, "GATHER_RUNS", 1):
+        blocks = list(Records.merge(parts).blocks())
+    assert len(blocks) == 6
+    assert (
+        b"".join(blocks)
+        == "".join(
+            [f"2026-11-26 09:00:0{i} {A} a{i}\n" for i in range(3)]
+            + [f"2026-11-26 09:00:0{i} {B} b{i}\n" for i in range(3)]
+        ).encode()
+    )
