@@ -32,6 +32,7 @@ from process_report.logs.index import index_logs, is_canonical_uuid
 from process_report.logs.problems import DISK_FULL, EXTRACT_CUT, UUID, Problems
 from process_report.logs.scan import assemble, file_headers, scan_logs
 from process_report.logs.spool import Spool
+from process_report.logs.trim import give_back_freed_memory
 from process_report.processes import FAILED
 from process_report.redact import Redactor
 
@@ -89,6 +90,7 @@ def extract_failure_logs(
         started = time.perf_counter()
         stats = scan_logs(files, uuids, spool)
         scan_s = time.perf_counter() - started
+        give_back_freed_memory()  # the scan threads' buffers, before the index sort
         problems.extend(stats.problems.notes())
         headers = file_headers(files, Path(logs_dir))
         whole = [log_file.uuid is not None for log_file in files]
