@@ -156,3 +156,16 @@ def test_merged_runs_written_a_few_at_a_time_keep_their_order():
             + [f"2026-11-26 09:00:0{i} {B} b{i}\n" for i in range(3)]
         ).encode()
     )
+
+
+def test_merged_runs_are_joined_in_batches_of_about_gather_bytes():
+    finder = RecordFinder([A, B])
+    parts = [
+        finder.records(f"2026-11-26 09:00:0{i} {A} {'a' * 50}\n{'b' * 100}\n".encode(), 0)
+        for i in range(6)
+    ]
+    run_bytes = len(parts[0].data)
+    with mock.patch.object(log_records, "GATHER_BYTES", 2 * run_bytes):
+        blocks = list(Records.merge(parts).blocks())
+    assert [len(block) for block in blocks] == [2 * run_bytes] * 3
+    assert b"".join(blocks) == b"".join(part.data for part in parts)
