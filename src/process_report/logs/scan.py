@@ -41,7 +41,10 @@ from process_report.logs.problems import (
 from process_report.logs.records import RecordFinder, Records, last_record_start
 from process_report.logs.spool import Spool, SpoolFullError
 
-CHUNK_BYTES = 8 << 20
+# A scanning thread holds three chunks (`_search_file`): 4 MiB chunks scanned the
+# 100,000-process day as fast as 8 MiB ones (24.4 s against 27.4 s, one run each)
+# and its peak RSS was 25 MB lower.
+CHUNK_BYTES = 4 << 20
 FLUSH_BYTES = 16 << 20  # per scanning thread
 # What the spool keeps of a per-process file beyond the cap: room for the redaction to
 # see a multi-line secret whole where the cap cuts, and for redaction to change sizes.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import os
 import re
+import tracemalloc
 import uuid
 
 from process_report.logs import cap as log_cap
@@ -270,3 +271,34 @@ def test_a_per_process_log_of_one_huge_line_keeps_that_line_s_start(tmp_path):
     assert texts[A].startswith(f"==> encode_{A}.log <==\n{start.decode()}frame-data")
     assert "[line truncated: " in texts[A]
     assert any("MiB) cut between its first" in note for note in notes(result["problems"]))
+
+
+def test_a_scanning_thread_holds_its_three_chunks_and_one_flush_of_records(tmp_path):
+    """The per-thread bound the 100,000-process day's peak rests on, with the real chunk
+    and flush sizes: a 40 MB shared log in which every record is a failed process's
+    (so its records are flushed, merged, twice) is scanned holding the chunk buffer,
+    the records waiting for a flush and a few MB of work, not a second copy of either."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    uuids = sorted(str(uuid.UUID(int=n + 1, version=4)) for n in range(3000))
+    block = "".join(
+        f"2026-11-26 09:{n % 60:02d}:00 ERROR process {process} failed at step {n}\n"
+        for n, process in enumerate(uuids)
+    ).encode()
+    (logs / "app_2026-11-26.log").write_bytes(block * (40_000_000 // len(block)))
+    wanted = {process: {"2026-11-26"} for process in uuids}
+    _, shared = index_logs(logs, PATTERNS, wanted=wanted).files_for(wanted)
+    tracemalloc.start()
+    try:
+        with log_spool.Spool(tmp_path / "spool") as spool:
+            stats = log_scan.scan_logs(shared, uuids, spool, workers=1)
+            peak = tracemalloc.get_traced_memory()[1]
+            spooled = sum(int(rows[:, 5].sum()) for _, rows in spool.groups())
+    finally:
+        tracemalloc.stop()
+    assert stats.bytes_scanned == spooled > 2 * log_scan.FLUSH_BYTES
+    # 40.6 MB: the chunk buffer (12.6 MB), a flush's records with the chunk that filled
+    # it (21 MB) and one chunk's search (~8 MB); 76 MB with 8 MiB chunks searched whole
+    # and each flush joined whole.
+    assert log_scan.CHUNK_BYTES == 4 << 20
+    assert peak < 45_000_000
