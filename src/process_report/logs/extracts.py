@@ -13,12 +13,10 @@ import errno
 import gzip
 import io
 import itertools
-import os
 import tempfile
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -33,6 +31,7 @@ from process_report.logs.problems import DISK_FULL, EXTRACT_CUT, UUID, Problems
 from process_report.logs.scan import assemble, file_headers, scan_logs
 from process_report.logs.spool import Spool
 from process_report.logs.trim import give_back_freed_memory
+from process_report.logs.workers import map_on_threads
 from process_report.processes import FAILED
 from process_report.redact import Redactor
 
@@ -159,8 +158,7 @@ def _store_extracts(
             problems.add(DISK_FULL, f"Log extract of {uuid} not stored: the disk is full.")
             return uuid, (None, Cuts())
 
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as threads:
-        return dict(threads.map(finish, spool.groups()))
+    return dict(map_on_threads(finish, spool.groups()))
 
 
 def _redacted(

@@ -20,9 +20,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import gzip
-import os
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -40,6 +38,7 @@ from process_report.logs.problems import (
 )
 from process_report.logs.records import RecordFinder, Records, last_record_start
 from process_report.logs.spool import Spool, SpoolFullError
+from process_report.logs.workers import map_on_threads
 
 # A scanning thread holds three chunks (`_search_file`): 4 MiB chunks scanned the
 # 100,000-process day as fast as 8 MiB ones (24.4 s against 27.4 s, one run each)
@@ -75,10 +74,9 @@ def scan_logs(
     # Shared daily logs first: they are the large ones, and the many small per-process
     # files then keep both threads busy to the end.
     largest_first = sorted(enumerate(files), key=lambda item: item[1].uuid is not None)
-    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as threads:
-        results = list(
-            threads.map(lambda item: _scan_one(item, finder, numbers, spool), largest_first)
-        )
+    results = map_on_threads(
+        lambda item: _scan_one(item, finder, numbers, spool), largest_first, workers
+    )
     for size, scanned, note in results:
         stats.bytes_scanned += size
         stats.files_scanned += scanned
