@@ -37,9 +37,21 @@ class Spool:
     flush, under a lock that stalled the other thread.
     """
 
-    # Index columns: UUID number, file number, offset in that file, spool file number,
-    # position in that spool file, length.
-    _NUMBER, _FILE, _OFFSET, _SPOOL, _POSITION, _LENGTH = range(6)
+    # Index row of a segment: UUID number, file number, offset in that file, spool file
+    # number, position in that spool file, length. Packed, 32 bytes (six int64 columns
+    # were 48: 29 MB for the 100,000-process day's 611,589 segments, and twice that
+    # while they are sorted); a segment is shorter than a flush and a chunk, so its
+    # length fits in 32 bits, as do UUID, file and spool numbers.
+    _ROW = np.dtype(
+        [
+            ("number", "<i4"),
+            ("file", "<i4"),
+            ("offset", "<i8"),
+            ("spool", "<i4"),
+            ("position", "<i8"),
+            ("length", "<i4"),
+        ]
+    )
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -64,13 +76,13 @@ class Spool:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
                 raise SpoolFullError(exc.errno, exc.strerror, writer.name) from exc
             raise
-        entries = np.empty((len(records.numbers), 6), dtype=np.int64)
-        entries[:, self._NUMBER] = records.numbers
-        entries[:, self._FILE] = file_number
-        entries[:, self._OFFSET] = records.offsets
-        entries[:, self._SPOOL] = spool
-        entries[:, self._POSITION] = position + np.cumsum(records.lengths) - records.lengths
-        entries[:, self._LENGTH] = records.lengths
+        entries = np.empty(len(records.numbers), dtype=self._ROW)
+        entries["number"] = records.numbers
+        entries["file"] = file_number
+        entries["offset"] = records.offsets
+        entries["spool"] = spool
+        entries["position"] = position + np.cumsum(records.lengths) - records.lengths
+        entries["length"] = records.lengths
         with self._lock:
             self._index.append(entries)
 
@@ -100,12 +112,12 @@ class Spool:
             return []
         index = np.concatenate(self._index)
         self._index = []  # the parts: the concatenation holds them now
-        number = index[:, self._NUMBER]
-        order = np.lexsort((index[:, self._OFFSET], index[:, self._FILE], number))
+        number = index["number"]
+        order = np.lexsort((index["offset"], index["file"], number))
         index = index[order]
         del order, number
         self._index = [index]  # sorted: asked again, the same groups
-        number = index[:, self._NUMBER]
+        number = index["number"]
         edges = [*np.flatnonzero(np.diff(number, prepend=-1)).tolist(), len(index)]
         return [(int(number[begin]), index[begin:end]) for begin, end in itertools.pairwise(edges)]
 

@@ -293,7 +293,7 @@ def test_a_scanning_thread_holds_its_three_chunks_and_one_flush_of_records(tmp_p
         with log_spool.Spool(tmp_path / "spool") as spool:
             stats = log_scan.scan_logs(shared, uuids, spool, workers=1)
             peak = tracemalloc.get_traced_memory()[1]
-            spooled = sum(int(rows[:, 5].sum()) for _, rows in spool.groups())
+            spooled = sum(int(rows["length"].sum()) for _, rows in spool.groups())
     finally:
         tracemalloc.stop()
     assert stats.bytes_scanned == spooled > 2 * log_scan.FLUSH_BYTES
