@@ -96,17 +96,8 @@ def _day(conn) -> Counter[str]:
 @pytest.fixture
 def hostile_day(process_db, process_db_uri, monkeypatch, settings_variable):
     expected = _day(process_db)
-    monkeypatch.setenv("AIRFLOW_CONN_PROCESS_DB", airflow_connection_json(process_db_uri))
-    settings_variable({**SETTINGS, "skip_api_keys": [SKIP_KEY]})
-    run = resolve({"dry_run": True})
-    fetched = fetch_processes.fetch_processes_task(run=run)
-    result = task.compose_and_send_report_task(
-        run=run,
-        fetched=fetched,
-        failure_batches=None,
-        clear_number=0,
-        dag_id="client_process_daily_report",
-        run_id="scheduled__2026-11-27T07:00:00+00:00",
+    fetched, result = _compose_dry_run(
+        process_db, process_db_uri, monkeypatch, settings_variable, skip=[SKIP_KEY]
     )
     return expected, fetched, result
 
