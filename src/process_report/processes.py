@@ -9,6 +9,7 @@ becomes a note on the process and a data-quality line in the report, never a dro
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ FETCH_BATCH_ROWS = 2000
 # counts and notes beside them.
 RECORDS_FILE = "processes.jsonl"
 SUMMARY_FILE = "processes.json"
+REMEMBERED_FIELD_CHARS = 512  # a longer field is scrubbed each time it is read (`_scrubbed`)
 _STATUS_CATEGORY = {"finished": FINISHED, "failed": FAILED, "running": RUNNING}
 
 
@@ -74,7 +76,18 @@ def iter_process_rows(
 
 
 def _shown(row: dict[str, Any]) -> dict[str, Any]:
-    return {name: scrub_field(v) if isinstance(v, str) else v for name, v in row.items()}
+    return {name: _scrubbed(v) if isinstance(v, str) else v for name, v in row.items()}
+
+
+def _scrubbed(text: str) -> str:
+    """`scrub_field`, remembered for short values: a window repeats its clients' names
+    and keys, its statuses and its sources' URIs and aliases on every row (158,000
+    fields at 20,000 processes, a few thousand distinct, 1.6 of the fetch's 3.4 s under
+    cProfile). Long values are scrubbed each time, so the cache stays small."""
+    return _scrubbed_short(text) if len(text) <= REMEMBERED_FIELD_CHARS else scrub_field(text)
+
+
+_scrubbed_short = functools.lru_cache(maxsize=8192)(scrub_field)
 
 
 def fetch_api_keys(conn: Any) -> list[str]:

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import process_report.processes as processes_module
 from process_report.processes import (
     CATEGORIES,
     FAILED,
@@ -361,3 +362,18 @@ def test_every_in_window_process_lands_in_exactly_one_category(process_db, colum
     assert sum(counts[c] for c in CATEGORIES) == counts["total"] == len(expected)
     assert counts["hung"] <= counts[RUNNING]
     assert result.skipped_test_processes == sum(1 for r in rows if r["api_key"] == "test-key")
+
+
+def test_repeated_short_fields_are_scrubbed_once_and_long_ones_never_kept():
+    processes = processes_module
+    processes._scrubbed_short.cache_clear()
+    short = "rtsp://admin:hunter2@cam1.example.net/live"
+    long = "rtsp://admin:hunter2@cam2.example.net/" + "x" * processes.REMEMBERED_FIELD_CHARS
+    rows = [processes._shown({"source_uri": uri}) for uri in (short, long, short, long)]
+    assert [row["source_uri"] for row in rows[:2]] == [
+        "rtsp://cam1.example.net/live",
+        "rtsp://cam2.example.net/" + "x" * processes.REMEMBERED_FIELD_CHARS,
+    ]
+    assert rows[2:] == rows[:2]
+    info = processes._scrubbed_short.cache_info()
+    assert (info.hits, info.currsize) == (1, 1)  # the short one remembered, the long one not
