@@ -4,7 +4,10 @@ cost. One JSON line per finished task instance is appended to `$BENCH_TASK_USAGE
 
 - `peak_rss_mb`: `getrusage(RUSAGE_SELF).ru_maxrss` of the task process, read when the
   task has finished (its resident peak, pages shared with the process it was forked
-  from included, as `ps` counts them);
+  from included, as `ps` counts them), or its children's when larger:
+  `child_peak_rss_mb`, `getrusage(RUSAGE_CHILDREN).ru_maxrss`, the largest of the
+  processes it forked and waited for (the email task's renderer of the complete report,
+  which shares the task's pages as they were at the fork and counts them too);
 - `process_start`: when the process began (the fork of the task runner), from its start
   in clock ticks since boot (/proc/self/stat) and /proc/uptime, to 10 ms (psutil's
   create_time rests on the boot time in whole seconds, up to 1 s off);
@@ -67,6 +70,8 @@ class TaskUsage:
         path = os.environ.get("BENCH_TASK_USAGE")
         if not path:
             return
+        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         line = {
             "task_id": ti.task_id,
             "map_index": ti.map_index,
@@ -75,7 +80,8 @@ class TaskUsage:
             "process_start": self.process_start,
             "running_at": self.running_at,
             "done_at": time.time(),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "peak_rss_mb": round(max(own, children) / 1024, 1),
+            "child_peak_rss_mb": round(children / 1024, 1),
         }
         with open(path, "a") as handle:  # one short append per task: whole lines
             handle.write(json.dumps(line) + "\n")

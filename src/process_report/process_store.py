@@ -57,12 +57,15 @@ class ListedProcesses:
     def count(self, category: str) -> int:
         return sum(1 for p in self._processes if p["category"] == category)
 
+    def reconnect(self) -> None:
+        """Nothing to do in a forked child process: the records are in memory."""
+
 
 class StoredProcesses:
     """The records in a SQLite file (see the module's doc); made by `stored_processes`."""
 
-    def __init__(self, db: sqlite3.Connection, summary: Mapping[str, Any]) -> None:
-        self._db = db
+    def __init__(self, db: sqlite3.Connection, summary: Mapping[str, Any], path: Path) -> None:
+        self._db, self._path = db, path
         self.counts: dict[str, int] = dict(summary["counts"])
         self.skipped_test_processes: int = summary.get("skipped_test_processes", 0)
         self.data_quality: list[Any] = list(summary.get("data_quality", []))
@@ -83,21 +86,31 @@ class StoredProcesses:
         return self._per_category.get(category, 0)
 
     def lookup(self, kind: str) -> StoredLookup:
-        return StoredLookup(self._db, kind)
+        return StoredLookup(self, kind)
+
+    def reconnect(self) -> None:
+        """A connection of its own, read-only, for a forked child process that reads the
+        store (report.py renders the complete report in one): an SQLite connection must
+        not be used on both sides of a fork. The inherited one is left untouched, and the
+        lookups made before read through the new one too."""
+        self._db = sqlite3.connect(f"{self._path.as_uri()}?mode=ro", uri=True)
+
+    def execute(self, sql: str, args: tuple[Any, ...]) -> sqlite3.Cursor:
+        return self._db.execute(sql, args)
 
     def _decoded(self, sql: str, args: tuple[Any, ...]) -> Iterator[dict[str, Any]]:
-        for (data,) in self._db.execute(sql, args):
+        for (data,) in self.execute(sql, args):
             yield json.loads(data)
 
 
 class StoredLookup(Mapping[str, Any]):
     """UUID -> a stored value (a failure summary, a video lookup), read when asked."""
 
-    def __init__(self, db: sqlite3.Connection, kind: str) -> None:
-        self._db, self._kind = db, kind
+    def __init__(self, store: StoredProcesses, kind: str) -> None:
+        self._store, self._kind = store, kind
 
     def __getitem__(self, uuid: str) -> Any:
-        row = self._db.execute(
+        row = self._store.execute(
             "SELECT data FROM lookups WHERE kind = ? AND uuid = ?", (self._kind, uuid)
         ).fetchone()
         if row is None:
@@ -105,13 +118,13 @@ class StoredLookup(Mapping[str, Any]):
         return json.loads(row[0])
 
     def __iter__(self) -> Iterator[str]:
-        rows = self._db.execute(
+        rows = self._store.execute(
             "SELECT uuid FROM lookups WHERE kind = ? ORDER BY rowid", (self._kind,)
         )
         return (uuid for (uuid,) in rows)
 
     def __len__(self) -> int:
-        (size,) = self._db.execute(
+        (size,) = self._store.execute(
             "SELECT count(*) FROM lookups WHERE kind = ?", (self._kind,)
         ).fetchone()
         return int(size)
@@ -127,7 +140,8 @@ def stored_processes(
     `lookups` (kind -> (UUID, value) pairs; a later pair of a UUID replaces an earlier,
     as in a dict) in a SQLite file that lives as long as the context."""
     with tempfile.TemporaryDirectory(prefix="process-store-") as folder:
-        db = sqlite3.connect(Path(folder) / "processes.sqlite")
+        path = Path(folder) / "processes.sqlite"
+        db = sqlite3.connect(path)
         try:
             _create(db)
             _insert_records(db, records)
@@ -135,7 +149,7 @@ def stored_processes(
                 _insert_lookups(db, kind, pairs or ())
             db.execute("CREATE INDEX listed ON records (category, client, start, uuid, seq)")
             db.commit()
-            yield StoredProcesses(db, summary)
+            yield StoredProcesses(db, summary, path)
         finally:
             db.close()
 

@@ -16,6 +16,7 @@ URLs) get `<wbr>` break opportunities in the markup instead of relying on CSS wr
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import itertools
 import time
@@ -30,6 +31,7 @@ from jinja2 import Template
 
 from process_report.chunks import encoded, joined, utf8_size
 from process_report.data_quality import NOTES_FILE, notes_file
+from process_report.forked_work import forked
 from process_report.report_budget import (
     BODY_CUTS,
     NEVER_FITS_BYTES,
@@ -38,10 +40,14 @@ from process_report.report_budget import (
     minimal_view,
     within_budget,
 )
-from process_report.report_context import report_context
+from process_report.report_context import process_source, report_context
 from process_report.report_templates import template_environment
 
 ZIP_ABOVE_BYTES = 512 * 1024
+FULL_REPORT = "full-report.html"
+# From this many processes the complete report is rendered in a child process beside
+# the rest of the email (forked_work.py); a few hundred render in a blink, not worth a fork.
+RENDER_BESIDE_FROM = 2000
 EXTRACTS_ZIP = "failure-logs.zip"
 # Graph's 4 MB request counts attachments base64-encoded twice (≈ 1.8 x); 1 MB of
 # extracts leaves room for the body, the CSV and the full report of a 20,000-process day.
@@ -108,41 +114,61 @@ def report_email(*, read_extract: Callable[[str], str] | None = None, **inputs: 
     The summary is always in the body; the data-quality notes by kind, with a count
     and a few examples each; the failure groups and the lists keep their first rows
     and say how many more."""
+    source = process_source(inputs["process_data"])
     context = report_context(**inputs)
     inputs.clear()  # the process data as read: the context holds its own copies
     extracts = attach_extracts(context["failed"], read_extract)
-    csv = _deliverable_chunks(  # zipped as it is written when large, never held whole
-        "processes.csv", processes_csv(context["all_processes"]), "text/csv"
-    )
     notes = _notes_attachment(context)
-    listed = (csv, *notes)
-    bundled = (extracts.attachment,) if extracts.attachment else ()
-    minimal = _minimal(context)
+    notes_name = notes[0].name if notes else None
     # The complete report is a file opened in a browser, which applies its <style>
     # block: it is attached as rendered, never inlined (at 20,000 processes inlining
     # its 10 MB cost 2.6 s and 320 MB of memory, for no reader). One that cannot fit
-    # the body (see may_fit) is zipped as it is rendered, never held whole.
-    notes_name = notes[0].name if notes else None
+    # the body (see may_fit) is zipped as it is rendered, never held whole. On a big
+    # day it is rendered in a child process while this one writes the CSV and cuts the
+    # body (which the complete report then all but certainly cannot be).
     view = _view(context, BODY_CUTS[0], (), extracts, notes_name)
-    html, full_html = _kept_or_zipped(view, "full-report.html")
+    big = context["total"] >= RENDER_BESIDE_FROM
+    render = functools.partial(_kept_or_zipped, view, FULL_REPORT)
+    with forked(render, fork=big, in_child=source.reconnect) as complete:
+        csv = _deliverable_chunks(  # zipped as it is written when large, never held whole
+            "processes.csv", processes_csv(context["all_processes"]), "text/csv"
+        )
+        listed = (csv, *notes)
+        minimal = _minimal(context)
+        zipped_names = (csv.name, f"{FULL_REPORT}.zip")
+        guessed = _cut_body(context, zipped_names, extracts, notes_name) if big else None
+        html, full_html = complete.result()
+    bundled = (extracts.attachment,) if extracts.attachment else ()
     if html is not None:
         text = _rendered(template_environment().get_template("report.txt.j2"), view)
         full = _inlined(RenderedReport(context["subject"], html, text))
         if within_budget(full.html, full.text):
             return ReportEmail(full, (*listed, *bundled), None, minimal)
-        full_html = _deliverable_text("full-report.html", html, "text/html")
+        full_html = _deliverable_text(FULL_REPORT, html, "text/html")
         del full, html, text
     del view
     assert full_html is not None
     names = (csv.name, full_html.name)
-    attachments = (*listed, full_html, *bundled)
+    cut = guessed if guessed is not None and names == zipped_names else None
+    body, rows = cut or _cut_body(context, names, extracts, notes_name)
+    return ReportEmail(body or minimal, (*listed, full_html, *bundled), rows, minimal)
+
+
+def _cut_body(
+    context: Mapping[str, Any],
+    attachment_names: Sequence[str],
+    extracts: AttachedExtracts,
+    notes_name: str | None,
+) -> tuple[RenderedReport | None, int]:
+    """The body of the first of BODY_CUTS (after the whole) that fits the budget once
+    inlined, and its rows per list; (None, 0) when none does (the minimal body then)."""
     for cut in BODY_CUTS[1:]:
-        body = _render(context, cut, names, extracts, notes_name, inline=False)
+        body = _render(context, cut, attachment_names, extracts, notes_name, inline=False)
         if may_fit(body.html):
             body = _inlined(body)
             if within_budget(body.html, body.text):
-                return ReportEmail(body, attachments, cut.rows, minimal)
-    return ReportEmail(minimal, attachments, 0, minimal)
+                return body, cut.rows
+    return None, 0
 
 
 def _notes_attachment(context: Mapping[str, Any]) -> tuple[Attachment, ...]:

@@ -15,6 +15,7 @@ from airflow.sdk import ObjectStoragePath
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from process_report import report
 from process_report.process_records import write_records
 from process_report.process_store import ListedProcesses, stored_processes
 from process_report.processes import CATEGORIES, WindowTally
@@ -164,13 +165,18 @@ def test_reading_the_store_keeps_its_records_out_of_memory():
     assert peak < 5_000_000, f"{peak / 1e6:.1f} MB held while reading"
 
 
-def test_a_30000_process_days_email_from_its_stored_records_holds_a_few_tens_of_mb(tmp_path):
+def test_a_30000_process_days_email_from_its_stored_records_holds_a_few_tens_of_mb(
+    tmp_path, monkeypatch
+):
     """The email task's whole path on a big day (processes.jsonl read into the store,
     the body rendered and cut, the CSV of every process and the full report attached,
     both zipped as written) with tracemalloc on: its peak (~35 MB, most of it the
     body's first cut of 1,000 rows a list, which does not grow with the day) stays
     below what the day's records alone take as Python objects (~65 MB), measured here
-    too. About 45 s: tracemalloc slows rendering sevenfold."""
+    too. All of it in this process, where tracemalloc sees it: the task renders the
+    full report in a child process, which runs the same code. About 45 s: tracemalloc
+    slows rendering sevenfold."""
+    monkeypatch.setattr(report, "RENDER_BESIDE_FROM", 10**9)
     inputs = report_inputs(30_000)
     data = inputs.pop("process_data")
     tally = WindowTally()
@@ -209,3 +215,21 @@ def test_a_30000_process_days_email_from_its_stored_records_holds_a_few_tens_of_
     assert "full-report.html.zip/full-report.html" in files
     assert records_size > 60_000_000, f"{records_size / 1e6:.0f} MB as records"
     assert peak < 40_000_000, f"{peak / 1e6:.1f} MB peak vs {records_size / 1e6:.0f} MB"
+
+
+@pytest.mark.parametrize(
+    "count", [40, 500, 6000], ids=["whole-body", "report-kept-body-cut", "report-zipped"]
+)
+def test_the_email_with_the_complete_report_rendered_in_a_child_is_the_one_rendered_here(
+    count, monkeypatch
+):
+    # From 1 process on every day forks: also the days whose complete report turns out
+    # to fit (the body cut in the meantime is then thrown away).
+    monkeypatch.setattr(report, "RENDER_BESIDE_FROM", 1)
+    forked = _stored_email(_mixed_case_day(count))
+    monkeypatch.setattr(report, "RENDER_BESIDE_FROM", 10**9)
+    here = _stored_email(_mixed_case_day(count))
+    assert forked.body == here.body
+    assert forked.row_limit == here.row_limit
+    assert [a.name for a in forked.attachments] == [a.name for a in here.attachments]
+    assert _unzipped(forked.attachments) == _unzipped(here.attachments)
