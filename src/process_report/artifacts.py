@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import IO, Any
 
@@ -86,6 +86,27 @@ def write_chunks(folder: ObjectStoragePath, name: str, chunks: Iterable[bytes]) 
             for chunk in chunks:
                 handle.write(chunk)
     return str(target)
+
+
+def folder_writer(
+    folder: ObjectStoragePath, subfolder: str
+) -> Callable[[str, Iterable[bytes]], str]:
+    """`write(name, chunks)`: `write_chunks(folder, f"{subfolder}/{name}", chunks)` for
+    many files of one subfolder, `name` a plain file name. On the local disk the
+    subfolder is made and its path resolved once: per file, building the path objects
+    and making their parent again cost the big day's 3,000 failure-log extracts 0.5 s
+    under the GIL, which the threads compressing them waited for."""
+    target = folder / subfolder
+    if target.protocol not in _LOCAL_PROTOCOLS:
+        return lambda name, chunks: write_chunks(folder, f"{subfolder}/{name}", chunks)
+    target.mkdir(parents=True, exist_ok=True)
+    path, url = target.path, str(target)
+
+    def write(name: str, chunks: Iterable[bytes]) -> str:
+        _write_private(os.path.join(path, name), chunks)
+        return f"{url}/{name}"
+
+    return write
 
 
 def _write_private(path: str, chunks: Iterable[bytes]) -> None:

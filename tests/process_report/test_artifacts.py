@@ -106,3 +106,17 @@ def test_object_storage_files_are_written_through_their_filesystem():
     url = artifacts.write_json(folder, "processes.json", {"counts": {"total": 1}})
     assert url == "memory://artifacts-test/2026-11-26/manual__1/processes.json"
     assert artifacts.read_json(url) == {"counts": {"total": 1}}
+
+
+@pytest.mark.parametrize("root", ["uri", "plain path"])
+def test_folder_writer_writes_private_files_at_the_urls_write_chunks_gives(tmp_path, root):
+    base = tmp_path.as_uri() if root == "uri" else str(tmp_path)
+    folder = artifacts.run_folder(base, "2026-11-26", "manual__1")
+    write = artifacts.folder_writer(folder, "failure_logs")
+    url = write("u.log", iter([b"a\n", b"b\n"]))
+    assert url == artifacts.write_chunks(folder, "failure_logs/v.log", [b"c\n"]).replace(
+        "v.log", "u.log"
+    )
+    path = ObjectStoragePath(url).path
+    assert Path(path).read_bytes() == b"a\nb\n"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600

@@ -57,9 +57,7 @@ def scan_failure_logs_task(
                 )
             ),
             redactor=redactor,
-            store=lambda name, blocks: artifacts.write_chunks(
-                folder, f"failure_logs/{name}", blocks
-            ),
+            store=artifacts.folder_writer(folder, "failure_logs"),
             redact_text=airflow_redact,
         )
     finally:
