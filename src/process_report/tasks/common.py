@@ -8,9 +8,10 @@ Bad configuration fails the task at once, unretried: a retry cannot fix it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from airflow.sdk import ObjectStoragePath, Variable
@@ -99,6 +100,41 @@ def add_masks(masker: Any, values: Iterable[str]) -> None:
     if kept and kept[0] in masker.redact(kept[0]):
         for value in kept:
             masker.add_mask(value)
+
+
+def text_masker(masker: Any) -> Callable[[str], str]:
+    """`masker.redact` for much text (the failure-log extracts), with the same result,
+    that first looks for the masker's secrets with `in`: Airflow matches them with one
+    regex alternation, ~8 ns a byte under the GIL (1 s of the big day's 130 MB of
+    extracts, which the threads storing them waited for), and a text that holds none
+    of them comes back unchanged. A masker whose regex is not an alternation of plain
+    secrets, or of more than _LOOKED_UP_SECRETS, redacts every text itself."""
+
+    def redact_text(text: str) -> str:
+        secrets = _plain_secrets(getattr(masker, "replacer", None))
+        if secrets is not None and not any(secret in text for secret in secrets):
+            return text
+        return masker.redact(text)
+
+    return redact_text
+
+
+_LOOKED_UP_SECRETS = 32  # each is a pass over the text: past this many, the regex is faster
+_ESCAPED = re.compile(r"\\(.)", re.DOTALL)
+
+
+@functools.lru_cache(maxsize=8)
+def _plain_secrets(replacer: Any) -> tuple[str, ...] | None:
+    """The secrets a masker's regex is an alternation of (Airflow joins them escaped, with
+    `|`), or None when it is anything else (checked: the secrets escaped and joined
+    again must give the regex back) or has more than _LOOKED_UP_SECRETS of them."""
+    if not isinstance(replacer, re.Pattern) or replacer.flags != re.UNICODE:
+        return None
+    parts = re.findall(r"(?:\\.|[^\\|])+", replacer.pattern, re.DOTALL)
+    secrets = tuple(_ESCAPED.sub(r"\1", part) for part in parts)
+    if len(secrets) > _LOOKED_UP_SECRETS or "|".join(map(re.escape, secrets)) != replacer.pattern:
+        return None
+    return secrets
 
 
 @contextlib.contextmanager

@@ -14,7 +14,7 @@ from process_report.process_records import read_records
 from process_report.processes import fetch_api_keys
 from process_report.redact import Redactor
 from process_report.run_context import RunContext
-from process_report.tasks.common import mask_api_keys, process_db
+from process_report.tasks.common import mask_api_keys, process_db, text_masker
 
 log = logging.getLogger(__name__)
 FAILURES_PER_BATCH = 100  # summaries are quick: a small day needs one instance
@@ -32,7 +32,7 @@ def scan_failure_logs_task(
     One task, not one per batch: splitting the scan would read each shared daily log
     once per batch. The summaries, which need only the extracts, are the mapped part.
     """
-    from airflow.sdk._shared.secrets_masker import redact as airflow_redact
+    from airflow.sdk._shared.secrets_masker import _secrets_masker
 
     context = RunContext.from_xcom(run)
     settings, window, folder = context.settings, context.window, context.folder
@@ -58,7 +58,7 @@ def scan_failure_logs_task(
             ),
             redactor=redactor,
             store=artifacts.folder_writer(folder, "failure_logs"),
-            redact_text=airflow_redact,
+            redact_text=text_masker(_secrets_masker()),
         )
     finally:
         masked = mask_api_keys(api_keys, settings)

@@ -1,5 +1,6 @@
 """The tasks' shared readings: a missing settings variable fails unretried; client API
-keys are registered with Airflow's secrets masker in one step."""
+keys are registered with Airflow's secrets masker in one step; the extracts' text is
+masked as Airflow's masker would."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 from airflow.sdk.exceptions import AirflowFailException
 
 from process_report.tasks import common as task
-from process_report.tasks.common import add_masks
+from process_report.tasks.common import add_masks, text_masker
 
 
 def test_missing_settings_variable_fails_without_retry(monkeypatch):
@@ -68,3 +69,38 @@ def test_a_masker_that_ignores_the_bulk_state_still_gets_every_key():
     masker = LaterMasker()
     add_masks(masker, ["client-key-000001", "client-key-000002"])
     assert masker.redact("a client-key-000001 b client-key-000002") == "a *** b ***"
+
+
+TEXTS = [
+    "no secret in this line\n" * 100,
+    "a pa|ss.wo\\rd*x b\n",
+    "db at redis://redis:6379/0 and again redis://redis:6379/0\n",
+    "",
+]
+
+
+def test_text_masker_gives_the_maskers_text_with_and_without_its_secrets():
+    masker = fresh_masker()
+    add_masks(masker, ["pa|ss.wo\\rd*x", "redis://redis:6379/0"])
+    masked = text_masker(masker)
+    assert [masked(text) for text in TEXTS] == [masker.redact(text) for text in TEXTS]
+    assert "***" in masked(TEXTS[1])
+
+
+@pytest.mark.parametrize("secrets", [[], [f"client-key-{n:06d}" for n in range(100)]])
+def test_text_masker_asks_the_masker_without_plain_secrets_or_with_too_many(secrets):
+    masker = fresh_masker()
+    add_masks(masker, secrets)
+    asked = []
+    masker.redact = lambda text: asked.append(text) or text
+    masked = text_masker(masker)
+    assert [masked(text) for text in TEXTS] == TEXTS
+    assert asked == TEXTS
+
+
+def test_text_masker_asks_the_masker_whose_regex_is_not_an_alternation_of_secrets():
+    import re
+
+    masker = fresh_masker()
+    masker.replacer = re.compile(r"client-key-\d+")
+    assert text_masker(masker)("uses client-key-42 now") == "uses *** now"
