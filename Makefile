@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: venv browser compose-cli email-tools demo screenshots-ui login preflight test test-integration test-scheduler lint bench bench-logs bench-redact bench-graph bench-faults bench-report bench-viewer bench-history bench-dag lock clean
+.PHONY: venv browser compose-cli email-tools demo screenshots-ui login preflight test test-integration test-scheduler lint bench bench-logs bench-scan bench-redact bench-graph bench-faults bench-report bench-viewer bench-history bench-dag lock clean
 
 ## The locked dependencies, then the project's package (src/process_report) editable,
 ## so Airflow, the tests and the dev tools import the one copy of the library.
@@ -91,7 +91,7 @@ login: venv
 	$(PY) -m process_report.graph.login
 
 ## Benchmarks write JSON to out/bench/ (the corpora are built once and kept there).
-bench: bench-logs bench-redact bench-graph bench-faults bench-report bench-viewer bench-history bench-dag
+bench: bench-logs bench-scan bench-redact bench-graph bench-faults bench-report bench-viewer bench-history bench-dag
 
 ## Failure logs against ripgrep, then the worst cases for memory and 100,000 small
 ## files, each in its own process: 7 GB of corpora kept in out/bench/, each run's spool
@@ -99,6 +99,12 @@ bench: bench-logs bench-redact bench-graph bench-faults bench-report bench-viewe
 bench-logs: venv
 	command -v rg >/dev/null || (apt-get update -qq && apt-get install -y -qq ripgrep)
 	$(PY) -m dev.bench_logs $(BENCH_LOGS_ARGS)
+
+## The task scan_failure_logs's extraction alone, offline, on bench-dag's big day with
+## the task's inputs (300 API keys, Airflow's masker, its store): out/bench/scan.json,
+## medians of 3 runs and digests of the extracts. BENCH_SCAN_ARGS="--size 100000 --runs 1".
+bench-scan: venv
+	$(PY) -m dev.bench_scan $(BENCH_SCAN_ARGS)
 
 ## Redaction throughput on 100 MB of log text, and the masking of 3,000 client API keys:
 ## out/bench/redact.json.
