@@ -44,7 +44,7 @@ BLOCK_BYTES = 1 << 20
 
 
 # Where bytes are gathered, runs (or records) are joined a batch at a time, of at most
-# GATHER_RUNS of them (a memoryview each, ~180 bytes: more than a record) and about
+# GATHER_RUNS of them (each sliced out as a copy, with an object's ~60 bytes) and about
 # GATHER_BYTES, so no batch is a second copy of much.
 GATHER_RUNS = 4096
 GATHER_BYTES = 1 << 20
@@ -56,7 +56,7 @@ class Gathered:
     (`blocks`): joining a flush's 16 MiB whole held a second copy of it, and a
     memoryview per run (~90,000 of them) beside it, in each scanning thread."""
 
-    views: list[memoryview]  # of each part's bytes
+    sources: list[bytes | bytearray]  # each part's bytes
     owner: np.ndarray  # part of each run, in the new order
     starts: np.ndarray  # where each run lies in its part
     lengths: np.ndarray  # bytes of each run
@@ -69,7 +69,7 @@ class Gathered:
         for runs in _batches(self.lengths):
             yield b"".join(
                 [
-                    self.views[part][start : start + length]
+                    self.sources[part][start : start + length]
                     for part, start, length in zip(
                         self.owner[runs].tolist(),
                         self.starts[runs].tolist(),
@@ -114,8 +114,8 @@ class Records:
         lengths = np.concatenate([part.lengths for part in parts])[order]
         starts = np.concatenate([np.cumsum(part.lengths) - part.lengths for part in parts])
         owner = np.repeat(np.arange(len(parts)), [len(part.numbers) for part in parts])
-        views = [memoryview(part.data) for part in parts]  # a chunk's: bytes, not Gathered
-        data = Gathered(views, owner[order], starts[order], lengths)
+        sources = [part.data for part in parts]  # a chunk's: a bytearray, not Gathered
+        data = Gathered(sources, owner[order], starts[order], lengths)
         numbers = numbers[order]
         first = np.flatnonzero(np.diff(numbers, prepend=-1))
         offsets = np.concatenate([part.offsets for part in parts])[order]
@@ -137,11 +137,16 @@ class RecordFinder:
         if encoded:
             self._buckets[_bucket(self._sorted.view(np.uint8).reshape(-1, UUID_BYTES))] = True
 
-    def records(self, data: bytes | memoryview, base: int) -> Records | None:
-        """Every record of `data` that mentions a UUID (None if none does); `base` is
-        where `data` lies in its file. `data` holds whole records (the caller cuts its
-        chunks at record starts); its first line counts as a record start."""
-        buffer = np.frombuffer(data, dtype=np.uint8)
+    def records(self, data: bytes | bytearray, base: int, end: int | None = None) -> Records | None:
+        """Every record of `data[:end]` that mentions a UUID (None if none does); `base`
+        is where `data` lies in its file. `data[:end]` holds whole records (the caller
+        cuts its chunks at record starts); its first line counts as a record start.
+
+        A buffer and its end rather than a memoryview of it: each record is sliced out
+        of `data`, and a memoryview's slices are objects the garbage collector tracks.
+        A million of them on the big day made it walk every object of the task's
+        process every 0.6 s of the scan (0.1 s each time, every thread stopped)."""
+        buffer = np.frombuffer(data, dtype=np.uint8, count=-1 if end is None else end)
         numbers, starts = self._occurrences(buffer)
         if not len(starts):
             return None
@@ -149,7 +154,7 @@ class RecordFinder:
         record = np.searchsorted(record_starts, starts, side="right") - 1
         key = np.unique(numbers * len(record_starts) + record)
         numbers, record = np.divmod(key, len(record_starts))
-        bounds = np.append(record_starts, len(data))
+        bounds = np.append(record_starts, len(buffer))
         starts, ends = bounds[record], bounds[record + 1]
         first = np.flatnonzero(np.diff(numbers, prepend=-1))
         return Records(
@@ -192,7 +197,7 @@ class RecordFinder:
         return self._number[position[exact]], starts[exact] + base
 
 
-def _gathered(data: bytes | memoryview, starts: np.ndarray, ends: np.ndarray) -> bytearray:
+def _gathered(data: bytes | bytearray, starts: np.ndarray, ends: np.ndarray) -> bytearray:
     """The bytes of `data` from each start to its end, one range after the other, joined
     a batch at a time (`_batches`) into one buffer: joined all at once they took a
     memoryview per record beside the result, 11 MB for a 4 MiB chunk of matching

@@ -219,12 +219,12 @@ def _search_file(
             if cut <= 0:  # one enormous record: cut it, to keep memory bounded
                 cut = buffer.rfind(b"\n", 0, filled) + 1 or filled
                 cuts += 1
-            pending.add(finder.records(view[:cut], base))
+            pending.add(finder.records(buffer, base, cut))
             base += cut
             view[: filled - cut] = bytes(view[cut:filled])
             filled -= cut
     if filled:
-        pending.add(finder.records(view[:filled], base))
+        pending.add(finder.records(buffer, base, filled))
     pending.flush()
     return size, cuts
 
