@@ -144,9 +144,13 @@ class Redactor:
             key=len,
             reverse=True,
         )
+        # A DFA, as _TRIGGERS: the same matches, 2.0 instead of 3.1 ns a byte with the big
+        # day's 300 keys (or 3,000), and every extract's text goes through it
         self._known = (
             ahocorasick_rs.BytesAhoCorasick(
-                known, matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_LONGEST
+                known,
+                matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_LONGEST,
+                implementation=ahocorasick_rs.Implementation.DFA,
             )
             if known
             else None
