@@ -28,6 +28,7 @@ import statistics
 import subprocess
 import sys
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from dev.bench_dag import BIG_DAY, WINDOW_END, WINDOW_START, build_day, standard_clients
@@ -40,6 +41,7 @@ ZONES = ("UTC", "Europe/Paris")  # the task's zones for the demo settings, dedup
 CHILD = r"""
 import gzip, hashlib, json, resource, sys, time
 from datetime import datetime
+from pathlib import Path
 from airflow.sdk import ObjectStoragePath
 from airflow.sdk._shared.secrets_masker import _secrets_masker, mask_secret
 from process_report import artifacts
@@ -77,8 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=BIG_DAY, help="processes in the window")
     parser.add_argument("--runs", type=int, default=3, help="runs, medians reported")
     args = parser.parse_args(argv)
-    spec = day_spec(args.size)
-    runs = [run_child(spec) for _ in range(args.runs)]
+    spec = day_spec(args.size, WORK)
+    runs = [run_child(spec, OUT) for _ in range(args.runs)]
     for run in runs:
         print(json.dumps(run))
     figures = summary(runs, args.size)
@@ -86,11 +88,11 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def day_spec(size: int) -> dict[str, Any]:
-    """The day's corpus (built if missing), its failed processes with times as
-    `make bench-dag` loads them (some started up to a week before, so every shared log
-    is read) and its clients' API keys."""
-    day = build_day(WORK, size, standard_clients(size))
+def day_spec(size: int, work: Path) -> dict[str, Any]:
+    """The day's corpus (built under `work` if missing), its failed processes with times
+    as `make bench-dag` loads them (some started up to a week before, so every shared
+    log is read) and its clients' API keys."""
+    day = build_day(work, size, standard_clients(size))
     rng = random.Random(11)
     failed = []
     for n, uuid in enumerate(day["failed_uuids"]):
@@ -111,12 +113,12 @@ def _utc(moment: Any) -> str:
     return moment.isoformat() + "+00:00"
 
 
-def run_child(spec: dict[str, Any]) -> dict[str, Any]:
-    """One extraction in its own process, into a fresh folder."""
-    out = OUT / "scan-extracts"
+def run_child(spec: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """One extraction in its own process, into a fresh folder under `folder`."""
+    out = folder / "scan-extracts"
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    spec_path = OUT / "scan-spec.json"
+    spec_path = folder / "scan-spec.json"
     spec_path.write_text(json.dumps({**spec, "out": str(out)}))
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
     result = subprocess.run(
