@@ -68,11 +68,27 @@ def template_environment() -> Environment:
     return _environment(templates_dir())
 
 
+class _RowsEnvironment(Environment):
+    """Jinja2's environment, reading `p.uuid` of a dict as its key first: the report's
+    rows are dicts, and Jinja2 looks for an attribute first, which a dict's key is not,
+    at the cost of a raised AttributeError per lookup (270,000 of them in the complete
+    report of 20,000 processes, ~0.3 s). The templates call no dict method, so a key
+    never hides one they use; anything else is looked up as Jinja2 does."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 @functools.cache
 def _environment(folder: Path) -> Environment:
     """One environment per templates folder, so each template is compiled once per
     process; Jinja2 still reloads a template whose file an operator edited."""
-    env = Environment(
+    env = _RowsEnvironment(
         loader=FileSystemLoader(folder),
         # HTML is escaped; the plain-text part must show data as it is, not as entities.
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),

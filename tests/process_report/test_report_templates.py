@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from jinja2 import UndefinedError
 
 from process_report.report_templates import breakable, safe_url, template_environment
 
@@ -37,3 +38,13 @@ def test_long_words_get_break_opportunities_and_markup_is_escaped():
 )
 def test_durations_over_a_day_read_as_days_and_hours(minutes, shown):
     assert template_environment().filters["minutes"](minutes) == shown
+
+
+def test_a_rows_keys_are_read_first_and_anything_else_as_jinja_reads_it():
+    env = template_environment()
+    row = {"items": "a key", "uuid": "u1"}
+    render = env.from_string("{{ p.uuid }} {{ p.items }} {{ q.real }} {{ r.keys() | join }}")
+    # r has no key "keys": its method, as Jinja2 reads it
+    assert render.render(p=row, q=3, r={"k": 1}) == "u1 a key 3 k"
+    with pytest.raises(UndefinedError):
+        env.from_string("{{ p.missing }}").render(p=row)
