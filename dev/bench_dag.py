@@ -20,8 +20,10 @@ The DAG runs with `airflow dags test --use-executor` and LocalExecutor on a Post
 metadata database (a database on the same embedded server), with `airflow api-server`
 serving the Execution API the executor's task processes talk to, so mapped instances
 run side by side in `[core] parallelism` slots; at the big day it also runs as plain
-in-process `airflow dags test` (one task at a time) for comparison. Only the `dags test`
-command is timed (migration, server start and data loading are not).
+in-process `airflow dags test` (one task at a time) for comparison, and triggered for
+Airflow's real scheduler (`--scheduler-size`, dev/bench_dag_scheduler.py), as production
+runs it. Only the `dags test` command is timed, or the scheduler's run from its trigger to
+its end (migration, server start, data loading and DAG parsing are not).
 
 Per task instance: start, end and duration from the metadata database; peak RSS (and
 which task had the largest) and
@@ -57,6 +59,7 @@ from psycopg2.extras import execute_values
 from dev import bench_history
 from dev.bench_dag_phases import phases, process_ends
 from dev.bench_dag_plot import plot
+from dev.bench_dag_scheduler import run_triggered, scheduler
 from dev.bench_graph import populate
 from dev.bench_logs import DAYS, build_corpus
 from dev.figures import OUT
@@ -96,6 +99,11 @@ MB = 1_000_000
 WINDOW_START = datetime(2026, 11, 26, 7, 0)
 WINDOW_END = WINDOW_START + timedelta(days=1)
 PLUGINS = PROJECT_DIR / "dev" / "bench_plugins"
+RUN_MODES = {
+    "executor": "dags test --use-executor",
+    "scheduler": "scheduler, trigger to end",
+    "plain": "plain dags test",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,22 +125,27 @@ def main(argv: list[str] | None = None) -> int:
         airflow.profile = args.profile
         if args.warmup:  # not reported: the first run pays the API server's warm-up
             warmup = build_day(work, args.warmup, standard_clients(args.warmup), name="warmup")
-            airflow.run_day(warmup, use_executor=True)
+            airflow.run_day(warmup)
         for processes, clients in args.sizes:
             day = build_day(work, processes, clients)
-            runs.append(airflow.run_day(day, use_executor=True))
+            runs.append(airflow.run_day(day))
+            if processes == args.scheduler_size and day["standard_clients"]:
+                runs.append(airflow.run_day(day, mode="scheduler"))
             if processes == args.plain_size and day["standard_clients"]:
-                runs.append(airflow.run_day(day, use_executor=False))
+                runs.append(airflow.run_day(day, mode="plain"))
     executor_runs = [r for r in runs if r["mode"] == "executor"]
     big = next(
         (r for r in executor_runs if r["processes"] == BIG_DAY and r["standard_clients"]),
         executor_runs[-1],
     )
     plain = next((r for r in runs if r["mode"] == "plain"), None)
+    scheduled = next((r for r in runs if r["mode"] == "scheduler"), None)
     dag = {
         **big,
         "plain_dags_test_wall_s": plain["wall_s"] if plain else None,
         "plain_dags_test": plain,
+        "scheduler_wall_s": scheduled["wall_s"] if scheduled else None,
+        "scheduler": scheduled,
         "import_profile": import_profile(),
         # the history's read and compare at this day's size, as `make bench-history` times it
         "history": bench_history.measure(work / "history", big["processes"]),
@@ -178,6 +191,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=int,
         default=BIG_DAY,
         help="also run this size with plain in-process `airflow dags test` (0: none)",
+    )
+    parser.add_argument(
+        "--scheduler-size",
+        type=int,
+        default=BIG_DAY,
+        help="also run this size triggered for Airflow's real scheduler, timed from the "
+        "trigger to the run's end (0: none; dev/bench_dag_scheduler.py)",
     )
     parser.add_argument("--parallelism", type=int, default=PARALLELISM)
     parser.add_argument(
@@ -390,8 +410,11 @@ class BenchAirflow:
         self.env, self.parallelism, self.max_mapped = env, parallelism, max_mapped
         self.profile = False  # cProfile each task (dev/bench_plugins/)
 
-    def run_day(self, day: dict[str, Any], *, use_executor: bool) -> dict[str, Any]:
-        mode = "executor" if use_executor else "plain"
+    def run_day(self, day: dict[str, Any], *, mode: str = "executor") -> dict[str, Any]:
+        """The day run by `airflow dags test --use-executor` ("executor"), by plain
+        in-process `airflow dags test` ("plain"), or triggered for the real scheduler
+        ("scheduler", dev/bench_dag_scheduler.py)."""
+        use_executor = mode != "plain"
         out = self.work / "runs" / f"{day['name']}-{mode}"
         shutil.rmtree(out, ignore_errors=True)
         out.mkdir(parents=True)
@@ -402,22 +425,19 @@ class BenchAirflow:
                 load_day(conn, day, finished)
             env = self.run_env(out, db_uri, day, graph)
             self.forget_runs()
-            command = [sys.executable, "-m", "airflow", "dags", "test", DAG_ID, LOGICAL_DATE]
-            if use_executor:
-                command.insert(5, "--use-executor")
             load_before = os.getloadavg()
-            started, started_at = time.perf_counter(), time.time()
-            run(command, env, out / "dags-test.log", timeout_s=RUN_TIMEOUT_S)
-            wall_s = round(time.perf_counter() - started, 1)
-            ended_at = time.time()
+            if mode == "scheduler":
+                started_at, ended_at, log = self.scheduled(env, out / "airflow-logs")
+            else:
+                started_at, ended_at, log = self.dags_test(env, out, use_executor)
+            wall_s = round(ended_at - started_at, 1)
             load_after = os.getloadavg()
             emails = len(graph.sent_messages())
             requests = len(graph.requests)
-            if use_executor:
+            if mode == "executor":
                 save_email(graph.sent_messages(), out / "artifacts", day["folder"] / "email")
         tis = self.task_instances()
         usage = read_usage(out / "task_usage.jsonl")
-        log = (out / "dags-test.log").read_text(errors="replace")
         ends = process_ends(log)
         for ti in tis:
             ti["process_end"] = ends.get(str(ti["id"]))
@@ -469,6 +489,27 @@ class BenchAirflow:
             flush=True,
         )
         return result
+
+    def dags_test(self, env: dict, out: Path, use_executor: bool) -> tuple[float, float, str]:
+        """`airflow dags test` of the report day: (start, end, its output), the whole
+        command timed."""
+        command = [sys.executable, "-m", "airflow", "dags", "test", DAG_ID, LOGICAL_DATE]
+        if use_executor:
+            command.insert(5, "--use-executor")
+        started_at = time.time()
+        run(command, env, out / "dags-test.log", timeout_s=RUN_TIMEOUT_S)
+        ended_at = time.time()
+        return started_at, ended_at, (out / "dags-test.log").read_text(errors="replace")
+
+    def scheduled(self, env: dict, logs: Path) -> tuple[float, float, str]:
+        """The report day triggered for the real scheduler: (the trigger, the run's end,
+        the scheduler's output, where its executor's supervisors log)."""
+        with scheduler(env, logs) as processes:
+            dag_run = run_triggered(env, self.meta_uri, processes, logs, RUN_TIMEOUT_S)
+        if dag_run["state"] != "success":
+            print(f"The scheduler's run ended {dag_run['state']}: see {logs}", flush=True)
+        log = (logs / "scheduler.log").read_text(errors="replace")
+        return dag_run["queued_at"].timestamp(), dag_run["end_date"].timestamp(), log
 
     def run_env(self, out: Path, db_uri: str, day: dict[str, Any], graph: GraphStandIn) -> dict:
         """This run's process database, logs, archive and Graph; the rest is shared."""
@@ -768,7 +809,7 @@ def table(runs: list[dict[str, Any]], machine: dict[str, Any]) -> str:
         "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in runs:
-        mode = "dags test --use-executor" if r["mode"] == "executor" else "plain dags test"
+        mode = RUN_MODES[r["mode"]]
         lines.append(
             f"| {r['processes']:,} | {r['clients']:,} | {mode} | {r['wall_s']:.1f} s "
             f"| {r['task_instances']} | {r['peak_rss_mb']} MB ({r['peak_rss_task']}) "

@@ -42,6 +42,7 @@ KEYS = {
     "processes",
     "machine",
     "plain_dags_test_wall_s",
+    "scheduler_wall_s",
     "runner_profile",
     "import_profile",
     "task_instance_timings",
@@ -57,6 +58,7 @@ def bench_out():
     # embedded server runs as its own service user when the tests run as root.
     out = Path(tempfile.mkdtemp(prefix="bench-dag-"))
     arguments = ["--sizes", str(SIZE), "--plain-size", "0", "--warmup", "0"]
+    arguments += ["--scheduler-size", str(SIZE)]
     arguments += ["--parallelism", str(SLOTS)]
     try:
         done = subprocess.run(
@@ -101,12 +103,35 @@ def test_driver_runs_the_dag_with_an_executor_and_writes_its_figures(bench_out):
         assert row["process_end_s"] >= row["end_s"] - 0.5, row  # clocks of two processes
     assert dag["runner_profile"]["linger"]["max_s"] >= 0
     scaling = json.loads((out / "dag_scaling.json").read_text())
-    assert [r["processes"] for r in scaling["runs"]] == [SIZE]
+    assert [(r["processes"], r["mode"]) for r in scaling["runs"]] == [
+        (SIZE, "executor"),
+        (SIZE, "scheduler"),
+    ]
     assert "| 800 | 12 | dags test --use-executor |" in printed
     # the email the run sent, kept for dev.compare_email
     email = out / "dag" / str(SIZE) / "email"
     assert sorted(p.name for p in email.iterdir()) == ["report.html", "report.txt", "sent-1.eml"]
     assert b"Subject: Daily process report" in (email / "sent-1.eml").read_bytes()
+
+
+@pytest.mark.integration
+def test_the_day_also_runs_triggered_for_the_real_scheduler_timed_from_trigger_to_end(
+    bench_out,
+):
+    out, printed = bench_out
+    dag = json.loads((out / "dag.json").read_text())
+    run = dag["scheduler"]
+    assert run["mode"] == "scheduler"
+    assert dag["scheduler_wall_s"] == run["wall_s"] > 0
+    assert (run["emails"], run["failed_tis"]) == (1, 0)
+    assert run["task_instances"] == dag["task_instances"]
+    # the run's first task starts after its trigger and its last ends before its end
+    last_end = max(row["end_s"] for row in run["task_instance_timings"])
+    assert last_end < run["wall_s"]
+    assert "| 800 | 12 | scheduler, trigger to end |" in printed
+    # the bench's report day (the report_day Param), not the day before the trigger
+    runs = out / "dag" / "runs" / f"{SIZE}-scheduler" / "artifacts"
+    assert [day.name for day in runs.iterdir()] == ["2026-11-26"]
 
 
 @pytest.mark.integration
