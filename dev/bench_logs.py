@@ -66,7 +66,8 @@ CHILD = r"""
 import json, os, resource, sys, tempfile, threading, time
 from datetime import datetime
 from pathlib import Path
-from process_report.logs.extracts import extract_failure_logs, extract_lines
+from process_report.logs.extracts import extract_failure_logs
+from process_report.logs.stored_extracts import extract_lines
 from process_report.logs.summary import summarize
 from process_report.redact import Redactor
 

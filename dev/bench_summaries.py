@@ -26,7 +26,7 @@ from airflow.sdk import ObjectStoragePath
 
 from dev.figures import save
 from process_report import artifacts
-from process_report.logs.extracts import extract_blocks, extract_lines
+from process_report.logs.stored_extracts import extract_blocks, extract_lines
 from process_report.logs.summary import summarize
 from tests.support.summary_oracle import summarize_lines
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 
-from process_report.logs.extracts import extract_failure_logs, extract_lines
+from process_report.logs.extracts import extract_failure_logs
+from process_report.logs.stored_extracts import extract_lines
 from process_report.redact import Redactor
 
 A = "0b7c9d1e-2f3a-4b5c-8d6e-7f8091a2b3c4"

@@ -23,7 +23,7 @@ from process_report.graph.auth import GraphConfig, GraphConfigError
 from process_report.graph.client import GraphClient
 from process_report.graph.connect import graph_client as client_from_connection
 from process_report.graph.connect import graph_config as config_from_connection
-from process_report.logs.extracts import extract_lines
+from process_report.logs.stored_extracts import extract_lines
 from process_report.settings import VARIABLE_NAME, Settings, SettingsError, parse_settings
 
 PROCESS_DB_CONN_ID = "process_db"

@@ -10,7 +10,7 @@ from typing import Any
 from airflow.sdk import ObjectStoragePath
 
 from process_report import artifacts
-from process_report.logs.extracts import extract_blocks
+from process_report.logs.stored_extracts import extract_blocks
 from process_report.logs.summary import summarize
 from process_report.tasks.common import summaries_name
 

@@ -10,7 +10,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from process_report.logs import cap
-from process_report.logs.extracts import extract_blocks, extract_lines
+from process_report.logs.stored_extracts import extract_blocks, extract_lines
 from process_report.logs.summary import LINE_CHARS, SUMMARY_MAX_BYTES, summarize
 from tests.support.summary_oracle import summarize_lines
 
