@@ -36,12 +36,16 @@ class Panel(NamedTuple):
     points: list[tuple[float, float, str]]  # x, y, label
     targets: Sequence[tuple[float, str]]
     colour: str
+    # the same days run another way (the real scheduler's): open rings, not on the line
+    aside: Sequence[tuple[float, float, str]] = ()
 
 
 def plot(runs: list[dict[str, Any]], path: Path, machine: dict[str, Any]) -> None:
     """Four panels from the executor runs (`runs` as bench_dag's run_day returns them).
     The processes panels take the days at their standard client count (each point says
-    its clients); the clients panels the days of 20,000 processes."""
+    its clients); the clients panels the days of 20,000 processes. A day also run under
+    the real scheduler is a ring beside the line in the wall-by-processes panel."""
+    scheduled = [r for r in runs if r["mode"] == "scheduler"]
     runs = [r for r in runs if r["mode"] == "executor"]
     by_processes = sorted(
         (r for r in runs if r.get("standard_clients", True)), key=lambda r: r["processes"]
@@ -74,6 +78,7 @@ def plot(runs: list[dict[str, Any]], path: Path, machine: dict[str, Any]) -> Non
             points(by_processes, "processes", "wall_s", clients_note(wall_label)),
             WALL_TARGETS_BY_PROCESSES,
             WALL_COLOUR,
+            points(scheduled, "processes", "wall_s", lambda r: f"{wall_label(r)}, scheduler"),
         ),
         Panel(
             "wall time of the run (s)",
@@ -172,6 +177,13 @@ def draw_panel(draw: ImageDraw.ImageDraw, panel: Panel) -> None:
         draw.text(spot, label, fill=panel.colour, font=small, anchor=anchor)
     for px, py, _ in located:  # over the labels' backgrounds
         draw.ellipse((px - 5, py - 5, px + 5, py + 5), fill=panel.colour)
+    for n, (x, y, label) in enumerate(panel.aside):  # a ring; its label a legend line
+        px, py = at(x, y)
+        draw.ellipse((px - 7, py - 7, px + 7, py + 7), outline=panel.colour, width=2)
+        ly = top + 12 + 20 * n
+        draw.ellipse((left + 12, ly - 6, left + 24, ly + 6), outline=panel.colour, width=2)
+        legend = f"{short(x)}: {label}"
+        draw.text((left + 32, ly), legend, fill=panel.colour, font=small, anchor="lm")
 
 
 def short(value: float) -> str:

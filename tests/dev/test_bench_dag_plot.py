@@ -47,6 +47,21 @@ def test_the_plot_draws_the_processes_and_the_clients_axes_in_their_panels(tmp_p
     assert not colour_in(image, wall_by_processes, RSS_COLOUR)
 
 
+def test_a_day_run_by_the_scheduler_is_a_ring_with_a_legend_in_the_wall_panel(tmp_path):
+    runs = [run(1000, 15, 15.2, 268), run(20000, 300, 26.1, 370)]
+    plot(runs, tmp_path / "without.png", MACHINE)
+    scheduled = {**run(20000, 300, 19.5, 372), "mode": "scheduler"}
+    plot([*runs, scheduled], tmp_path / "with.png", MACHINE)
+    without = Image.open(tmp_path / "without.png").convert("RGB")
+    with_ring = Image.open(tmp_path / "with.png").convert("RGB")
+    left, top, *_ = BOXES["wall_by_processes"]
+    legend = (left, top, left + 250, top + 24)
+    assert colour_in(with_ring, legend, WALL_COLOUR)
+    assert not colour_in(without, legend, WALL_COLOUR)
+    for box in ("wall_by_clients", "rss_by_processes", "rss_by_clients"):  # there only
+        assert with_ring.crop(BOXES[box]).tobytes() == without.crop(BOXES[box]).tobytes()
+
+
 def test_a_run_without_the_clients_axis_leaves_its_panels_empty(tmp_path):
     path = tmp_path / "dag_scaling.png"
     plot([run(1000, 15, 15.2, 268)], path, MACHINE)
