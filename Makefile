@@ -135,8 +135,10 @@ bench-history: venv
 ## metadata DB, at 1,000 to 100,000 processes and at 20,000 over 3,000 clients:
 ## out/bench/dag.json, dag_scaling.json and dag_scaling.png, and each day's email under
 ## out/bench/dag/<day>/email/ (dev.compare_email). Log corpora are built once under
-## out/bench/dag/ (about 7 GB). BENCH_DAG_ARGS="--sizes 20000 --plain-size 0" runs
-## the big day only; "--sizes 20000 100000 --clients-axis" a subset.
+## out/bench/dag/ (about 7 GB). The big day also runs triggered for the real scheduler,
+## timed from the trigger to the run's end (--scheduler-size; 0: not).
+## BENCH_DAG_ARGS="--sizes 20000 --plain-size 0" runs the big day only;
+## "--sizes 20000 100000 --clients-axis" a subset.
 bench-dag: venv
 	$(PY) -m dev.bench_dag $(BENCH_DAG_ARGS)
 
