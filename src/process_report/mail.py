@@ -13,7 +13,8 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from html import escape
 
-from process_report.report import Attachment, RenderedReport
+from process_report.report import RenderedReport
+from process_report.report_attachments import Attachment
 
 GRAPH_REQUEST_LIMIT = 4 * 1024 * 1024
 _HEADROOM = 16 * 1024  # headers and JSON around the base64 body

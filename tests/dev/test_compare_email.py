@@ -13,7 +13,8 @@ import pytest
 
 from dev.compare_email import DifferentError, compare, compare_eml, main, without_moment
 from process_report.mail import build_message
-from process_report.report import Attachment, RenderedReport
+from process_report.report import RenderedReport
+from process_report.report_attachments import Attachment
 
 HTML = (
     "<html><body><p class='meta'>Window 2026-11-26 08:00 CET → 2026-11-27 08:00 CET · "

@@ -16,12 +16,8 @@ from PIL import Image
 
 from process_report.mail import GRAPH_REQUEST_LIMIT, build_message
 from process_report.processes import categorize
-from process_report.report import (
-    EXTRACTS_ZIP,
-    EXTRACTS_ZIP_MAX_BYTES,
-    render_report,
-    report_email,
-)
+from process_report.report import render_report, report_email
+from process_report.report_attachments import EXTRACTS_ZIP, EXTRACTS_ZIP_MAX_BYTES
 from process_report.report_budget import BODY_BUDGET_BYTES
 from process_report.window import resolve_window
 from tests.support.browser import overflow_px, screenshot
