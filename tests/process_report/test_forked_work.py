@@ -69,3 +69,20 @@ def test_a_child_whose_result_is_never_asked_for_does_not_outlive_the_block():
     assert child is not None
     with pytest.raises(ChildProcessError):
         os.waitpid(child, os.WNOHANG)  # already reaped: stopped by the block
+
+
+def test_a_child_that_does_not_finish_in_time_is_stopped_and_the_work_done_here(caplog):
+    def stuck() -> None:
+        import time
+
+        time.sleep(60)
+
+    def work() -> int:
+        return os.getpid()
+
+    with caplog.at_level(logging.WARNING), forked(work, in_child=stuck, timeout_s=0.5) as pending:
+        child = pending._pid
+        assert pending.result() == os.getpid()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child, os.WNOHANG)  # stopped and reaped
+    assert "did not finish in 0.5 s: doing its work here" in caplog.text
