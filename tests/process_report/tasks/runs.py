@@ -1,10 +1,12 @@
 """What the task-body tests share: the settings, the sample window, a resolved run,
-and what Airflow's masker does to a log line."""
+the report task run on it without summaries, and what Airflow's masker does to a log
+line."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from process_report.tasks import compose_report
 from process_report.tasks import resolve_window as task
 
 SETTINGS = {
@@ -26,6 +28,18 @@ def resolve(params=None, schedule_timezone="Europe/Paris"):
         data_interval_start=DAY_END.replace(day=26),
         data_interval_end=DAY_END,
         run_after=DAY_END,
+        run_id="scheduled__2026-11-27T07:00:00+00:00",
+    )
+
+
+def compose(run: dict, fetched: dict) -> dict:
+    """The report task on the sample run (first clear), without failure summaries."""
+    return compose_report.compose_and_send_report_task(
+        run=run,
+        fetched=fetched,
+        failure_batches=None,
+        clear_number=0,
+        dag_id="client_process_daily_report",
         run_id="scheduled__2026-11-27T07:00:00+00:00",
     )
 

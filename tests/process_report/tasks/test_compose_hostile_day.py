@@ -21,7 +21,7 @@ from process_report.report import report_email
 from process_report.run_context import RunContext
 from process_report.tasks import compose_report as task
 from process_report.tasks import fetch_processes
-from tests.process_report.tasks.runs import DAY_END, SETTINGS, resolve
+from tests.process_report.tasks.runs import DAY_END, SETTINGS, compose, resolve
 from tests.support.embedded_db import airflow_connection_json
 from tests.support.factories import insert_client, insert_process, insert_statuses
 
@@ -197,14 +197,7 @@ def _compose_dry_run(conn, uri, monkeypatch, settings_variable, skip=()):
     settings_variable({**SETTINGS, "skip_api_keys": list(skip)})
     run = resolve({"dry_run": True})
     fetched = fetch_processes.fetch_processes_task(run=run)
-    return fetched, task.compose_and_send_report_task(
-        run=run,
-        fetched=fetched,
-        failure_batches=None,
-        clear_number=0,
-        dag_id="client_process_daily_report",
-        run_id="scheduled__2026-11-27T07:00:00+00:00",
-    )
+    return fetched, compose(run, fetched)
 
 
 @pytest.mark.parametrize("skip_listed", [False, True], ids=["no-processes", "all-skip-listed"])

@@ -21,7 +21,7 @@ from process_report.report import RenderedReport, ReportEmail, report_email
 from process_report.tasks import compose_report as task
 from process_report.tasks import fetch_processes
 from process_report.tasks.common import graph_client
-from tests.process_report.tasks.runs import SETTINGS, resolve
+from tests.process_report.tasks.runs import SETTINGS, compose, resolve
 from tests.support.graph_standin import Faults
 from tests.support.report_days import LINKS, extract_text, report_inputs
 
@@ -88,17 +88,6 @@ def test_a_report_over_graphs_limit_even_without_attachments_goes_minimal_at_onc
     assert len(posts) == 1  # never sent to Graph in its full form
 
 
-def _compose(run, fetched):
-    return task.compose_and_send_report_task(
-        run=run,
-        fetched=fetched,
-        failure_batches=None,
-        clear_number=0,
-        dag_id="client_process_daily_report",
-        run_id="scheduled__2026-11-27T07:00:00+00:00",
-    )
-
-
 def _report_lines(caplog):
     names = (task.__name__, sending.__name__)
     return [r.getMessage() for r in caplog.records if r.name in names and r.levelno >= logging.INFO]
@@ -112,7 +101,7 @@ def test_a_sent_report_is_logged_as_sent_once_with_its_subject(
     run = resolve()
     fetched = fetch_processes.fetch_processes_task(run=run)
     with caplog.at_level(logging.INFO):
-        result = _compose(run, fetched)
+        result = compose(run, fetched)
     lines = _report_lines(caplog)
     subject = "Daily process report 2026-11-26: 2 failed · 0 finished · 0 running"  # failures first
     assert result["subject"] == subject
@@ -128,7 +117,7 @@ def test_a_dry_run_is_logged_as_nothing_sent(settings_variable, clients_in_db, c
     run = resolve({"dry_run": True})
     fetched = fetch_processes.fetch_processes_task(run=run)
     with caplog.at_level(logging.INFO):
-        _compose(run, fetched)
+        compose(run, fetched)
     lines = _report_lines(caplog)
     assert lines[-1] == (
         # with its history read, the subject leads with the failures
@@ -152,7 +141,7 @@ def test_a_cut_short_records_file_fails_the_report_naming_it_instead_of_sending_
     assert len(lines) == fetched["counts"]["total"] == 2
     records.write_bytes(lines[0])
     with pytest.raises(AirflowFailException) as caught:
-        _compose(run, fetched)
+        compose(run, fetched)
     assert f"{records} holds 1 records, but processes.json counted 2" in str(caught.value)
     assert not (records.parent / "outbox/message.eml").exists()
 
@@ -165,7 +154,7 @@ def test_a_run_archived_before_the_records_were_streamed_composes_the_same_csv(
     settings_variable(SETTINGS)
     run = resolve({"dry_run": True})
     fetched = fetch_processes.fetch_processes_task(run=run)
-    streamed = _compose(run, fetched)
+    streamed = compose(run, fetched)
     csv_streamed = ObjectStoragePath(streamed["attachments"][0]).read_bytes()
     summary_path = ObjectStoragePath(fetched["processes_path"])
     records = summary_path.parent / "processes.jsonl"
@@ -174,7 +163,7 @@ def test_a_run_archived_before_the_records_were_streamed_composes_the_same_csv(
     old["processes"] = [json.loads(line) for line in records.read_bytes().splitlines()]
     summary_path.write_text(json.dumps(old))
     records.unlink()
-    archived = _compose(run, fetched)
+    archived = compose(run, fetched)
     assert archived["subject"] == streamed["subject"]
     assert ObjectStoragePath(archived["attachments"][0]).read_bytes() == csv_streamed
     assert csv_streamed.count(b"\n") == 1 + fetched["counts"]["total"]
