@@ -95,8 +95,8 @@ def report_email(*, read_extract: Callable[[str], str] | None = None, **inputs: 
     The summary is always in the body; the data-quality notes by kind, with a count
     and a few examples each; the failure groups and the lists keep their first rows
     and say how many more."""
-    source = process_source(inputs["process_data"])
-    context = report_context(**inputs)
+    source = process_source(inputs.pop("process_data"))
+    context = report_context(process_data=source, **inputs)
     inputs.clear()  # the process data as read: the context holds its own copies
     extracts = attach_extracts(context["failed"], read_extract)
     notes = _notes_attachment(context)

@@ -156,9 +156,9 @@ def _summary_rows(counts: Mapping[str, int], previous: Mapping[str, int] | None)
 
 
 def process_source(process_data: Any) -> ProcessSource:
-    """The processes as given: a `StoredProcesses` (a task's), or process data in memory
-    (`{"processes", "counts", ...}`: tests, owner digests)."""
-    if isinstance(process_data, StoredProcesses):
+    """The processes as given: a `StoredProcesses` (a task's) or `ListedProcesses`, or
+    process data in memory (`{"processes", "counts", ...}`: tests, owner digests)."""
+    if isinstance(process_data, StoredProcesses | ListedProcesses):
         return process_data
     return ListedProcesses(process_data)
 
